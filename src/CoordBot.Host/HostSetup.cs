@@ -1,0 +1,86 @@
+using CoordBot.Data;
+using CoordBot.Host.Local;
+using CoordBot.Outbox;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace CoordBot.Host;
+
+/// <summary>The composition root's pieces: configuration, channels, health, limits.</summary>
+public static class HostSetup
+{
+    /// <summary>Largest request body any endpoint accepts (SPEC §1): larger ones get 413.</summary>
+    public const long MaxBodyBytes = 1024 * 1024;
+
+    public static WebApplicationBuilder AddCoordBotHost(this WebApplicationBuilder builder)
+    {
+        var storage = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        var outbox = builder.Configuration.GetSection("Outbox").Get<OutboxOptions>() ?? new OutboxOptions();
+        builder.Services.AddCoordBot(storage, outbox);
+        builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
+
+        var local = LocalChannel.IsEnabled(builder.Configuration, builder.Environment);
+        builder.Services.AddSingleton(new LocalChannel(local));
+        builder.Services.AddSingleton<LocalMessageStore>();
+        builder.Services.AddSingleton<IChannelSender, LocalSender>();
+        return builder;
+    }
+
+    /// <summary>Creates the database file if needed and applies pending migrations before anything is served.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        await app.Services.GetRequiredService<Migrator>().ApplyAsync();
+    }
+
+    /// <summary>Refuses bodies over <see cref="MaxBodyBytes"/> with 413 before any endpoint reads them.</summary>
+    public static void UseRequestLimits(this WebApplication app) => app.Use(async (context, next) =>
+    {
+        if (context.Request.ContentLength > MaxBodyBytes)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await context.Response.WriteAsJsonAsync(new { error = $"The request body is larger than {MaxBodyBytes} bytes." });
+            return;
+        }
+        await next();
+    });
+
+    public static void MapHealthChecks(this WebApplication app)
+    {
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/readyz", async (Database database, OutboxDispatcher dispatcher, CancellationToken ct) =>
+        {
+            var databaseOk = false;
+            try
+            {
+                await using var connection = await database.OpenAsync(ct);
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT COUNT(*) FROM schema_migrations";
+                databaseOk = Convert.ToInt64(await command.ExecuteScalarAsync(ct)) > 0;
+            }
+            catch (Exception e) when (e is not OperationCanceledException) { }
+            var dispatcherOk = dispatcher.ExecuteTask is { IsCompleted: false };
+            var body = new { database = databaseOk ? "ok" : "unreachable", outbox = dispatcherOk ? "running" : "stopped" };
+            return databaseOk && dispatcherOk ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
+    }
+
+    /// <summary>One start-up line per channel: on, or off with the configuration key it is missing.</summary>
+    public static void LogChannels(this WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CoordBot.Channels");
+        var config = app.Configuration;
+        if (app.Services.GetRequiredService<LocalChannel>().Enabled)
+            logger.LogInformation("Channel local: on (chat page at /, API at /local/messages)");
+        else
+            logger.LogInformation("Channel local: off (set Local:Enabled=true, or run in the Development environment)");
+        LogKeyed(logger, "slack", config, "Slack:SigningSecret", "not built yet");
+        LogKeyed(logger, "teams", config, "Teams:AppId", "not built yet");
+    }
+
+    private static void LogKeyed(ILogger logger, string channel, IConfiguration config, string key, string note)
+    {
+        if (string.IsNullOrWhiteSpace(config[key]))
+            logger.LogInformation("Channel {Channel}: off (missing {Key})", channel, key);
+        else
+            logger.LogInformation("Channel {Channel}: off ({Key} is set, but the channel is {Note})", channel, key, note);
+    }
+}

@@ -1,0 +1,191 @@
+using System.Reflection;
+using System.Text.Json;
+using CoordBot.Chat;
+
+namespace CoordBot.Host.Local;
+
+/// <summary>
+/// The local channel (SPEC §6): <c>POST /local/messages</c> runs a command as a local user,
+/// <c>GET /local/messages</c> returns proactive messages, and <c>GET /</c> serves the chat page.
+/// </summary>
+public static class LocalChatEndpoints
+{
+    private const int MaxUserLength = 64;
+
+    public static void MapLocalChat(this WebApplication app)
+    {
+        if (!app.Services.GetRequiredService<LocalChannel>().Enabled)
+        {
+            app.MapGet("/", () => Results.Text("CoordBot is running. The local chat page is off (Local:Enabled=false).\n"));
+            return;
+        }
+        app.MapGet("/", () => Asset("chat.html", "text/html; charset=utf-8"));
+        app.MapGet("/local/chat.js", () => Asset("chat.js", "text/javascript; charset=utf-8"));
+        app.MapGet("/local/chat.css", () => Asset("chat.css", "text/css; charset=utf-8"));
+        app.MapPost("/local/messages", PostAsync);
+        app.MapGet("/local/messages", GetAsync);
+    }
+
+    /// <summary><c>POST /local/messages</c> with <c>{"user", "text"}</c> or <c>{"user", "value": {"command", "args"}}</c>.</summary>
+    private static async Task<IResult> PostAsync(HttpRequest request, CommandRouter router, CancellationToken ct)
+    {
+        var body = await RequestBody.ReadAsync(request, HostSetup.MaxBodyBytes, ct);
+        if (body.Error is { } error) return error;
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.Bytes, new JsonDocumentOptions { MaxDepth = 16 });
+        }
+        catch (JsonException e)
+        {
+            return Bad($"The body is not valid JSON: {e.Message.Split(" Path:")[0]}");
+        }
+        using (document)
+        {
+            var (input, problem) = ParseInput(document.RootElement);
+            if (problem is not null) return Bad(problem);
+            var chat = new ChatRequest(LocalChannel.Platform, LocalChannel.Workspace, input!.Channel, input.User, input.Text, input.Action, UserName: input.User);
+            var reply = await router.HandleAsync(chat, ct);
+            return Results.Json(new { replies = reply is null ? [] : new[] { LocalChannel.Render(reply) } }, ReplyJson.Options);
+        }
+    }
+
+    /// <summary><c>GET /local/messages?user=alice[&amp;after=ID]</c>: proactive messages, oldest first.</summary>
+    private static async Task<IResult> GetAsync(string? user, string? after, LocalMessageStore store, CancellationToken ct)
+    {
+        if (CheckUser(user) is { } problem) return Bad(problem);
+        long afterId = 0;
+        if (after is not null && (!long.TryParse(after, out afterId) || afterId < 0))
+            return Bad("after must be a message id (a whole number).");
+        var messages = await store.ForUserAsync(user!, afterId, ct);
+        return Results.Json(new { replies = messages.Select(m => LocalChannel.Render(m.Reply, m.Id)) }, ReplyJson.Options);
+    }
+
+    private sealed record Input(string User, string? Text, ChatAction? Action, string Channel);
+
+    private static readonly string[] Fields = ["user", "text", "value", "channel"];
+
+    private static (Input? Input, string? Problem) ParseInput(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object) return (null, "The body must be a JSON object like {\"user\": \"alice\", \"text\": \"ally list\"}.");
+        string? user = null, text = null, channel = null;
+        ChatAction? action = null;
+        foreach (var property in root.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "user": if (!TryString(property, out user, out var e1)) return (null, e1); break;
+                case "text": if (!TryString(property, out text, out var e2)) return (null, e2); break;
+                case "channel": if (!TryString(property, out channel, out var e3)) return (null, e3); break;
+                case "value":
+                    var (parsed, e4) = ParseAction(property.Value);
+                    if (e4 is not null) return (null, e4);
+                    action = parsed;
+                    break;
+                default:
+                    return (null, $"Unknown field \"{Short(property.Name)}\". Accepted fields: {string.Join(", ", Fields)}.");
+            }
+        }
+        if (CheckUser(user) is { } userProblem) return (null, userProblem);
+        if (text is null && action is null) return (null, "Give \"text\" (a command) or \"value\" (a button or form submission).");
+        if (text is not null && action is not null) return (null, "Give either \"text\" or \"value\", not both.");
+        if (channel is not null && (channel.Length is 0 or > 80 || channel.Any(char.IsControl)))
+            return (null, "channel must be 1 to 80 characters without control characters.");
+        return (new Input(user!, text, action, channel ?? LocalChannel.DefaultChannel), null);
+    }
+
+    private static (ChatAction? Action, string? Problem) ParseAction(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Object) return (null, "value must be an object like {\"command\": \"ally add\", \"args\": {\"name\": \"Jane Doe\"}}.");
+        string? command = null;
+        var args = new Dictionary<string, string>();
+        foreach (var property in value.EnumerateObject())
+        {
+            switch (property.Name)
+            {
+                case "command":
+                    if (!TryString(property, out command, out var e)) return (null, "value." + e);
+                    break;
+                case "args":
+                    if (property.Value.ValueKind != JsonValueKind.Object) return (null, "value.args must be an object of names to strings.");
+                    foreach (var arg in property.Value.EnumerateObject())
+                    {
+                        if (arg.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
+                            return (null, $"value.args.{Short(arg.Name)} must be a string.");
+                        args[arg.Name] = arg.Value.ValueKind == JsonValueKind.String ? arg.Value.GetString()! : arg.Value.GetRawText();
+                    }
+                    break;
+                default:
+                    return (null, $"Unknown field \"value.{Short(property.Name)}\". Accepted: command, args.");
+            }
+        }
+        if (string.IsNullOrWhiteSpace(command)) return (null, "value.command is required (the command the button or form runs).");
+        return (new ChatAction(command, args), null);
+    }
+
+    private static bool TryString(JsonProperty property, out string? value, out string? problem)
+    {
+        value = null;
+        problem = null;
+        if (property.Value.ValueKind == JsonValueKind.Null) return true;
+        if (property.Value.ValueKind != JsonValueKind.String)
+        {
+            problem = $"{property.Name} must be a string, not {property.Value.ValueKind.ToString().ToLowerInvariant()}.";
+            return false;
+        }
+        value = property.Value.GetString();
+        return true;
+    }
+
+    private static string? CheckUser(string? user) => user switch
+    {
+        null or "" => "user is required: the name of the local user sending the message.",
+        { Length: > MaxUserLength } => $"user is too long (at most {MaxUserLength} characters).",
+        _ when !UserRef.TryParse(user, out var id) || id != user => "user may contain only letters, digits, '.', '_' and '-'.",
+        _ => null,
+    };
+
+    private static IResult Bad(string reason) => Results.Json(new { error = reason }, statusCode: StatusCodes.Status400BadRequest);
+
+    private static string Short(string s) => s.Length <= 40 ? s : s[..40] + "…";
+
+    private static IResult Asset(string name, string contentType)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"CoordBot.Host.Local.{name}")
+            ?? throw new InvalidOperationException($"missing embedded asset {name}");
+        using var reader = new StreamReader(stream);
+        return Results.Text(reader.ReadToEnd(), contentType);
+    }
+}
+
+/// <summary>Reads a request body up to a limit, turning the ways it can be wrong into 4xx results.</summary>
+public static class RequestBody
+{
+    public readonly record struct Result(byte[] Bytes, IResult? Error);
+
+    public static async Task<Result> ReadAsync(HttpRequest request, long limit, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > limit) return new([], TooLarge(limit));
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return new([], TooLarge(limit));
+        }
+        if (buffer.Length == 0)
+            return new([], Results.Json(new { error = "The request body is empty." }, statusCode: StatusCodes.Status400BadRequest));
+        return new(buffer.ToArray(), null);
+    }
+
+    private static IResult TooLarge(long limit) =>
+        Results.Json(new { error = $"The request body is larger than {limit} bytes." }, statusCode: StatusCodes.Status413PayloadTooLarge);
+}

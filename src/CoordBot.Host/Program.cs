@@ -1,0 +1,16 @@
+using CoordBot.Host;
+using CoordBot.Host.Local;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddCoordBotHost();
+
+var app = builder.Build();
+await app.PrepareDatabaseAsync();
+app.UseRequestLimits();
+app.MapHealthChecks();
+app.MapLocalChat();
+app.LogChannels();
+app.Run();
+
+/// <summary>The host's entry point, visible to the functional tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,93 @@
+using System.Text.RegularExpressions;
+
+namespace CoordBot.Allies;
+
+/// <summary>A stakeholder ally: a person in or around government, and how the coalition relates to them.</summary>
+public sealed record Ally(
+    long Id,
+    long RefNo,
+    string Name,
+    string? Org,
+    string? Role,
+    string? Sector,
+    string? Level,
+    string? Jurisdiction,
+    string Stance,
+    string? Email,
+    string? Phone,
+    IReadOnlyList<string> Tags,
+    string? Owner,
+    string? Notes,
+    DateOnly? LastContact,
+    string CreatedBy,
+    DateTimeOffset CreatedAt)
+{
+    public string Ref => $"A{RefNo}";
+    public string Label => $"{Name} ({Ref})";
+}
+
+/// <summary>The editable fields of an ally, as typed (flag name → value). Null means "not given".</summary>
+public sealed record AllyFields
+{
+    public string? Name { get; init; }
+    public string? Org { get; init; }
+    public string? Role { get; init; }
+    public string? Sector { get; init; }
+    public string? Level { get; init; }
+    public string? Jurisdiction { get; init; }
+    public string? Stance { get; init; }
+    public string? Email { get; init; }
+    public string? Phone { get; init; }
+    public string? Tags { get; init; }
+    public string? Owner { get; init; }
+    public string? Notes { get; init; }
+    public DateOnly? LastContact { get; init; }
+}
+
+/// <summary>The words of SPEC §2.1, and the checks shared by commands and CSV import.</summary>
+public static partial class AllyVocabulary
+{
+    public static readonly IReadOnlyList<string> Sectors = ["government", "nonprofit", "business", "philanthropy", "community", "academia", "media", "other"];
+    public static readonly IReadOnlyList<string> Levels = ["elected", "appointed", "career", "executive", "staff", "volunteer", "resident", "other"];
+    public static readonly IReadOnlyList<string> Stances = ["champion", "supporter", "neutral", "skeptic", "opponent", "unknown"];
+    public static readonly IReadOnlyList<string> Channels = ["meeting", "call", "email", "event", "message"];
+
+    /// <summary>Levels that turn over at an election in their jurisdiction.</summary>
+    public static readonly IReadOnlyList<string> AtRisk = ["elected", "appointed"];
+
+    public const int MaxNameLength = 200;
+
+    [GeneratedRegex(@"^[Aa](\d{1,9})$")]
+    private static partial Regex RefRegex();
+
+    [GeneratedRegex(@"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")]
+    private static partial Regex EmailRegex();
+
+    public static long? ParseRef(string text) => RefRegex().Match(text.Trim()) is { Success: true } m ? long.Parse(m.Groups[1].Value) : null;
+
+    public static bool IsEmail(string text) => text.Length <= 254 && EmailRegex().IsMatch(text);
+
+    /// <summary>Lower-case, trimmed, de-duplicated tags from "a, b,c".</summary>
+    public static IReadOnlyList<string> ParseTags(string? text) =>
+        (text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => t.ToLowerInvariant()).Distinct().ToList();
+
+    /// <summary>The case-insensitive key used for name prefixes, org and jurisdiction matches.</summary>
+    public static string? Key(string? text) => string.IsNullOrWhiteSpace(text) ? null : string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+
+    /// <summary>Checks typed fields; returns the first problem, naming the field and what is accepted.</summary>
+    public static string? Validate(AllyFields f)
+    {
+        if (f.Name is not null && string.IsNullOrWhiteSpace(f.Name)) return "The name can't be empty.";
+        if (f.Name is { Length: > MaxNameLength }) return $"The name is too long ({f.Name.Length} characters; at most {MaxNameLength}).";
+        if (f.Name is not null && ParseRef(f.Name) is not null) return $"\"{f.Name}\" looks like a reference (A12); give the ally a real name.";
+        if (!OneOf(f.Sector, Sectors)) return $"\"{f.Sector}\" is not a sector. Accepted: {string.Join(", ", Sectors)}.";
+        if (!OneOf(f.Level, Levels)) return $"\"{f.Level}\" is not a level. Accepted: {string.Join(", ", Levels)}.";
+        if (!OneOf(f.Stance, Stances)) return $"\"{f.Stance}\" is not a stance. Accepted: {string.Join(", ", Stances)}.";
+        if (!string.IsNullOrEmpty(f.Email) && !IsEmail(f.Email)) return $"\"{f.Email}\" doesn't look like an email address.";
+        if (f.Phone is { Length: > 40 }) return "The phone number is too long (at most 40 characters).";
+        return null;
+    }
+
+    private static bool OneOf(string? value, IReadOnlyList<string> choices) => string.IsNullOrEmpty(value) || choices.Contains(value);
+}

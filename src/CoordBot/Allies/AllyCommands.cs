@@ -1,0 +1,389 @@
+using System.Globalization;
+using CoordBot.Chat;
+
+namespace CoordBot.Allies;
+
+/// <summary>The <c>ally</c> command: stakeholder allies, who knows whom, and the last contact with each.</summary>
+public sealed class AllyCommands(AllyStore store, AllyCsv csv)
+{
+    public const int PageSize = 10;
+    public const int StaleDays = 60;
+
+    private static readonly FlagSpec Share = new("share", FlagKind.Switch, "post the reply for everyone in the channel instead of only you");
+
+    private static readonly FlagSpec[] FieldFlags =
+    [
+        new("org", FlagKind.Text, "organization, e.g. \"City of Atlanta\""),
+        new("role", FlagKind.Text, "role or title"),
+        new("sector", FlagKind.Choice, "sector", AllyVocabulary.Sectors),
+        new("level", FlagKind.Choice, "level (elected and appointed turn over at elections; career staff stay)", AllyVocabulary.Levels),
+        new("jurisdiction", FlagKind.Text, "city, county or state, e.g. atlanta"),
+        new("stance", FlagKind.Choice, "stance toward the initiative", AllyVocabulary.Stances),
+        new("email", FlagKind.Text, "email address"),
+        new("phone", FlagKind.Text, "phone number"),
+        new("tags", FlagKind.Text, "comma-separated tags, e.g. housing,budget"),
+        new("owner", FlagKind.User, "who keeps this relationship warm"),
+        new("notes", FlagKind.Text, "free-form notes"),
+    ];
+
+    private static readonly FlagSpec NameFlag = new("name", FlagKind.Text, "the ally's name (instead of the positional name)");
+
+    public CommandGroup Group => new("ally", "track stakeholder allies across sectors and levels of government",
+    [
+        new("ally", "add", "ally add <name> [--org O] [--role R] [--sector S] [--level L] [--jurisdiction J] [--stance ST] [--email E] [--phone P] [--tags a,b] [--owner @user] [--notes TEXT]",
+            "Record an ally. With no name, opens a form.",
+            [NameFlag, .. FieldFlags, Share],
+            ["ally add \"Jane Doe\" --org \"City of Atlanta\" --sector government --level career", "ally add"], AddAsync),
+        new("ally", "list", "ally list [--sector S] [--level L] [--org O] [--jurisdiction J] [--tag T] [--owner @u] [--stale DAYS] [--page N]",
+            "List allies, least recently contacted first, 10 per page.",
+            [FieldFlags[2], FieldFlags[3], FieldFlags[0], FieldFlags[4],
+             new("tag", FlagKind.Text, "only allies with this tag"), FieldFlags[9],
+             new("stale", FlagKind.Number, "only allies with no contact in this many days"),
+             new("page", FlagKind.Number, "page number, from 1"), Share],
+            ["ally list --sector government --level career", "ally list --stale 60"], ListAsync),
+        new("ally", "find", "ally find <text> [--page N]", "Search names, organizations, roles, tags and notes.",
+            [new("page", FlagKind.Number, "page number, from 1"), Share], ["ally find housing", "ally find jane atl"], FindAsync),
+        new("ally", "show", "ally show <ref>", "One ally: details, last contact, connections and recent touchpoints.",
+            [Share], ["ally show A12", "ally show \"Jane Doe\""], ShowAsync),
+        new("ally", "edit", "ally edit <ref> --field value...", "Change an ally's fields; an empty value (--email \"\") clears one.",
+            [NameFlag, .. FieldFlags, Share], ["ally edit A12 --role \"Deputy Director\" --stance champion"], EditAsync),
+        new("ally", "log", "ally log <ref> <note> [--on DATE] [--via meeting|call|email|event|message]",
+            "Record a touchpoint; it moves the ally's last contact forward.",
+            [new("note", FlagKind.Text, "what happened (instead of the positional note)"),
+             new("on", FlagKind.Date, "when it happened (default today)"),
+             new("via", FlagKind.Choice, "how you were in touch", AllyVocabulary.Channels), Share],
+            ["ally log A12 \"Coffee about the housing levy\" --via meeting", "ally log A12 \"Called re: budget\" --on yesterday --via call"], LogAsync),
+        new("ally", "link", "ally link <ref> <ref> [--as RELATION]", "Record that two allies know each other.",
+            [new("as", FlagKind.Text, "how they know each other, e.g. \"former colleagues\""), Share],
+            ["ally link A12 A7 --as \"former colleagues\""], LinkAsync),
+        new("ally", "remove", "ally remove <ref> [--yes]", "Delete an ally with its touchpoints and links, after a confirmation (creator or admin).",
+            [new("yes", FlagKind.Switch, "skip the confirmation")], ["ally remove A12"], RemoveAsync),
+        new("ally", "map", "ally map [--jurisdiction J]",
+            "The coalition at a glance: counts by sector × level, allies with no contact in 60+ days, and government organizations where nobody survives turnover.",
+            [FieldFlags[4], Share], ["ally map", "ally map --jurisdiction atlanta"], MapAsync),
+        new("ally", "import", "ally import [--skip-bad]  (CSV on the lines after the command, or an attached file)",
+            $"Import allies from CSV with a header row; columns: {string.Join(", ", AllyCsv.ImportColumns)}. A file with errors is refused unless --skip-bad.",
+            [new("skip-bad", FlagKind.Switch, "import the good rows and skip the rows with errors")],
+            ["ally import\nname,org,sector,level\nJane Doe,City of Atlanta,government,career"], ImportAsync),
+        new("ally", "export", "ally export", "Download all allies as CSV.", [], ["ally export"], ExportAsync),
+    ]);
+
+    /// <summary><c>ally add &lt;name&gt; --flags</c>, or the add form when no name is given.</summary>
+    private async Task<Reply> AddAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var name = ctx.Args.Text("name") ?? (ctx.Args.Words.Count > 0 ? ctx.Args.Rest() : null);
+        if (string.IsNullOrWhiteSpace(name))
+            return ctx.Args.Flags.Keys.Any(k => k != "share")
+                ? Reply.Error("The ally needs a name: ally add \"Jane Doe\" --org ...", "Or type ally add alone to open the form.")
+                : AddForm();
+        var fields = Fields(ctx.Args) with { Name = name };
+        if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem, $"Usage: {ctx.Spec.Usage}");
+        var refNo = (await store.AddAsync(ctx.WorkspaceId, [fields], ctx.UserId, ctx.Now, ct))[0];
+        var ally = (await store.GetAsync(ctx.WorkspaceId, refNo, ct))!;
+        return new Reply($"Added {ally.Label}",
+        [
+            new Paragraph($"Added {ally.Label}"),
+            new Fields(Details(ally, ctx.Today, withContact: false)),
+            new Context($"Next: ally log {ally.Ref} \"what you talked about\" · ally link {ally.Ref} <ref> --as \"colleagues\""),
+        ], Ephemeral: !ctx.Args.Has("share"));
+    }
+
+    private static Reply AddForm() => new("Add an ally: fill in the form.",
+    [
+        new Form("Add an ally", "ally add",
+        [
+            new Input("name", "Name", Required: true, Placeholder: "Jane Doe"),
+            new Input("org", "Organization", Placeholder: "City of Atlanta"),
+            new Input("role", "Role"),
+            new Input("sector", "Sector", InputKind.Choice, Choices: AllyVocabulary.Sectors),
+            new Input("level", "Level", InputKind.Choice, Choices: AllyVocabulary.Levels),
+            new Input("jurisdiction", "Jurisdiction", Placeholder: "atlanta"),
+            new Input("stance", "Stance", InputKind.Choice, Initial: "unknown", Choices: AllyVocabulary.Stances),
+            new Input("email", "Email"),
+            new Input("phone", "Phone"),
+            new Input("tags", "Tags", Placeholder: "housing, budget"),
+            new Input("notes", "Notes", InputKind.LongText),
+        ], "Add ally"),
+    ], Ephemeral: true);
+
+    /// <summary><c>ally list [filters] [--page N]</c>.</summary>
+    private async Task<Reply> ListAsync(CommandContext ctx, CancellationToken ct)
+    {
+        if (ctx.Args.Words.Count > 0)
+            return Reply.Error($"ally list takes only flags, but got \"{ctx.Args.Rest()}\".", "To search by text use: ally find " + ctx.Args.Rest());
+        var a = ctx.Args;
+        var filter = new AllyFilter(a.Text("sector"), a.Text("level"), a.Text("org"), a.Text("jurisdiction"), a.Text("tag"), a.Text("owner"),
+            a.Number("stale") is { } days ? ctx.Today.AddDays(-days) : null);
+        var page = Math.Max(1, a.Number("page") ?? 1);
+        var (items, total) = await store.ListAsync(ctx.WorkspaceId, filter, page, PageSize, ct);
+        var pages = Math.Max(1, (total + PageSize - 1) / PageSize);
+        var filtered = a.Flags.Keys.Any(k => k is not ("page" or "share"));
+        if (total == 0)
+            return Reply.Say(filtered ? "No allies match those filters." : "No allies yet. Add one: ally add \"Jane Doe\" --org \"City of Atlanta\"", ephemeral: !a.Has("share"));
+        if (page > pages)
+            return Reply.Error($"There is no page {page}; there {(pages == 1 ? "is 1 page" : $"are {pages} pages")}.");
+
+        var blocks = new List<Block>
+        {
+            new Heading(filtered ? $"Allies matching {Describe(a)}" : "Allies"),
+            new ItemList(items.Select(x => Item(x, ctx.Today)).ToList()),
+            new Context($"Page {page} of {pages} · {total} {(total == 1 ? "ally" : "allies")} · least recently contacted first"),
+        };
+        var args = a.Flags.Where(f => f.Key != "page").ToDictionary(f => f.Key, f => f.Value);
+        var buttons = new List<Button>();
+        if (page > 1) buttons.Add(new Button("Previous", new ChatAction("ally list", new Dictionary<string, string>(args) { ["page"] = (page - 1).ToString(CultureInfo.InvariantCulture) })));
+        if (page < pages) buttons.Add(new Button("Next", new ChatAction("ally list", new Dictionary<string, string>(args) { ["page"] = (page + 1).ToString(CultureInfo.InvariantCulture) })));
+        if (buttons.Count > 0) blocks.Add(new Actions(buttons));
+        return new Reply($"{total} {(total == 1 ? "ally" : "allies")}, page {page} of {pages}", blocks, Ephemeral: !a.Has("share"));
+    }
+
+    /// <summary><c>ally find &lt;text&gt;</c>.</summary>
+    private async Task<Reply> FindAsync(CommandContext ctx, CancellationToken ct)
+    {
+        if (ctx.Args.Words.Count == 0) return Reply.Error("What should I look for? ally find <text>, e.g. ally find housing");
+        var page = Math.Max(1, ctx.Args.Number("page") ?? 1);
+        var found = await store.FindAsync(ctx.WorkspaceId, ctx.Args.Words.SelectMany(w => w.Split(' ', StringSplitOptions.RemoveEmptyEntries)), page, PageSize, ct);
+        var text = ctx.Args.Rest();
+        if (found.Count == 0)
+            return Reply.Say(page == 1 ? $"No allies match \"{text}\"." : $"No more allies match \"{text}\".", ephemeral: !ctx.Args.Has("share"));
+        var more = found.Count > PageSize;
+        var blocks = new List<Block>
+        {
+            new Heading($"Allies matching \"{text}\""),
+            new ItemList(found.Take(PageSize).Select(x => Item(x, ctx.Today)).ToList()),
+            new Context($"Page {page}{(more ? " · more on the next page" : "")}"),
+        };
+        if (more)
+            blocks.Add(new Actions([new Button("Next", new ChatAction("ally find " + string.Join(' ', ctx.Args.Words.Select(Tokenizer.Quote)),
+                new Dictionary<string, string> { ["page"] = (page + 1).ToString(CultureInfo.InvariantCulture) }))]));
+        var count = Math.Min(found.Count, PageSize);
+        return new Reply($"{count}{(more ? "+" : "")} {(count == 1 && !more ? "ally matches" : "allies match")} \"{text}\"", blocks, Ephemeral: !ctx.Args.Has("share"));
+    }
+
+    /// <summary><c>ally show &lt;ref&gt;</c>.</summary>
+    private async Task<Reply> ShowAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var (ally, error) = await ResolveAsync(ctx, ctx.Args.Rest(), ct);
+        if (ally is null) return error!;
+        var connections = await store.ConnectionsAsync(ctx.WorkspaceId, ally.Id, ct);
+        var touchpoints = await store.TouchpointsAsync(ctx.WorkspaceId, ally.Id, 5, ct);
+        var blocks = new List<Block> { new Heading(ally.Label), new Fields(Details(ally, ctx.Today, withContact: true)) };
+        blocks.Add(new Paragraph(connections.Count == 0 ? "Connections: none recorded." : "Connections:"));
+        if (connections.Count > 0)
+            blocks.Add(new ItemList(connections.Select(c => new ListItem(c.Ally.Label, c.Relation)).ToList()));
+        blocks.Add(new Paragraph(touchpoints.Count == 0 ? "Touchpoints: none yet." : "Recent touchpoints:"));
+        if (touchpoints.Count > 0)
+            blocks.Add(new ItemList(touchpoints.Select(t => new ListItem($"{Day(t.On)}{(t.Via is null ? "" : " · " + t.Via)}", $"{t.Note} (by {t.CreatedBy})")).ToList()));
+        blocks.Add(new Form("Log a touchpoint", $"ally log {ally.Ref}",
+        [
+            new Input("note", "What happened", Required: true),
+            new Input("on", "On", InputKind.Date, Initial: Day(ctx.Today)),
+            new Input("via", "Via", InputKind.Choice, Choices: AllyVocabulary.Channels),
+        ], "Log"));
+        blocks.Add(new Actions([new Button("Remove", new ChatAction($"ally remove {ally.Ref}"), ButtonStyle.Danger)]));
+        return new Reply($"{ally.Label}: {Summary(ally, ctx.Today)}", blocks, Ephemeral: !ctx.Args.Has("share"));
+    }
+
+    /// <summary><c>ally edit &lt;ref&gt; --field value</c>.</summary>
+    private async Task<Reply> EditAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var changes = ctx.Args.Flags.Keys.Where(k => k != "share").ToList();
+        if (ctx.Args.Words.Count == 0) return Reply.Error("Which ally? ally edit <ref> --field value, e.g. ally edit A12 --role Director");
+        if (changes.Count == 0)
+            return Reply.Error("Nothing to change: give the fields to change, e.g. ally edit A12 --role Director.",
+                $"Fields: {string.Join(", ", ctx.Spec.Flags.Where(f => f.Name != "share").Select(f => "--" + f.Name))}");
+        var (ally, error) = await ResolveAsync(ctx, ctx.Args.Rest(), ct);
+        if (ally is null) return error!;
+        var fields = Fields(ctx.Args) with { Name = ctx.Args.Text("name") };
+        if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem);
+        await store.UpdateAsync(ctx.WorkspaceId, ally.Id, fields, ctx.Now, ct);
+        var updated = (await store.GetAsync(ctx.WorkspaceId, ally.RefNo, ct))!;
+        return new Reply($"Updated {updated.Label}: {string.Join(", ", changes)}",
+            [new Paragraph($"Updated {updated.Label}: {string.Join(", ", changes)}"), new Fields(Details(updated, ctx.Today, withContact: true))],
+            Ephemeral: !ctx.Args.Has("share"));
+    }
+
+    /// <summary><c>ally log &lt;ref&gt; &lt;note&gt; [--on DATE] [--via V]</c>.</summary>
+    private async Task<Reply> LogAsync(CommandContext ctx, CancellationToken ct)
+    {
+        if (ctx.Args.Words.Count == 0)
+            return Reply.Error("Which ally, and what happened? ally log <ref> <note>, e.g. ally log A12 \"Coffee about the levy\"");
+        var note = ctx.Args.Text("note") ?? ctx.Args.Rest(1);
+        if (string.IsNullOrWhiteSpace(note))
+            return Reply.Error($"Add a note saying what happened: ally log {ctx.Args.Words[0]} \"Coffee about the levy\"");
+        var on = ctx.Args.Date("on") ?? ctx.Today;
+        if (on > ctx.Today) return Reply.Error($"--on {Day(on)} is in the future; a touchpoint is something that already happened (today is {Day(ctx.Today)}).");
+        var (ally, error) = await ResolveAsync(ctx, ctx.Args.Words[0], ct);
+        if (ally is null) return error!;
+        var via = ctx.Args.Text("via");
+        var last = await store.LogAsync(ctx.WorkspaceId, ally.Id, on, via, note.Trim(), ctx.UserId, ctx.Now, ct);
+        var text = $"Logged {(via is null ? "a touchpoint" : "a " + via)} with {ally.Label} on {Day(on)}. Last contact: {Day(last)}.";
+        return new Reply(text, [new Paragraph(text), new Context(note.Trim())], Ephemeral: !ctx.Args.Has("share"));
+    }
+
+    /// <summary><c>ally link &lt;ref&gt; &lt;ref&gt; [--as RELATION]</c>.</summary>
+    private async Task<Reply> LinkAsync(CommandContext ctx, CancellationToken ct)
+    {
+        if (ctx.Args.Words.Count != 2)
+            return Reply.Error($"ally link needs exactly two allies, got {ctx.Args.Words.Count}: ally link A12 A7 --as \"former colleagues\"",
+                "Quote names with spaces: ally link \"Jane Doe\" \"Sam Lee\"");
+        var (first, error1) = await ResolveAsync(ctx, ctx.Args.Words[0], ct);
+        if (first is null) return error1!;
+        var (second, error2) = await ResolveAsync(ctx, ctx.Args.Words[1], ct);
+        if (second is null) return error2!;
+        if (first.Id == second.Id) return Reply.Error($"Both references are {first.Label}; link two different allies.");
+        var relation = ctx.Args.Text("as") is { Length: > 0 } r ? r : null;
+        var added = await store.LinkAsync(ctx.WorkspaceId, first.Id, second.Id, relation, ctx.UserId, ctx.Now, ct);
+        var text = added
+            ? $"Linked {first.Label} and {second.Label}{(relation is null ? "" : $" ({relation})")}."
+            : $"{first.Label} and {second.Label} were already linked{(relation is null ? "" : $"; relation now \"{relation}\"")}.";
+        return new Reply(text, [new Paragraph(text)], Ephemeral: !ctx.Args.Has("share"));
+    }
+
+    /// <summary><c>ally remove &lt;ref&gt; [--yes]</c>: asks first, then deletes (creator or admin).</summary>
+    private async Task<Reply> RemoveAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var (ally, error) = await ResolveAsync(ctx, ctx.Args.Rest(), ct);
+        if (ally is null) return error!;
+        if (ally.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
+            return Reply.Error($"Only {ally.CreatedBy}, who added {ally.Label}, or a workspace admin can remove it.", "See the admins with: coord admins");
+        if (!ctx.Args.Has("yes"))
+        {
+            var (touchpoints, links) = await store.DependentsAsync(ctx.WorkspaceId, ally.Id, ct);
+            var text = $"Remove {ally.Label}? This also deletes {Count(touchpoints, "touchpoint")} and {Count(links, "connection")}.";
+            return new Reply(text,
+            [
+                new Paragraph(text),
+                new Actions([new Button($"Remove {ally.Name}", new ChatAction($"ally remove {ally.Ref}", new Dictionary<string, string> { ["yes"] = "true" }), ButtonStyle.Danger)]),
+                new Context($"Or type: ally remove {ally.Ref} --yes. Ignore this message to keep {ally.Name}."),
+            ], Ephemeral: true);
+        }
+        var removed = await store.RemoveAsync(ctx.WorkspaceId, ally.Id, ct);
+        return Reply.Say(removed ? $"Removed {ally.Label}." : $"{ally.Label} was already removed.", ephemeral: true);
+    }
+
+    /// <summary><c>ally map [--jurisdiction J]</c>.</summary>
+    private async Task<Reply> MapAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var jurisdiction = ctx.Args.Text("jurisdiction");
+        var map = await store.MapAsync(ctx.WorkspaceId, jurisdiction, ctx.Today.AddDays(-StaleDays), ct);
+        var where = jurisdiction is null ? "" : $" in {jurisdiction}";
+        if (map.Total == 0) return Reply.Say($"No allies{where} yet.", ephemeral: !ctx.Args.Has("share"));
+
+        var sectors = AllyVocabulary.Sectors.Append("unset").Where(s => map.Counts.Any(c => c.Sector == s)).ToList();
+        var levels = AllyVocabulary.Levels.Append("unset").Where(l => map.Counts.Any(c => c.Level == l)).ToList();
+        string Cell(string s, string l) => map.Counts.FirstOrDefault(c => c.Sector == s && c.Level == l).Count.ToString(CultureInfo.InvariantCulture);
+        var rows = sectors.Select(s => (IReadOnlyList<string>)[s, .. levels.Select(l => Cell(s, l)), map.Counts.Where(c => c.Sector == s).Sum(c => c.Count).ToString(CultureInfo.InvariantCulture)]).ToList();
+
+        var blocks = new List<Block>
+        {
+            new Heading($"Coalition map{where}: {Count(map.Total, "ally", "allies")}"),
+            new Table(["sector", .. levels, "total"], rows),
+            new Paragraph(map.StaleCount == 0 ? $"Everyone has been contacted in the last {StaleDays} days."
+                : $"{Count(map.StaleCount, "ally", "allies")} with no contact in {StaleDays}+ days{(map.StaleCount > map.Stale.Count ? $" (oldest {map.Stale.Count} shown)" : "")}:"),
+        };
+        if (map.Stale.Count > 0) blocks.Add(new ItemList(map.Stale.Select(x => Item(x, ctx.Today)).ToList()));
+        blocks.Add(new Paragraph(map.Gaps.Count == 0
+            ? "Turnover gaps: none. Every government organization has someone who is not elected or appointed."
+            : "Turnover gaps: in these government organizations every ally is elected or appointed, so an election could leave nobody:"));
+        if (map.Gaps.Count > 0)
+            blocks.Add(new ItemList(map.Gaps.Select(g => new ListItem(g.Org, $"{Count(g.Count, "ally", "allies")}, none career/executive/staff")).ToList()));
+        return new Reply($"Coalition map{where}: {Count(map.Total, "ally", "allies")}, {map.StaleCount} stale, {Count(map.Gaps.Count, "turnover gap")}",
+            blocks, Ephemeral: !ctx.Args.Has("share"));
+    }
+
+    /// <summary><c>ally import [--skip-bad]</c> with CSV after the command.</summary>
+    private async Task<Reply> ImportAsync(CommandContext ctx, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(ctx.Body))
+            return Reply.Error("Attach a CSV file, or paste the CSV on the lines after ally import.",
+                $"The first row names the columns: {string.Join(", ", AllyCsv.ImportColumns)}. Only name is required.");
+        var result = csv.Read(ctx.Body);
+        if (result.FileError is { } fileError) return Reply.Error($"Nothing imported: {fileError}");
+        var skipBad = ctx.Args.Has("skip-bad");
+        var problems = result.Errors.Take(20).Select(e => new ListItem($"row {e.Row}", e.Message)).ToList();
+        var moreProblems = result.Errors.Count > 20 ? $" (first 20 of {result.Errors.Count} shown)" : "";
+        if (result.Errors.Count > 0 && !skipBad)
+            return new Reply($"Nothing imported: {Count(result.Errors.Count, "row")} with errors.",
+            [
+                new Paragraph($"Nothing imported: {Count(result.Errors.Count, "row")} with errors{moreProblems}. Fix them, or import the {Count(result.Rows.Count, "good row")} with --skip-bad."),
+                new ItemList(problems),
+            ], Ephemeral: true, IsError: true);
+        if (result.Rows.Count == 0) return Reply.Error("Nothing imported: the CSV has no valid rows.");
+        var refs = await store.AddAsync(ctx.WorkspaceId, result.Rows, ctx.UserId, ctx.Now, ct);
+        var text = $"Imported {Count(refs.Count, "ally", "allies")} (A{refs[0]}–A{refs[^1]})" +
+                   (result.Errors.Count > 0 ? $"; skipped {Count(result.Errors.Count, "row")} with errors." : ".");
+        var blocks = new List<Block> { new Paragraph(text) };
+        if (problems.Count > 0) blocks.Add(new ItemList(problems));
+        return new Reply(text, blocks, Ephemeral: true);
+    }
+
+    /// <summary><c>ally export</c>: every ally as a CSV file.</summary>
+    private async Task<Reply> ExportAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var (content, count) = await csv.WriteAsync(store.AllAsync(ctx.WorkspaceId, ct), ct);
+        var name = $"allies-{Day(ctx.Today)}.csv";
+        return new Reply($"Exported {Count(count, "ally", "allies")} to {name}",
+            [new Paragraph($"Exported {Count(count, "ally", "allies")}."), new FileAttachment(name, "text/csv", content)], Ephemeral: true);
+    }
+
+    private async Task<(Ally? Ally, Reply? Error)> ResolveAsync(CommandContext ctx, string text, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+            return (null, Reply.Error($"Which ally? Give a reference like A12 or the start of a name: {ctx.Spec.Examples[0]}"));
+        return await store.ResolveAsync(ctx.WorkspaceId, text, ct) switch
+        {
+            Resolution.Found f => (f.Ally, null),
+            Resolution.Ambiguous a => (null, new Reply($"\"{text}\" matches several allies; use a reference.",
+            [
+                new Paragraph($"\"{text}\" matches several allies{(a.Candidates.Count > 10 ? " (first 10 shown)" : "")}; use a reference:"),
+                new ItemList(a.Candidates.Take(10).Select(x => new ListItem(x.Label, x.Org)).ToList()),
+            ], Ephemeral: true, IsError: true)),
+            _ => (null, Reply.Error($"No ally matches \"{RefText(text)}\" in this workspace.", $"Try: ally find {RefText(text)}")),
+        };
+    }
+
+    private static string RefText(string text) => text.Length <= 60 ? text : text[..60] + "…";
+
+    private static AllyFields Fields(CommandArgs a) => new()
+    {
+        Org = a.Text("org"), Role = a.Text("role"), Sector = a.Text("sector"), Level = a.Text("level"),
+        Jurisdiction = a.Text("jurisdiction"), Stance = a.Text("stance"), Email = a.Text("email"), Phone = a.Text("phone"),
+        Tags = a.Text("tags"), Owner = a.Text("owner"), Notes = a.Text("notes"),
+    };
+
+    internal static List<Field> Details(Ally a, DateOnly today, bool withContact)
+    {
+        var fields = new List<Field>();
+        void Add(string label, string? value) { if (!string.IsNullOrEmpty(value)) fields.Add(new Field(label, value)); }
+        Add("Organization", a.Org);
+        Add("Role", a.Role);
+        Add("Sector", a.Sector);
+        Add("Level", a.Level);
+        Add("Jurisdiction", a.Jurisdiction);
+        Add("Stance", a.Stance);
+        Add("Email", a.Email);
+        Add("Phone", a.Phone);
+        Add("Tags", a.Tags.Count > 0 ? string.Join(", ", a.Tags) : null);
+        Add("Owner", a.Owner is null ? null : "@" + a.Owner);
+        if (withContact) Add("Last contact", Contact(a, today));
+        Add("Notes", a.Notes);
+        return fields;
+    }
+
+    private static ListItem Item(Ally a, DateOnly today) => new(a.Label, Summary(a, today));
+
+    private static string Summary(Ally a, DateOnly today) =>
+        string.Join(" · ", new[] { a.Org, a.Role, a.Level, a.Sector }.Where(s => !string.IsNullOrEmpty(s)).Append("last contact " + Contact(a, today)));
+
+    private static string Contact(Ally a, DateOnly today) => a.LastContact is not { } d
+        ? "never"
+        : (today.DayNumber - d.DayNumber) switch { 0 => $"{Day(d)} (today)", 1 => $"{Day(d)} (yesterday)", var n => $"{Day(d)} ({n} days ago)" };
+
+    private static string Describe(CommandArgs a) =>
+        string.Join(", ", a.Flags.Where(f => f.Key is not ("page" or "share")).Select(f => f.Key == "stale" ? $"no contact in {f.Value} days" : $"{f.Key} {f.Value}"));
+
+    private static string Day(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    private static string Count(int n, string one, string? many = null) => $"{n} {(n == 1 ? one : many ?? one + "s")}";
+}

@@ -1,0 +1,316 @@
+using System.Text;
+using CoordBot.Data;
+using CoordBot.Workspaces;
+using Dapper;
+
+namespace CoordBot.Allies;
+
+/// <summary>Filters of <c>ally list</c>; null means "any".</summary>
+public sealed record AllyFilter(
+    string? Sector = null, string? Level = null, string? Org = null, string? Jurisdiction = null,
+    string? Tag = null, string? Owner = null, DateOnly? StaleBefore = null);
+
+public sealed record Touchpoint(DateOnly On, string? Via, string Note, string CreatedBy);
+
+public sealed record Connection(Ally Ally, string? Relation);
+
+/// <summary>How a typed reference (A12 or a name prefix) resolved.</summary>
+public abstract record Resolution
+{
+    public sealed record Found(Ally Ally) : Resolution;
+    public sealed record NotFound : Resolution;
+    public sealed record Ambiguous(IReadOnlyList<Ally> Candidates) : Resolution;
+}
+
+/// <summary>The coalition at a glance (<c>ally map</c>).</summary>
+public sealed record AllyMap(
+    IReadOnlyList<(string Sector, string Level, int Count)> Counts,
+    int Total,
+    IReadOnlyList<Ally> Stale,
+    int StaleCount,
+    IReadOnlyList<(string Org, int Count)> Gaps);
+
+/// <summary>Allies, their touchpoints and links. Every statement is scoped by workspace.</summary>
+public sealed class AllyStore(Database database)
+{
+    static AllyStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+    private const string Columns = "id, ref_no, name, org, role, sector, level, jurisdiction, stance, email, phone, tags, owner, notes, last_contact, created_by, created_at";
+
+    private sealed class Row
+    {
+        public long Id { get; set; }
+        public long RefNo { get; set; }
+        public string Name { get; set; } = "";
+        public string? Org { get; set; }
+        public string? Role { get; set; }
+        public string? Sector { get; set; }
+        public string? Level { get; set; }
+        public string? Jurisdiction { get; set; }
+        public string Stance { get; set; } = "unknown";
+        public string? Email { get; set; }
+        public string? Phone { get; set; }
+        public string? Tags { get; set; }
+        public string? Owner { get; set; }
+        public string? Notes { get; set; }
+        public string? LastContact { get; set; }
+        public string CreatedBy { get; set; } = "";
+        public string CreatedAt { get; set; } = "";
+        public string? Relation { get; set; }
+
+        public Ally ToAlly() => new(Id, RefNo, Name, Org, Role, Sector, Level, Jurisdiction, Stance, Email, Phone,
+            AllyVocabulary.ParseTags(Tags), Owner, Notes, LastContact is null ? null : Database.ParseDay(LastContact),
+            CreatedBy, Database.ParseStamp(CreatedAt));
+    }
+
+    private static object Parameters(string workspace, AllyFields f, string createdBy, DateTimeOffset now) => new
+    {
+        Workspace = workspace,
+        Name = f.Name!.Trim(),
+        NameKey = AllyVocabulary.Key(f.Name)!,
+        Org = Blank(f.Org), OrgKey = AllyVocabulary.Key(f.Org),
+        Role = Blank(f.Role), Sector = Blank(f.Sector), Level = Blank(f.Level),
+        Jurisdiction = Blank(f.Jurisdiction), JurisdictionKey = AllyVocabulary.Key(f.Jurisdiction),
+        Stance = Blank(f.Stance) ?? "unknown",
+        Email = Blank(f.Email), Phone = Blank(f.Phone),
+        Tags = TagText(f.Tags), Owner = Blank(f.Owner), Notes = Blank(f.Notes),
+        LastContact = f.LastContact is { } d ? Database.Day(d) : null,
+        CreatedBy = createdBy, At = Database.Stamp(now),
+    };
+
+    private const string InsertSql = """
+        INSERT INTO allies (workspace_id, ref_no, name, name_key, org, org_key, role, sector, level, jurisdiction, jurisdiction_key,
+                            stance, email, phone, tags, owner, notes, last_contact, created_by, created_at, updated_at)
+        VALUES (@Workspace, @RefNo, @Name, @NameKey, @Org, @OrgKey, @Role, @Sector, @Level, @Jurisdiction, @JurisdictionKey,
+                @Stance, @Email, @Phone, @Tags, @Owner, @Notes, @LastContact, @CreatedBy, @At, @At)
+        """;
+
+    /// <summary>Records new allies in one transaction (all or nothing) and returns their reference numbers.</summary>
+    public async Task<IReadOnlyList<long>> AddAsync(string workspace, IReadOnlyList<AllyFields> allies, string createdBy, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var refs = new List<long>(allies.Count);
+        foreach (var fields in allies)
+        {
+            var refNo = await WorkspaceStore.NextRefAsync(connection, tx, workspace, "ally");
+            var p = new DynamicParameters(Parameters(workspace, fields, createdBy, now));
+            p.Add("RefNo", refNo);
+            await connection.ExecuteAsync(InsertSql, p, tx);
+            refs.Add(refNo);
+        }
+        await tx.CommitAsync(ct);
+        return refs;
+    }
+
+    public async Task<Ally?> GetAsync(string workspace, long refNo, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(
+            $"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND ref_no = @RefNo", new { Workspace = workspace, RefNo = refNo });
+        return row?.ToAlly();
+    }
+
+    /// <summary>
+    /// Resolves <c>A12</c> or a case-insensitive name prefix. An exact name beats prefixes; several
+    /// matches come back as candidates.
+    /// </summary>
+    public async Task<Resolution> ResolveAsync(string workspace, string text, CancellationToken ct = default)
+    {
+        if (AllyVocabulary.ParseRef(text) is { } refNo)
+            return await GetAsync(workspace, refNo, ct) is { } ally ? new Resolution.Found(ally) : new Resolution.NotFound();
+        var key = AllyVocabulary.Key(text);
+        if (key is null) return new Resolution.NotFound();
+        await using var connection = await database.OpenAsync(ct);
+        var rows = (await connection.QueryAsync<Row>($"""
+            SELECT {Columns} FROM allies
+            WHERE workspace_id = @Workspace AND name_key >= @Key AND name_key < @End
+            ORDER BY name_key, ref_no LIMIT 11
+            """, new { Workspace = workspace, Key = key, End = key + "\uffff" })).Select(r => r.ToAlly()).ToList();
+        var exact = rows.Where(a => AllyVocabulary.Key(a.Name) == key).ToList();
+        if (exact.Count == 1) return new Resolution.Found(exact[0]);
+        return rows.Count switch
+        {
+            0 => new Resolution.NotFound(),
+            1 => new Resolution.Found(rows[0]),
+            _ => new Resolution.Ambiguous(rows),
+        };
+    }
+
+    /// <summary>One page of allies matching the filter, least recently contacted first (never contacted first of all).</summary>
+    public async Task<(IReadOnlyList<Ally> Items, int Total)> ListAsync(string workspace, AllyFilter filter, int page, int pageSize, CancellationToken ct = default)
+    {
+        var where = new StringBuilder("workspace_id = @Workspace");
+        if (filter.Sector is not null) where.Append(" AND sector = @Sector");
+        if (filter.Level is not null) where.Append(" AND level = @Level");
+        if (filter.Org is not null) where.Append(" AND org_key = @Org");
+        if (filter.Jurisdiction is not null) where.Append(" AND jurisdiction_key = @Jurisdiction");
+        if (filter.Owner is not null) where.Append(" AND owner = @Owner");
+        if (filter.Tag is not null) where.Append(" AND (',' || tags || ',') LIKE @Tag ESCAPE '\\'");
+        if (filter.StaleBefore is not null) where.Append(" AND (last_contact IS NULL OR last_contact < @StaleBefore)");
+        var p = new
+        {
+            Workspace = workspace, filter.Sector, filter.Level, Org = AllyVocabulary.Key(filter.Org),
+            Jurisdiction = AllyVocabulary.Key(filter.Jurisdiction), filter.Owner,
+            Tag = filter.Tag is null ? null : "%," + EscapeLike(filter.Tag.ToLowerInvariant()) + ",%",
+            StaleBefore = filter.StaleBefore is { } d ? Database.Day(d) : null,
+            Limit = pageSize, Offset = (page - 1) * pageSize,
+        };
+        await using var connection = await database.OpenAsync(ct);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM allies WHERE {where}", p);
+        var rows = await connection.QueryAsync<Row>(
+            $"SELECT {Columns} FROM allies WHERE {where} ORDER BY last_contact NULLS FIRST, id LIMIT @Limit OFFSET @Offset", p);
+        return (rows.Select(r => r.ToAlly()).ToList(), total);
+    }
+
+    /// <summary>Full-text search over names, orgs, roles, tags, notes and jurisdictions; every word must match as a prefix.</summary>
+    public async Task<IReadOnlyList<Ally>> FindAsync(string workspace, IEnumerable<string> words, int page, int pageSize, CancellationToken ct = default)
+    {
+        var query = SqlDialect.FtsQuery(words);
+        if (query.Length == 0) return [];
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<Row>(database.Dialect.AllyFindSql,
+            new { Workspace = workspace, Query = query, Limit = pageSize + 1, Offset = (page - 1) * pageSize });
+        return rows.Select(r => r.ToAlly()).ToList();
+    }
+
+    /// <summary>Applies changed fields (only those given; an empty value clears an optional field).</summary>
+    public async Task UpdateAsync(string workspace, long id, AllyFields f, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var sets = new List<string>();
+        var p = new DynamicParameters(new { Workspace = workspace, Id = id, At = Database.Stamp(now) });
+        void Set(string column, string? value, string? keyColumn = null)
+        {
+            if (value is null) return;
+            sets.Add($"{column} = @{column}");
+            p.Add(column, Blank(value));
+            if (keyColumn is null) return;
+            sets.Add($"{keyColumn} = @{keyColumn}");
+            p.Add(keyColumn, AllyVocabulary.Key(value));
+        }
+        Set("name", f.Name, "name_key");
+        Set("org", f.Org, "org_key");
+        Set("role", f.Role);
+        Set("sector", f.Sector);
+        Set("level", f.Level);
+        Set("jurisdiction", f.Jurisdiction, "jurisdiction_key");
+        if (f.Stance is not null) { sets.Add("stance = @stance"); p.Add("stance", Blank(f.Stance) ?? "unknown"); }
+        Set("email", f.Email);
+        Set("phone", f.Phone);
+        if (f.Tags is not null) { sets.Add("tags = @tags"); p.Add("tags", TagText(f.Tags)); }
+        Set("owner", f.Owner);
+        Set("notes", f.Notes);
+        if (sets.Count == 0) return;
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync($"UPDATE allies SET {string.Join(", ", sets)}, updated_at = @At WHERE workspace_id = @Workspace AND id = @Id", p);
+    }
+
+    /// <summary>Records a touchpoint and moves the ally's last contact forward (never back).</summary>
+    public async Task<DateOnly> LogAsync(string workspace, long allyId, DateOnly on, string? via, string note, string by, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var p = new { Workspace = workspace, Ally = allyId, On = Database.Day(on), Via = via, Note = note, By = by, At = Database.Stamp(now) };
+        await connection.ExecuteAsync("""
+            INSERT INTO touchpoints (workspace_id, ally_id, on_date, via, note, created_by, created_at)
+            VALUES (@Workspace, @Ally, @On, @Via, @Note, @By, @At);
+            UPDATE allies SET last_contact = @On, updated_at = @At
+            WHERE workspace_id = @Workspace AND id = @Ally AND (last_contact IS NULL OR last_contact < @On);
+            """, p, tx);
+        var last = await connection.ExecuteScalarAsync<string>("SELECT last_contact FROM allies WHERE workspace_id = @Workspace AND id = @Ally", p, tx);
+        await tx.CommitAsync(ct);
+        return Database.ParseDay(last!);
+    }
+
+    /// <summary>Records that two allies know each other; a second link between the same pair updates the relation. Returns false when it existed.</summary>
+    public async Task<bool> LinkAsync(string workspace, long a, long b, string? relation, string by, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var existed = await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM ally_links WHERE workspace_id = @Workspace AND ally_a = @A AND ally_b = @B",
+            new { Workspace = workspace, A = Math.Min(a, b), B = Math.Max(a, b) }) > 0;
+        await connection.ExecuteAsync("""
+            INSERT INTO ally_links (workspace_id, ally_a, ally_b, relation, created_by, created_at)
+            VALUES (@Workspace, @A, @B, @Relation, @By, @At)
+            ON CONFLICT (workspace_id, ally_a, ally_b) DO UPDATE SET relation = COALESCE(excluded.relation, ally_links.relation)
+            """, new { Workspace = workspace, A = Math.Min(a, b), B = Math.Max(a, b), Relation = relation, By = by, At = Database.Stamp(now) });
+        return !existed;
+    }
+
+    public async Task<IReadOnlyList<Connection>> ConnectionsAsync(string workspace, long allyId, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<Row>($"""
+            SELECT {Prefixed("a")}, l.relation FROM ally_links l
+            JOIN allies a ON a.workspace_id = l.workspace_id AND a.id = CASE WHEN l.ally_a = @Ally THEN l.ally_b ELSE l.ally_a END
+            WHERE l.workspace_id = @Workspace AND (l.ally_a = @Ally OR l.ally_b = @Ally)
+            ORDER BY a.name_key
+            """, new { Workspace = workspace, Ally = allyId });
+        return rows.Select(r => new Connection(r.ToAlly(), r.Relation)).ToList();
+    }
+
+    public async Task<IReadOnlyList<Touchpoint>> TouchpointsAsync(string workspace, long allyId, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<(string OnDate, string? Via, string Note, string CreatedBy)>("""
+            SELECT on_date, via, note, created_by FROM touchpoints
+            WHERE workspace_id = @Workspace AND ally_id = @Ally ORDER BY on_date DESC, id DESC LIMIT @Limit
+            """, new { Workspace = workspace, Ally = allyId, Limit = limit });
+        return rows.Select(r => new Touchpoint(Database.ParseDay(r.OnDate), r.Via, r.Note, r.CreatedBy)).ToList();
+    }
+
+    /// <summary>How many touchpoints and links a removal would delete with the ally.</summary>
+    public async Task<(int Touchpoints, int Links)> DependentsAsync(string workspace, long allyId, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var p = new { Workspace = workspace, Ally = allyId };
+        var touchpoints = await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM touchpoints WHERE workspace_id = @Workspace AND ally_id = @Ally", p);
+        var links = await connection.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM ally_links WHERE workspace_id = @Workspace AND (ally_a = @Ally OR ally_b = @Ally)", p);
+        return (touchpoints, links);
+    }
+
+    /// <summary>Deletes an ally with its touchpoints and links. Returns false when it was already gone.</summary>
+    public async Task<bool> RemoveAsync(string workspace, long allyId, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync("DELETE FROM allies WHERE workspace_id = @Workspace AND id = @Ally",
+            new { Workspace = workspace, Ally = allyId }) > 0;
+    }
+
+    public async Task<AllyMap> MapAsync(string workspace, string? jurisdiction, DateOnly staleBefore, CancellationToken ct = default)
+    {
+        var scope = "workspace_id = @Workspace" + (jurisdiction is null ? "" : " AND jurisdiction_key = @Jurisdiction");
+        var p = new { Workspace = workspace, Jurisdiction = AllyVocabulary.Key(jurisdiction), Stale = Database.Day(staleBefore) };
+        await using var connection = await database.OpenAsync(ct);
+        var counts = (await connection.QueryAsync<(string Sector, string Level, int Count)>($"""
+            SELECT COALESCE(sector, 'unset'), COALESCE(level, 'unset'), COUNT(*) FROM allies WHERE {scope}
+            GROUP BY COALESCE(sector, 'unset'), COALESCE(level, 'unset')
+            """, p)).AsList();
+        var staleWhere = $"{scope} AND (last_contact IS NULL OR last_contact < @Stale)";
+        var staleCount = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM allies WHERE {staleWhere}", p);
+        var stale = await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE {staleWhere} ORDER BY last_contact NULLS FIRST, id LIMIT 10", p);
+        var gaps = (await connection.QueryAsync<(string Org, int Count)>($"""
+            SELECT MIN(org), COUNT(*) FROM allies
+            WHERE {scope} AND sector = 'government' AND org_key IS NOT NULL
+            GROUP BY org_key
+            HAVING SUM(CASE WHEN level IN ('elected', 'appointed') THEN 0 ELSE 1 END) = 0
+            ORDER BY MIN(org)
+            """, p)).AsList();
+        return new AllyMap(counts, counts.Sum(c => c.Count), stale.Select(r => r.ToAlly()).ToList(), staleCount, gaps);
+    }
+
+    /// <summary>Every ally of the workspace, by reference, streamed (CSV export).</summary>
+    public async IAsyncEnumerable<Ally> AllAsync(string workspace, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var reader = await connection.ExecuteReaderAsync(
+            $"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace ORDER BY ref_no", new { Workspace = workspace });
+        var parse = reader.GetRowParser<Row>();
+        while (await reader.ReadAsync(ct)) yield return parse(reader).ToAlly();
+    }
+
+    private static string Prefixed(string alias) => string.Join(", ", Columns.Split(", ").Select(c => $"{alias}.{c}"));
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+    private static string? TagText(string? tags) => AllyVocabulary.ParseTags(tags) is { Count: > 0 } t ? string.Join(',', t) : null;
+    private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+}

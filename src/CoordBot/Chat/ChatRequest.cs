@@ -1,0 +1,23 @@
+namespace CoordBot.Chat;
+
+/// <summary>
+/// One input from any channel, translated by its adapter: who said what, where. Handlers never see
+/// Slack or Teams types; <see cref="Raw"/> keeps the platform payload as an escape hatch for adapters.
+/// </summary>
+/// <param name="Platform">"local", "slack" or "teams".</param>
+/// <param name="WorkspaceId">Slack team / Teams tenant / "local". Every query is scoped by it.</param>
+/// <param name="ChannelId">Conversation the input came from.</param>
+/// <param name="UserId">Platform user id of the sender.</param>
+/// <param name="Text">What was typed: the command on the first line, an optional body (CSV, iCalendar) on the lines after it.</param>
+/// <param name="Action">Set instead of <paramref name="Text"/> when a button was pressed or a form submitted.</param>
+/// <param name="FromBot">The sender is a bot (the bot itself or another); such input is ignored.</param>
+public sealed record ChatRequest(
+    string Platform,
+    string WorkspaceId,
+    string ChannelId,
+    string UserId,
+    string? Text,
+    ChatAction? Action = null,
+    bool FromBot = false,
+    string? UserName = null,
+    object? Raw = null);

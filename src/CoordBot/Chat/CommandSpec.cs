@@ -1,0 +1,95 @@
+using CoordBot.Workspaces;
+
+namespace CoordBot.Chat;
+
+/// <summary>How a flag's value is read and checked before a handler runs.</summary>
+public enum FlagKind
+{
+    /// <summary>Any text.</summary>
+    Text,
+    /// <summary>No value (<c>--yes</c>); <c>--yes=false</c> also works.</summary>
+    Switch,
+    /// <summary>A date: ISO, today, tomorrow, yesterday, in N days|weeks, N days|weeks ago.</summary>
+    Date,
+    /// <summary>A whole number ≥ 0.</summary>
+    Number,
+    /// <summary>One of <see cref="FlagSpec.Choices"/>, case-insensitive.</summary>
+    Choice,
+    /// <summary>A user: <c>@alice</c>, <c>&lt;@U123&gt;</c>, <c>&lt;@U123|alice&gt;</c> or a plain id.</summary>
+    User,
+}
+
+/// <summary>A flag a command accepts.</summary>
+public sealed record FlagSpec(string Name, FlagKind Kind, string Help, IReadOnlyList<string>? Choices = null)
+{
+    public string Display => Kind switch
+    {
+        FlagKind.Switch => $"--{Name}",
+        FlagKind.Choice => $"--{Name} {string.Join('|', Choices ?? [])}",
+        _ => $"--{Name} {Placeholder}",
+    };
+
+    private string Placeholder => Kind switch
+    {
+        FlagKind.Date => "DATE",
+        FlagKind.Number => "N",
+        FlagKind.User => "@user",
+        _ => Name.ToUpperInvariant(),
+    };
+}
+
+/// <summary>Runs one subcommand. Returns the reply to show; never throws for bad input.</summary>
+public delegate Task<Reply> CommandHandler(CommandContext context, CancellationToken ct);
+
+/// <summary>
+/// One subcommand: the words it answers (<c>ally add</c>), its usage, flags and examples (which make
+/// its help), and its handler.
+/// </summary>
+public sealed record CommandSpec(
+    string Command,
+    string Name,
+    string Usage,
+    string Summary,
+    IReadOnlyList<FlagSpec> Flags,
+    IReadOnlyList<string> Examples,
+    CommandHandler Handle)
+{
+    public string FullName => $"{Command} {Name}";
+    public FlagSpec? Flag(string name) => Flags.FirstOrDefault(f => f.Name == name);
+}
+
+/// <summary>A command word (<c>ally</c>) and its subcommands, as one feature declares them.</summary>
+public sealed record CommandGroup(string Name, string Summary, IReadOnlyList<CommandSpec> Commands);
+
+/// <summary>Everything a handler gets: who asked, where, and the checked arguments.</summary>
+public sealed record CommandContext(
+    ChatRequest Request,
+    CommandSpec Spec,
+    CommandArgs Args,
+    WorkspaceInfo Workspace,
+    UserInfo User,
+    DateTimeOffset Now,
+    DateOnly Today,
+    string? Body)
+{
+    public string WorkspaceId => Workspace.Id;
+    public string UserId => User.Id;
+}
+
+/// <summary>Positional words and checked flag values of one command.</summary>
+public sealed class CommandArgs(IReadOnlyList<string> words, IReadOnlyDictionary<string, string> flags)
+{
+    public IReadOnlyList<string> Words { get; } = words;
+
+    /// <summary>Flags given, by name, with values already checked and normalised (dates ISO, choices lower-case).</summary>
+    public IReadOnlyDictionary<string, string> Flags { get; } = flags;
+
+    public bool Has(string name) => Flags.TryGetValue(name, out var v) && v == "true";
+    public bool Given(string name) => Flags.ContainsKey(name);
+    public string? Text(string name) => Flags.TryGetValue(name, out var v) ? v : null;
+    public DateOnly? Date(string name) => Flags.TryGetValue(name, out var v) ? DateOnly.ParseExact(v, "yyyy-MM-dd") : null;
+    public int? Number(string name) => Flags.TryGetValue(name, out var v) ? int.Parse(v) : null;
+
+    /// <summary>The positional words from <paramref name="start"/> on, joined by spaces (a name typed without quotes).</summary>
+    public string Rest(int start = 0) => string.Join(' ', Words.Skip(start));
+}

@@ -1,0 +1,96 @@
+using System.Text.Json.Serialization;
+
+namespace CoordBot.Chat;
+
+/// <summary>
+/// What a handler returns: a channel-neutral card. Every piece of text in it is plain user-visible
+/// text; renderers (plain text, HTML, Block Kit, Adaptive Cards) escape it for their target, so
+/// handlers never escape or format anything themselves.
+/// </summary>
+/// <param name="Text">A short plain-text version (a line or two) used for notifications and as the fallback.</param>
+/// <param name="Blocks">The card body, in order.</param>
+/// <param name="Ephemeral">Only the asker should see it (Slack ephemeral, Teams 1:1 where possible).</param>
+/// <param name="IsError">The reply explains why a command was refused.</param>
+public sealed record Reply(string Text, IReadOnlyList<Block> Blocks, bool Ephemeral = false, bool IsError = false)
+{
+    /// <summary>A one-paragraph reply.</summary>
+    public static Reply Say(string text, bool ephemeral = false) => new(text, [new Paragraph(text)], ephemeral);
+
+    /// <summary>A refusal naming the problem; <paramref name="hint"/> is shown as a context line (accepted values, usage).</summary>
+    public static Reply Error(string text, string? hint = null) =>
+        new(text, hint is null ? [new Paragraph(text)] : [new Paragraph(text), new Context(hint)], Ephemeral: true, IsError: true);
+
+    public Reply AsEphemeral(bool ephemeral = true) => this with { Ephemeral = ephemeral };
+}
+
+/// <summary>One part of a reply card.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(Heading), "heading")]
+[JsonDerivedType(typeof(Paragraph), "text")]
+[JsonDerivedType(typeof(Fields), "fields")]
+[JsonDerivedType(typeof(ItemList), "list")]
+[JsonDerivedType(typeof(Table), "table")]
+[JsonDerivedType(typeof(Actions), "actions")]
+[JsonDerivedType(typeof(Form), "form")]
+[JsonDerivedType(typeof(Context), "context")]
+[JsonDerivedType(typeof(Divider), "divider")]
+[JsonDerivedType(typeof(FileAttachment), "file")]
+public abstract record Block;
+
+/// <summary>A title line.</summary>
+public sealed record Heading(string Text) : Block;
+
+/// <summary>Plain text; line breaks are kept.</summary>
+public sealed record Paragraph(string Text) : Block;
+
+/// <summary>Label/value pairs (an ally's details, say).</summary>
+public sealed record Fields(IReadOnlyList<Field> Items) : Block;
+
+public sealed record Field(string Label, string Value);
+
+/// <summary>A bulleted list; each item has a title and an optional second line.</summary>
+public sealed record ItemList(IReadOnlyList<ListItem> Items) : Block;
+
+public sealed record ListItem(string Title, string? Detail = null);
+
+/// <summary>A small grid (counts by sector × level).</summary>
+public sealed record Table(IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows) : Block;
+
+/// <summary>A row of buttons.</summary>
+public sealed record Actions(IReadOnlyList<Button> Buttons) : Block;
+
+/// <summary>
+/// A button runs <see cref="Action"/> as the user who presses it, exactly as if they had typed the
+/// command with those arguments (same permission checks).
+/// </summary>
+public sealed record Button(string Label, ChatAction Action, ButtonStyle Style = ButtonStyle.Default);
+
+[JsonConverter(typeof(JsonStringEnumConverter<ButtonStyle>))]
+public enum ButtonStyle { Default, Primary, Danger }
+
+/// <summary>
+/// A form. Submitting it runs <see cref="Command"/> with one argument per input (the input's name is
+/// the flag name); values are passed as they are, never re-parsed as command text.
+/// </summary>
+public sealed record Form(string Title, string Command, IReadOnlyList<Input> Inputs, string SubmitLabel = "Submit") : Block;
+
+/// <summary>A form input.</summary>
+public sealed record Input(string Name, string Label, InputKind Kind = InputKind.Text, bool Required = false,
+    string? Initial = null, string? Placeholder = null, IReadOnlyList<string>? Choices = null);
+
+[JsonConverter(typeof(JsonStringEnumConverter<InputKind>))]
+public enum InputKind { Text, LongText, Number, Date, Choice }
+
+/// <summary>A small, muted line (hints, counts, paging).</summary>
+public sealed record Context(string Text) : Block;
+
+public sealed record Divider : Block;
+
+/// <summary>A file to hand to the user (CSV export). Channels upload it or offer a download.</summary>
+public sealed record FileAttachment(string FileName, string MediaType, string Content) : Block;
+
+/// <summary>
+/// A command invocation carried by a button or a form: the command words and named arguments.
+/// Argument values are taken literally (a value with quotes or "--" in it stays one value).
+/// </summary>
+public sealed record ChatAction(string Command, IReadOnlyDictionary<string, string>? Args = null);

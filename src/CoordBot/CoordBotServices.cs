@@ -1,0 +1,44 @@
+using CoordBot.Allies;
+using CoordBot.Chat;
+using CoordBot.Data;
+using CoordBot.Outbox;
+using CoordBot.Workspaces;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace CoordBot;
+
+/// <summary>Registers the core: storage, features, the routing table and the outbox.</summary>
+public static class CoordBotServices
+{
+    public static IServiceCollection AddCoordBot(this IServiceCollection services, StorageOptions storage, OutboxOptions? outbox = null)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(storage);
+        services.AddSingleton<Database>();
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<WorkspaceStore>();
+
+        services.AddSingleton<AllyStore>();
+        services.AddSingleton<AllyCsv>();
+        services.AddSingleton<AllyCommands>();
+        services.AddSingleton<CoordCommands>();
+
+        // The routing table: every command word the bot answers, in help order.
+        services.AddSingleton(sp => new CommandTable(
+        [
+            sp.GetRequiredService<AllyCommands>().Group,
+            sp.GetRequiredService<CoordCommands>().Group,
+        ]));
+        services.AddSingleton(sp => new Lazy<CommandTable>(sp.GetRequiredService<CommandTable>));
+        services.AddSingleton<IChatMiddleware, ErrorBoundaryMiddleware>();
+        services.AddSingleton<IChatMiddleware, IgnoreBotsMiddleware>();
+        services.AddSingleton<CommandRouter>();
+
+        services.AddSingleton(outbox ?? new OutboxOptions());
+        services.AddSingleton<OutboxStore>();
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
+        return services;
+    }
+}

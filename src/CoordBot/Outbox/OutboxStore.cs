@@ -1,0 +1,106 @@
+using CoordBot.Chat;
+using CoordBot.Data;
+using Dapper;
+
+namespace CoordBot.Outbox;
+
+/// <summary>A proactive message waiting in (or sent from) the outbox.</summary>
+public sealed record OutboxMessage(
+    long Id, string WorkspaceId, string Key, string Platform, string Destination, Reply Reply, int Attempts, DateTimeOffset NotBefore);
+
+/// <summary>
+/// The durable outbox: proactive messages (reminders, prompts, digests) are written here first, with
+/// an idempotency key unique per workspace, and sent by <see cref="OutboxDispatcher"/>. Enqueueing a
+/// key twice keeps the first message.
+/// </summary>
+public sealed class OutboxStore(Database database)
+{
+    /// <summary>Queues a message; returns false when the key was already queued or sent (nothing changes then).</summary>
+    public async Task<bool> EnqueueAsync(string workspaceId, string key, string platform, string destination, Reply reply,
+        DateTimeOffset notBefore, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync("""
+            INSERT INTO outbox (workspace_id, idempotency_key, platform, destination, payload, not_before, created_at)
+            VALUES (@Workspace, @Key, @Platform, @Destination, @Payload, @NotBefore, @At)
+            ON CONFLICT (workspace_id, idempotency_key) DO NOTHING
+            """, new
+        {
+            Workspace = workspaceId, Key = key, Platform = platform, Destination = destination,
+            Payload = ReplyJson.Serialize(reply), NotBefore = Database.Stamp(notBefore), At = Database.Stamp(now),
+        }) == 1;
+    }
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due messages for <paramref name="lease"/>: pending ones whose time has
+    /// come, and ones whose earlier claim expired (the instance holding it died). A claimed message is
+    /// invisible to other claims until it is marked or its lease runs out.
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxMessage>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var p = new { Now = Database.Stamp(now), Until = Database.Stamp(now + lease), Limit = limit };
+        var rows = (await connection.QueryAsync<(long Id, string WorkspaceId, string IdempotencyKey, string Platform, string Destination, string Payload, int Attempts, string NotBefore)>("""
+            SELECT id, workspace_id, idempotency_key, platform, destination, payload, attempts, not_before FROM outbox
+            WHERE (status = 'pending' AND not_before <= @Now) OR (status = 'sending' AND claimed_until <= @Now)
+            ORDER BY not_before, id LIMIT @Limit
+            """, p, tx)).AsList();
+        if (rows.Count > 0)
+            await connection.ExecuteAsync("UPDATE outbox SET status = 'sending', claimed_until = @Until WHERE id IN @Ids",
+                new { p.Until, Ids = rows.Select(r => r.Id) }, tx);
+        await tx.CommitAsync(ct);
+        return rows.Select(r => new OutboxMessage(r.Id, r.WorkspaceId, r.IdempotencyKey, r.Platform, r.Destination,
+            ReplyJson.Deserialize(r.Payload), r.Attempts, Database.ParseStamp(r.NotBefore))).ToList();
+    }
+
+    public async Task MarkSentAsync(long id, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync(
+            "UPDATE outbox SET status = 'sent', sent_at = @At, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = @Id",
+            new { Id = id, At = Database.Stamp(now) });
+    }
+
+    /// <summary>Puts a message back for another try at <paramref name="retryAt"/>.</summary>
+    public async Task MarkRetryAsync(long id, DateTimeOffset retryAt, string error, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync(
+            "UPDATE outbox SET status = 'pending', not_before = @RetryAt, attempts = attempts + 1, claimed_until = NULL, last_error = @Error WHERE id = @Id",
+            new { Id = id, RetryAt = Database.Stamp(retryAt), Error = error });
+    }
+
+    /// <summary>Gives up on a message (a permanent error, or too many attempts); it stays in the table for inspection.</summary>
+    public async Task MarkFailedAsync(long id, string error, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_until = NULL, last_error = @Error WHERE id = @Id",
+            new { Id = id, Error = error });
+    }
+
+    public sealed record Entry(string Key, string Destination, string Status, int Attempts, DateTimeOffset NotBefore, string? LastError);
+
+    /// <summary>Messages of a workspace not sent yet, soonest first.</summary>
+    public async Task<IReadOnlyList<Entry>> PendingAsync(string workspaceId, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<(string IdempotencyKey, string Destination, string Status, int Attempts, string NotBefore, string? LastError)>("""
+            SELECT idempotency_key, destination, status, attempts, not_before, last_error FROM outbox
+            WHERE workspace_id = @Workspace AND status IN ('pending', 'sending') ORDER BY not_before, id LIMIT @Limit
+            """, new { Workspace = workspaceId, Limit = limit });
+        return rows.Select(r => new Entry(r.IdempotencyKey, r.Destination, r.Status, r.Attempts, Database.ParseStamp(r.NotBefore), r.LastError)).ToList();
+    }
+
+    /// <summary>The state of one message, by key (tests and diagnostics).</summary>
+    public async Task<Entry?> GetAsync(string workspaceId, string key, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<(string IdempotencyKey, string Destination, string Status, int Attempts, string NotBefore, string? LastError)?>("""
+            SELECT idempotency_key, destination, status, attempts, not_before, last_error FROM outbox
+            WHERE workspace_id = @Workspace AND idempotency_key = @Key
+            """, new { Workspace = workspaceId, Key = key });
+        return row is { } r ? new Entry(r.IdempotencyKey, r.Destination, r.Status, r.Attempts, Database.ParseStamp(r.NotBefore), r.LastError) : null;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using CoordBot.Chat;
+using CoordBot.Outbox;
+
+namespace CoordBot.Workspaces;
+
+/// <summary>The <c>coord</c> command: help, workspace settings, admins and upcoming sends.</summary>
+public sealed class CoordCommands(WorkspaceStore workspaces, OutboxStore outbox, Lazy<CommandTable> table)
+{
+    public CommandGroup Group => new("coord", "workspace help, settings, admins and scheduled sends",
+    [
+        new("coord", "help", "coord help", "Every command, with examples.", [], ["coord help"], (_, _) => Task.FromResult(Help.Overview(table.Value))),
+        new("coord", "settings", "coord settings [--tz ZONE]", "Show the workspace settings, or change its time zone (admins).",
+            [new("tz", FlagKind.Text, "IANA time zone id, e.g. America/Chicago")], ["coord settings --tz America/Chicago"], SettingsAsync),
+        new("coord", "admins", "coord admins [add|remove @user]", "List the workspace admins, or add or remove one (admins).",
+            [], ["coord admins", "coord admins add @sam"], AdminsAsync),
+        new("coord", "status", "coord status", "The next 20 scheduled sends in this workspace.", [], ["coord status"], StatusAsync),
+    ]);
+
+    /// <summary><c>coord settings [--tz ZONE]</c>.</summary>
+    private async Task<Reply> SettingsAsync(CommandContext ctx, CancellationToken ct)
+    {
+        if (ctx.Args.Words.Count > 0) return Reply.Error($"coord settings takes only flags, but got \"{ctx.Args.Rest()}\".");
+        if (ctx.Args.Text("tz") is not { } zoneId)
+            return new Reply($"Time zone: {ctx.Workspace.TimeZone.Id}",
+                [new Heading("Workspace settings"), new Fields([new Field("Time zone", ctx.Workspace.TimeZone.Id)]),
+                 new Context("Change it with: coord settings --tz America/Chicago")], Ephemeral: true);
+        if (!ctx.User.IsAdmin) return Reply.Error("Only a workspace admin can change settings.", "See the admins with: coord admins");
+        if (WorkspaceStore.FindZone(zoneId) is not { } zone || !zoneId.Contains('/') && zoneId != "UTC")
+            return Reply.Error($"\"{zoneId}\" is not a time zone I know.", "Use an IANA id such as America/Chicago, Europe/London or UTC.");
+        await workspaces.SetTimeZoneAsync(ctx.WorkspaceId, zone.Id, ct);
+        var local = TimeZoneInfo.ConvertTime(ctx.Now, zone);
+        return Reply.Say($"Time zone set to {zone.Id} (it is {local:yyyy-MM-dd HH:mm} there now).", ephemeral: true);
+    }
+
+    /// <summary><c>coord admins [add|remove @user]</c>.</summary>
+    private async Task<Reply> AdminsAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var words = ctx.Args.Words;
+        if (words.Count == 0)
+        {
+            var admins = await workspaces.ListAdminsAsync(ctx.WorkspaceId, ct);
+            return new Reply($"Admins: {string.Join(", ", admins.Select(a => "@" + a))}",
+                [new Heading("Workspace admins"), new ItemList(admins.Select(a => new ListItem("@" + a)).ToList()),
+                 new Context("Admins can remove any record and change settings. Add one with: coord admins add @user")], Ephemeral: true);
+        }
+        var verb = words[0].ToLowerInvariant();
+        if (verb is not ("add" or "remove") || words.Count != 2)
+            return Reply.Error("Use coord admins, coord admins add @user or coord admins remove @user.");
+        if (!UserRef.TryParse(words[1], out var user)) return Reply.Error($"\"{words[1]}\" is not a user like @sam.");
+        if (!ctx.User.IsAdmin) return Reply.Error("Only a workspace admin can change admins.", "See the admins with: coord admins");
+        if (verb == "remove")
+        {
+            var admins = await workspaces.ListAdminsAsync(ctx.WorkspaceId, ct);
+            if (!admins.Contains(user)) return Reply.Error($"@{user} is not an admin.");
+            if (admins.Count == 1) return Reply.Error($"@{user} is the only admin; add another admin first.");
+        }
+        await workspaces.SetAdminAsync(ctx.WorkspaceId, user, verb == "add", ct);
+        return Reply.Say(verb == "add" ? $"@{user} is now an admin." : $"@{user} is no longer an admin.", ephemeral: true);
+    }
+
+    /// <summary><c>coord status</c>: what the outbox will send next.</summary>
+    private async Task<Reply> StatusAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var pending = await outbox.PendingAsync(ctx.WorkspaceId, 20, ct);
+        if (pending.Count == 0) return Reply.Say("Nothing is scheduled to be sent in this workspace.", ephemeral: true);
+        var items = pending.Select(p =>
+        {
+            var local = TimeZoneInfo.ConvertTime(p.NotBefore, ctx.Workspace.TimeZone);
+            var retry = p.Attempts > 0 ? $" · retry {p.Attempts + 1}{(p.LastError is null ? "" : ": " + p.LastError)}" : "";
+            return new ListItem(local.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " " + ctx.Workspace.TimeZone.Id, $"{p.Key} → {p.Destination}{retry}");
+        }).ToList();
+        return new Reply($"{pending.Count} scheduled send{(pending.Count == 1 ? "" : "s")}",
+            [new Heading("Next scheduled sends"), new ItemList(items)], Ephemeral: true);
+    }
+}

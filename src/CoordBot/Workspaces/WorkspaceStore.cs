@@ -1,0 +1,91 @@
+using System.Data.Common;
+using CoordBot.Data;
+using Dapper;
+
+namespace CoordBot.Workspaces;
+
+/// <summary>A workspace (Slack team, Teams tenant, or "local") and its settings.</summary>
+public sealed record WorkspaceInfo(string Id, string Platform, TimeZoneInfo TimeZone);
+
+/// <summary>A user of a workspace as the bot knows them.</summary>
+public sealed record UserInfo(string Id, bool IsAdmin);
+
+/// <summary>Workspaces, their users and admins, settings, and the per-workspace reference counters.</summary>
+public sealed class WorkspaceStore(Database database, TimeProvider time)
+{
+    private sealed record Row(string TimeZone, string Platform, long? IsAdmin);
+
+    /// <summary>
+    /// Returns the workspace and the user, registering either on first sight. The first user of a
+    /// workspace becomes its admin. Reads only, unless something is new.
+    /// </summary>
+    public async Task<(WorkspaceInfo Workspace, UserInfo User)> EnsureUserAsync(
+        string workspaceId, string platform, string userId, string? displayName, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        const string read = """
+            SELECT w.time_zone AS TimeZone, w.platform AS Platform, u.is_admin AS IsAdmin
+            FROM workspaces w LEFT JOIN users u ON u.workspace_id = w.workspace_id AND u.user_id = @User
+            WHERE w.workspace_id = @Workspace
+            """;
+        var args = new { Workspace = workspaceId, User = userId };
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(read, args);
+        if (row?.IsAdmin is null)
+        {
+            var at = Database.Stamp(time.GetUtcNow());
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await connection.ExecuteAsync("""
+                INSERT INTO workspaces (workspace_id, platform, time_zone, created_at) VALUES (@Workspace, @Platform, 'UTC', @At)
+                ON CONFLICT (workspace_id) DO NOTHING;
+                INSERT INTO users (workspace_id, user_id, display_name, is_admin, created_at)
+                SELECT @Workspace, @User, @Name, NOT EXISTS (SELECT 1 FROM users WHERE workspace_id = @Workspace), @At WHERE 1 = 1
+                ON CONFLICT (workspace_id, user_id) DO NOTHING;
+                """, new { Workspace = workspaceId, Platform = platform, User = userId, Name = displayName, At = at }, tx);
+            await tx.CommitAsync(ct);
+            row = await connection.QuerySingleAsync<Row>(read, args);
+        }
+        return (new WorkspaceInfo(workspaceId, row.Platform, FindZone(row.TimeZone) ?? TimeZoneInfo.Utc),
+                new UserInfo(userId, row.IsAdmin == 1));
+    }
+
+    public async Task SetTimeZoneAsync(string workspaceId, string zoneId, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync("UPDATE workspaces SET time_zone = @Zone WHERE workspace_id = @Workspace",
+            new { Zone = zoneId, Workspace = workspaceId });
+    }
+
+    public async Task<IReadOnlyList<string>> ListAdminsAsync(string workspaceId, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<string>(
+            "SELECT user_id FROM users WHERE workspace_id = @Workspace AND is_admin = 1 ORDER BY created_at, user_id",
+            new { Workspace = workspaceId })).AsList();
+    }
+
+    /// <summary>Makes <paramref name="userId"/> an admin, registering the user if the bot has not seen them yet.</summary>
+    public async Task SetAdminAsync(string workspaceId, string userId, bool admin, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync("""
+            INSERT INTO users (workspace_id, user_id, is_admin, created_at) VALUES (@Workspace, @User, @Admin, @At)
+            ON CONFLICT (workspace_id, user_id) DO UPDATE SET is_admin = excluded.is_admin
+            """, new { Workspace = workspaceId, User = userId, Admin = admin ? 1 : 0, At = Database.Stamp(time.GetUtcNow()) });
+    }
+
+    /// <summary>Hands out the next short reference number (A1, A2…) of a kind; never reuses one.</summary>
+    public static Task<long> NextRefAsync(DbConnection connection, DbTransaction tx, string workspaceId, string kind) =>
+        connection.ExecuteScalarAsync<long>("""
+            INSERT INTO ref_counters (workspace_id, kind, last_value) VALUES (@Workspace, @Kind, 1)
+            ON CONFLICT (workspace_id, kind) DO UPDATE SET last_value = ref_counters.last_value + 1
+            RETURNING last_value
+            """, new { Workspace = workspaceId, Kind = kind }, tx);
+
+    /// <summary>Finds an IANA (or Windows) time zone id, or null.</summary>
+    public static TimeZoneInfo? FindZone(string id)
+    {
+        if (string.IsNullOrWhiteSpace(id)) return null;
+        try { return TimeZoneInfo.FindSystemTimeZoneById(id); }
+        catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException) { return null; }
+    }
+}
