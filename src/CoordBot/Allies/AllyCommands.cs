@@ -311,7 +311,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             ], Ephemeral: true, IsError: true);
         if (result.Rows.Count == 0) return Reply.Error("Nothing imported: the CSV has no valid rows.");
         var refs = await store.AddAsync(ctx.WorkspaceId, result.Rows, ctx.UserId, ctx.Now, ct);
-        var text = $"Imported {Count(refs.Count, "ally", "allies")} (A{refs[0]}–A{refs[^1]})" +
+        var text = $"Imported {Count(refs.Count, "ally", "allies")} ({(refs.Count == 1 ? $"A{refs[0]}" : $"A{refs[0]}–A{refs[^1]}")})" +
                    (result.Errors.Count > 0 ? $"; skipped {Count(result.Errors.Count, "row")} with errors." : ".");
         var blocks = new List<Block> { new Paragraph(text) };
         if (problems.Count > 0) blocks.Add(new ItemList(problems));

@@ -1,0 +1,10 @@
+namespace CoordBot.Tests.Support;
+
+/// <summary>A clock the test moves by hand (timers still run on real time; tests drive loops directly).</summary>
+public sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+    public override DateTimeOffset GetUtcNow() => _now;
+    public void Advance(TimeSpan by) => _now += by;
+    public void Set(DateTimeOffset to) => _now = to;
+}
