@@ -16,10 +16,12 @@ public sealed class CoreChat : IAsyncDisposable
 
     private CoreChat(ServiceProvider provider) => _provider = provider;
 
-    public static async Task<CoreChat> StartAsync(TestDatabase database, TimeProvider? clock = null)
+    public static async Task<CoreChat> StartAsync(TestDatabase database, TimeProvider? clock = null,
+        Action<IServiceCollection>? configure = null, CoordBot.Outbox.OutboxOptions? outbox = null)
     {
-        var services = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).AddCoordBot(database.Options);
+        var services = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).AddCoordBot(database.Options, outbox);
         if (clock is not null) services.AddSingleton(clock);
+        configure?.Invoke(services);
         var provider = services.BuildServiceProvider();
         await provider.GetRequiredService<Migrator>().ApplyAsync();
         return new CoreChat(provider);

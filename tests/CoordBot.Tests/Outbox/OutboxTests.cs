@@ -1,0 +1,189 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CoordBot.Chat;
+using CoordBot.Host.Local;
+using CoordBot.Outbox;
+using CoordBot.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace CoordBot.Tests.Outbox;
+
+/// <summary>A sender that fails a set number of times per key, then delivers; it counts deliveries per key.</summary>
+public sealed class FlakySender(int failures, TimeSpan? retryAfter = null, bool permanent = false) : IChannelSender
+{
+    public ConcurrentDictionary<string, int> Attempts { get; } = new();
+    public ConcurrentDictionary<string, int> Delivered { get; } = new();
+    public string Platform => "flaky";
+
+    public Task<SendResult> SendAsync(OutboxMessage message, CancellationToken ct)
+    {
+        var attempt = Attempts.AddOrUpdate(message.Key, 1, (_, n) => n + 1);
+        if (permanent) return Task.FromResult<SendResult>(new SendResult.Permanent("channel_not_found"));
+        if (attempt <= failures) return Task.FromResult<SendResult>(new SendResult.Transient("ratelimited", retryAfter));
+        Delivered.AddOrUpdate(message.Key, 1, (_, n) => n + 1);
+        return Task.FromResult(SendResult.Sent);
+    }
+}
+
+public sealed class OutboxTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
+    private readonly TestDatabase _db = new();
+    private readonly ManualClock _clock = new(Start);
+
+    public void Dispose() => _db.Dispose();
+
+    private Task<CoreChat> Core(IChannelSender sender, OutboxOptions? options = null) =>
+        CoreChat.StartAsync(_db, _clock, s => s.AddSingleton(sender), options);
+
+    [Fact]
+    public async Task A_sender_that_fails_twice_then_succeeds_delivers_exactly_once_honouring_retry_after_then_backoff()
+    {
+        var sender = new FlakySender(failures: 2);
+        await using var core = await Core(sender, new OutboxOptions { FirstRetry = TimeSpan.FromSeconds(5) });
+        var outbox = core.Get<OutboxStore>();
+        var dispatcher = core.Get<OutboxDispatcher>();
+        Assert.True(await outbox.EnqueueAsync("T1", "election-reminder:E3:-30:C123", "flaky", "C123", Reply.Say("Election in 30 days"), Start, Start));
+
+        Assert.Equal(1, await dispatcher.DispatchDueAsync(default));      // attempt 1 fails
+        Assert.Equal(0, await dispatcher.DispatchDueAsync(default));      // not due again yet
+        var entry = (await outbox.GetAsync("T1", "election-reminder:E3:-30:C123"))!;
+        Assert.Equal(("pending", 1, Start.AddSeconds(5)), (entry.Status, entry.Attempts, entry.NotBefore));
+        Assert.Equal("ratelimited", entry.LastError);
+
+        _clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, await dispatcher.DispatchDueAsync(default));      // attempt 2 fails; backoff doubles
+        Assert.Equal(Start.AddSeconds(15), (await outbox.GetAsync("T1", "election-reminder:E3:-30:C123"))!.NotBefore);
+        _clock.Advance(TimeSpan.FromSeconds(9));
+        Assert.Equal(0, await dispatcher.DispatchDueAsync(default));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await dispatcher.DispatchDueAsync(default));      // attempt 3 succeeds
+        _clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(0, await dispatcher.DispatchDueAsync(default));
+
+        Assert.Equal(3, sender.Attempts["election-reminder:E3:-30:C123"]);
+        Assert.Equal(1, sender.Delivered["election-reminder:E3:-30:C123"]);
+        entry = (await outbox.GetAsync("T1", "election-reminder:E3:-30:C123"))!;
+        Assert.Equal(("sent", 3), (entry.Status, entry.Attempts));
+    }
+
+    [Fact]
+    public async Task Retry_after_from_the_platform_wins_over_backoff()
+    {
+        var sender = new FlakySender(failures: 1, retryAfter: TimeSpan.FromSeconds(42));
+        await using var core = await Core(sender);
+        await core.Get<OutboxStore>().EnqueueAsync("T1", "k", "flaky", "C1", Reply.Say("x"), Start, Start);
+        await core.Get<OutboxDispatcher>().DispatchDueAsync(default);
+        Assert.Equal(Start.AddSeconds(42), (await core.Get<OutboxStore>().GetAsync("T1", "k"))!.NotBefore);
+    }
+
+    [Fact]
+    public async Task A_key_is_queued_once_per_workspace()
+    {
+        var sender = new FlakySender(failures: 0);
+        await using var core = await Core(sender);
+        var outbox = core.Get<OutboxStore>();
+        Assert.True(await outbox.EnqueueAsync("T1", "checkin-prompt:I3:2027-W05:U123", "flaky", "U123", Reply.Say("first"), Start, Start));
+        Assert.False(await outbox.EnqueueAsync("T1", "checkin-prompt:I3:2027-W05:U123", "flaky", "U123", Reply.Say("second"), Start, Start));
+        Assert.True(await outbox.EnqueueAsync("T2", "checkin-prompt:I3:2027-W05:U123", "flaky", "U123", Reply.Say("other workspace"), Start, Start));
+        await core.Get<OutboxDispatcher>().DispatchDueAsync(default);
+        await outbox.EnqueueAsync("T1", "checkin-prompt:I3:2027-W05:U123", "flaky", "U123", Reply.Say("after sending"), Start, Start);
+        Assert.Equal(0, await core.Get<OutboxDispatcher>().DispatchDueAsync(default));
+        // T1 and T2 each send their own message once under the same key name.
+        Assert.Equal(2, sender.Delivered["checkin-prompt:I3:2027-W05:U123"]);
+    }
+
+    [Fact]
+    public async Task A_restart_mid_way_sends_nothing_twice_and_loses_nothing()
+    {
+        var sender = new FlakySender(failures: 0);
+        var options = new OutboxOptions { BatchSize = 4, Lease = TimeSpan.FromMinutes(2) };
+        await using (var before = await Core(sender, options))
+        {
+            for (var i = 0; i < 10; i++)
+                await before.Get<OutboxStore>().EnqueueAsync("T1", $"prompt:{i}", "flaky", $"U{i}", Reply.Say($"prompt {i}"), Start, Start);
+            Assert.Equal(4, await before.Get<OutboxDispatcher>().DispatchDueAsync(default));
+            // The instance claims the next batch and dies before sending it.
+            Assert.Equal(4, (await before.Get<OutboxStore>().ClaimDueAsync(_clock.GetUtcNow(), options.Lease, 4)).Count);
+        }
+        await using var after = await Core(sender, options);
+        var dispatcher = after.Get<OutboxDispatcher>();
+        Assert.Equal(2, await dispatcher.DispatchDueAsync(default));   // the claimed four wait for their lease
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(4, await dispatcher.DispatchDueAsync(default));   // the dead instance's claims are released
+        Assert.Equal(0, await dispatcher.DispatchDueAsync(default));
+        Assert.Equal(10, sender.Delivered.Count);
+        Assert.All(sender.Delivered.Values, n => Assert.Equal(1, n));
+    }
+
+    [Fact]
+    public async Task Permanent_failures_and_exhausted_retries_are_marked_failed()
+    {
+        var broken = new FlakySender(failures: 0, permanent: true);
+        await using (var core = await Core(broken))
+        {
+            await core.Get<OutboxStore>().EnqueueAsync("T1", "gone", "flaky", "C1", Reply.Say("x"), Start, Start);
+            await core.Get<OutboxStore>().EnqueueAsync("T1", "nowhere", "carrier-pigeon", "C1", Reply.Say("x"), Start, Start);
+            await core.Get<OutboxDispatcher>().DispatchDueAsync(default);
+            _clock.Advance(TimeSpan.FromDays(1));
+            Assert.Equal(0, await core.Get<OutboxDispatcher>().DispatchDueAsync(default));
+            Assert.Equal(("failed", "channel_not_found"), ((await core.Get<OutboxStore>().GetAsync("T1", "gone"))!.Status, (await core.Get<OutboxStore>().GetAsync("T1", "gone"))!.LastError));
+            Assert.Contains("no sender for platform 'carrier-pigeon'", (await core.Get<OutboxStore>().GetAsync("T1", "nowhere"))!.LastError);
+        }
+        var flaky = new FlakySender(failures: 100);
+        await using var again = await Core(flaky, new OutboxOptions { MaxAttempts = 3 });
+        await again.Get<OutboxStore>().EnqueueAsync("T1", "hopeless", "flaky", "C1", Reply.Say("x"), Start, Start);
+        for (var i = 0; i < 5; i++)
+        {
+            await again.Get<OutboxDispatcher>().DispatchDueAsync(default);
+            _clock.Advance(TimeSpan.FromHours(1));
+        }
+        Assert.Equal(3, flaky.Attempts["hopeless"]);
+        var entry = (await again.Get<OutboxStore>().GetAsync("T1", "hopeless"))!;
+        Assert.Equal("failed", entry.Status);
+        Assert.StartsWith("gave up after 3 attempts", entry.LastError);
+    }
+
+    [Fact]
+    public async Task Host_delivers_outbox_messages_to_the_local_channel_once_even_when_a_send_is_repeated()
+    {
+        await using var host = new TestHost(_db, settings: new() { ["Outbox:Lease"] = "00:00:01" });
+        var outbox = host.Get<OutboxStore>();
+        var now = DateTimeOffset.UtcNow;
+        var reply = new Reply("Reminder: election in 30 days", [new Heading("Atlanta general election"), new Paragraph("30 days to go")]);
+        await outbox.EnqueueAsync("local", "election-reminder:E1:-30:alice", "local", "alice", reply, now, now);
+        host.Get<OutboxDispatcher>().Wake();
+        var messages = await WaitForMessages(host, "alice", 1);
+        Assert.Equal("Reminder: election in 30 days", messages[0].GetProperty("text").GetString());
+        Assert.Contains("Atlanta general election", messages[0].GetProperty("html").GetString());
+
+        // An instance claims a message, sends it, and dies before recording the send: after the lease
+        // the dispatcher sends it again, and the local channel still shows it once.
+        await outbox.EnqueueAsync("local", "digest:I1:2026-W47", "local", "#general", Reply.Say("Weekly digest"), now, now);
+        var claimed = await outbox.ClaimDueAsync(DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), 10);
+        var digest = Assert.Single(claimed);
+        Assert.Equal(SendResult.Sent, await host.Get<IEnumerable<IChannelSender>>().OfType<LocalSender>().Single().SendAsync(digest, default));
+        await Task.Delay(1200);
+        host.Get<OutboxDispatcher>().Wake();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await outbox.GetAsync("local", "digest:I1:2026-W47"))!.Status != "sent" && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Equal("sent", (await outbox.GetAsync("local", "digest:I1:2026-W47"))!.Status);
+        var all = await WaitForMessages(host, "bob", 1);
+        Assert.Single(all, m => m.GetProperty("text").GetString() == "Weekly digest");
+        Assert.Single(await WaitForMessages(host, "alice", 2), m => m.GetProperty("text").GetString() == "Weekly digest");
+    }
+
+    private static async Task<List<JsonElement>> WaitForMessages(TestHost host, string user, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var json = await host.Http.GetFromJsonAsync<JsonElement>($"/local/messages?user={user}");
+            var replies = json.GetProperty("replies").EnumerateArray().Select(r => r.Clone()).ToList();
+            if (replies.Count >= count || DateTime.UtcNow > deadline) return replies;
+            await Task.Delay(50);
+        }
+    }
+}
