@@ -72,8 +72,11 @@ public static partial class AllyVocabulary
         (text ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(t => t.ToLowerInvariant()).Distinct().ToList();
 
+    /// <summary>Trims and collapses runs of whitespace ("Jane  Doe " → "Jane Doe").</summary>
+    public static string? Squash(string? text) => string.IsNullOrWhiteSpace(text) ? null : string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
     /// <summary>The case-insensitive key used for name prefixes, org and jurisdiction matches.</summary>
-    public static string? Key(string? text) => string.IsNullOrWhiteSpace(text) ? null : string.Join(' ', text.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+    public static string? Key(string? text) => Squash(text)?.ToLowerInvariant();
 
     /// <summary>Checks typed fields; returns the first problem, naming the field and what is accepted.</summary>
     public static string? Validate(AllyFields f)

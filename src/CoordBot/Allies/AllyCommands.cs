@@ -80,12 +80,16 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem, $"Usage: {ctx.Spec.Usage}");
         var refNo = (await store.AddAsync(ctx.WorkspaceId, [fields], ctx.UserId, ctx.Now, ct))[0];
         var ally = (await store.GetAsync(ctx.WorkspaceId, refNo, ct))!;
-        return new Reply($"Added {ally.Label}",
-        [
+        var blocks = new List<Block>
+        {
             new Paragraph($"Added {ally.Label}"),
             new Fields(Details(ally, ctx.Today, withContact: false)),
             new Context($"Next: ally log {ally.Ref} \"what you talked about\" · ally link {ally.Ref} <ref> --as \"colleagues\""),
-        ], Ephemeral: !ctx.Args.Has("share"));
+        };
+        var namesakes = (await store.SameNameAsync(ctx.WorkspaceId, ally.Name, ct)).Where(a => a.Id != ally.Id).ToList();
+        if (namesakes.Count > 0)
+            blocks.Add(new Context($"Also named {ally.Name}: {string.Join(", ", namesakes.Select(a => a.Ref))}. If it is the same person, remove the duplicate: ally remove {ally.Ref}"));
+        return new Reply($"Added {ally.Label}", blocks, Ephemeral: !ctx.Args.Has("share"));
     }
 
     private static Reply AddForm() => new("Add an ally: fill in the form.",

@@ -66,7 +66,7 @@ public sealed class AllyStore(Database database)
     private static object Parameters(string workspace, AllyFields f, string createdBy, DateTimeOffset now) => new
     {
         Workspace = workspace,
-        Name = f.Name!.Trim(),
+        Name = AllyVocabulary.Squash(f.Name)!,
         NameKey = AllyVocabulary.Key(f.Name)!,
         Org = Blank(f.Org), OrgKey = AllyVocabulary.Key(f.Org),
         Role = Blank(f.Role), Sector = Blank(f.Sector), Level = Blank(f.Level),
@@ -137,6 +137,15 @@ public sealed class AllyStore(Database database)
         };
     }
 
+    /// <summary>Allies whose name equals <paramref name="name"/> (ignoring case and spacing), to warn about duplicates.</summary>
+    public async Task<IReadOnlyList<Ally>> SameNameAsync(string workspace, string name, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND name_key = @Key ORDER BY ref_no LIMIT 5",
+            new { Workspace = workspace, Key = AllyVocabulary.Key(name) });
+        return rows.Select(r => r.ToAlly()).ToList();
+    }
+
     /// <summary>One page of allies matching the filter, least recently contacted first (never contacted first of all).</summary>
     public async Task<(IReadOnlyList<Ally> Items, int Total)> ListAsync(string workspace, AllyFilter filter, int page, int pageSize, CancellationToken ct = default)
     {
@@ -188,7 +197,7 @@ public sealed class AllyStore(Database database)
             sets.Add($"{keyColumn} = @{keyColumn}");
             p.Add(keyColumn, AllyVocabulary.Key(value));
         }
-        Set("name", f.Name, "name_key");
+        Set("name", AllyVocabulary.Squash(f.Name) ?? f.Name, "name_key");
         Set("org", f.Org, "org_key");
         Set("role", f.Role);
         Set("sector", f.Sector);

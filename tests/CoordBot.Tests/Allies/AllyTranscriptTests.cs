@@ -80,6 +80,13 @@ public sealed class AllyTranscriptTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Add_warns_about_an_ally_with_the_same_name()
+    {
+        await _alice.Says("ally add \"Jane Doe\"");
+        await _alice.Says("ally add \"jane  DOE\"").Expect("Added jane DOE (A2)", "Also named jane DOE: A1. If it is the same person, remove the duplicate: ally remove A2");
+    }
+
+    [Fact]
     public async Task Add_refuses_a_name_over_200_characters()
     {
         await _alice.Says($"ally add \"{new string('x', 201)}\"").ExpectError("The name is too long (201 characters; at most 200).");

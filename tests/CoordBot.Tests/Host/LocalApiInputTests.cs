@@ -97,7 +97,7 @@ public sealed class LocalApiInputTests : IAsyncLifetime
     public async Task Control_and_invisible_characters_are_not_stored()
     {
         var alice = _host.User("alice");
-        await alice.Says("ally add \"Jane\u0007 Doe\u202E\" --org \"City\u0000 of\u200B Atlanta\"").Expect("Added Jane  Doe (A1)");
+        await alice.Says("ally add \"Jane\u0007 Doe\u202E\" --org \"City\u0000 of\u200B Atlanta\"").Expect("Added Jane Doe (A1)");
         var shown = await alice.Says("ally show A1");
         Assert.DoesNotContain(shown.Plain, c => c is '\u0007' or '\u0000' or '\u202E' or '\u200B');
     }
