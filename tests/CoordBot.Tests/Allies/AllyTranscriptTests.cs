@@ -4,25 +4,16 @@ using Xunit;
 namespace CoordBot.Tests.Allies;
 
 /// <summary>Ally commands end to end: local chat API over HTTP, real host, real SQLite file.</summary>
-public sealed class AllyTranscriptTests : IAsyncLifetime
+public sealed class AllyTranscriptTests : HostTest
 {
-    private readonly TestDatabase _db = new();
-    private TestHost _host = null!;
     private ChatUser _alice = null!;
     private ChatUser _bob = null!;
 
-    public ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        _host = new TestHost(_db);
-        _alice = _host.User("alice");
-        _bob = _host.User("bob");
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        _db.Dispose();
+        await base.InitializeAsync();
+        _alice = Host.User("alice");
+        _bob = Host.User("bob");
     }
 
     [Fact]
@@ -330,7 +321,7 @@ public sealed class AllyTranscriptTests : IAsyncLifetime
         await _alice.Says("dance").ExpectError("I don't know the command \"dance\".", "Commands: ally, coord");
         await _alice.Says("ally sing").ExpectError("\"sing\" is not a ally command.", "add, list, find");
         foreach (var group in new[] { "ally", "coord" })
-            foreach (var sub in _host.Get<CoordBot.Chat.CommandTable>().Group(group)!.Commands)
+            foreach (var sub in Host.Get<CoordBot.Chat.CommandTable>().Group(group)!.Commands)
                 await _alice.Says($"{group} {sub.Name} help").Expect(sub.Usage.Split(' ')[0]);
     }
 }

@@ -7,18 +7,8 @@ using Xunit;
 namespace CoordBot.Tests.Chat;
 
 /// <summary>Whatever is typed, the tokenizer and the router never throw and always answer.</summary>
-public sealed class RouterPropertyTests : IAsyncLifetime
+public sealed class RouterPropertyTests : CoreTest
 {
-    private readonly TestDatabase _db = new();
-    private CoreChat _chat = null!;
-
-    public async ValueTask InitializeAsync() => _chat = await CoreChat.StartAsync(_db);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _chat.DisposeAsync();
-        _db.Dispose();
-    }
 
     /// <summary>Words users type, and the characters that break naive parsers.</summary>
     private static readonly string[] Vocabulary =
@@ -49,7 +39,7 @@ public sealed class RouterPropertyTests : IAsyncLifetime
     [Fact]
     public void Router_always_answers_with_a_reply()
     {
-        var router = _chat.Get<CommandRouter>();
+        var router = Chat.Get<CommandRouter>();
         Prop.ForAll(Arb.From(Commands()), text =>
         {
             var reply = router.HandleAsync(new ChatRequest("slack", "T1", "C1", "U1", text)).GetAwaiter().GetResult();
@@ -60,7 +50,7 @@ public sealed class RouterPropertyTests : IAsyncLifetime
     [Fact]
     public void Buttons_and_forms_with_arbitrary_arguments_always_answer()
     {
-        var router = _chat.Get<CommandRouter>();
+        var router = Chat.Get<CommandRouter>();
         var actions = Gen.Elements(Vocabulary).SelectMany(command => Gen.ListOf(Gen.Elements(Vocabulary), 4),
             (command, words) => (Command: "ally " + command, Args: words.GroupBy(w => w.TrimStart('-')).ToDictionary(g => g.Key, g => g.First())));
         Prop.ForAll(Arb.From(actions), action =>

@@ -8,27 +8,13 @@ using Xunit;
 namespace CoordBot.Tests.Host;
 
 /// <summary>Bad input to the local API: each gets a 4xx with a reason or a clear reply, and stores nothing wrong.</summary>
-public sealed class LocalApiInputTests : IAsyncLifetime
+public sealed class LocalApiInputTests : HostTest
 {
-    private readonly TestDatabase _db = new();
-    private TestHost _host = null!;
-
-    public ValueTask InitializeAsync()
-    {
-        _host = new TestHost(_db);
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _host.DisposeAsync();
-        _db.Dispose();
-    }
 
     private async Task<(HttpStatusCode Status, string Error)> PostRaw(string body, string contentType = "application/json")
     {
         using var content = new StringContent(body, Encoding.UTF8, contentType);
-        using var response = await _host.Http.PostAsync("/local/messages", content);
+        using var response = await Host.Http.PostAsync("/local/messages", content);
         var text = await response.Content.ReadAsStringAsync();
         var error = text.Length > 0 && text.TrimStart().StartsWith('{') && JsonDocument.Parse(text).RootElement.TryGetProperty("error", out var e) ? e.GetString()! : text;
         return (response.StatusCode, error);
@@ -88,7 +74,7 @@ public sealed class LocalApiInputTests : IAsyncLifetime
         content.Headers.ContentType = new("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/local/messages") { Content = content };
         request.Headers.TransferEncodingChunked = true;
-        using var response = await _host.Http.SendAsync(request);
+        using var response = await Host.Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         await AssertNothingStored();
     }
@@ -96,7 +82,7 @@ public sealed class LocalApiInputTests : IAsyncLifetime
     [Fact]
     public async Task Control_and_invisible_characters_are_not_stored()
     {
-        var alice = _host.User("alice");
+        var alice = Host.User("alice");
         await alice.Says("ally add \"Jane\u0007 Doe\u202E\" --org \"City\u0000 of\u200B Atlanta\"").Expect("Added Jane Doe (A1)");
         var shown = await alice.Says("ally show A1");
         Assert.DoesNotContain(shown.Plain, c => c is '\u0007' or '\u0000' or '\u202E' or '\u200B');
@@ -105,7 +91,7 @@ public sealed class LocalApiInputTests : IAsyncLifetime
     [Fact]
     public async Task Sql_looking_names_are_stored_verbatim_and_harm_nothing()
     {
-        var alice = _host.User("alice");
+        var alice = Host.User("alice");
         const string name = "Robert'); DROP TABLE allies;--";
         await alice.Says($"ally add \"{name}\" --org \"' OR 1=1 --\"").Expect($"Added {name} (A1)");
         await alice.Says("ally add \"%_\\\"").Expect("(A2)");
@@ -118,7 +104,7 @@ public sealed class LocalApiInputTests : IAsyncLifetime
     [Fact]
     public async Task User_text_is_escaped_in_the_html_rendering()
     {
-        var alice = _host.User("alice");
+        var alice = Host.User("alice");
         var reply = await alice.Says("ally add \"<script>alert(1)</script>\" --org \"<b onmouseover=x>\" --notes \"a & b\"");
         Assert.DoesNotContain("<script>", reply.Html);
         Assert.DoesNotContain("<b onmouseover", reply.Html);
@@ -130,20 +116,20 @@ public sealed class LocalApiInputTests : IAsyncLifetime
     [Fact]
     public async Task Get_messages_checks_its_query()
     {
-        using var noUser = await _host.Http.GetAsync("/local/messages");
+        using var noUser = await Host.Http.GetAsync("/local/messages");
         Assert.Equal(HttpStatusCode.BadRequest, noUser.StatusCode);
         Assert.Contains("user is required", await noUser.Content.ReadAsStringAsync());
-        using var badAfter = await _host.Http.GetAsync("/local/messages?user=alice&after=x");
+        using var badAfter = await Host.Http.GetAsync("/local/messages?user=alice&after=x");
         Assert.Equal(HttpStatusCode.BadRequest, badAfter.StatusCode);
-        var ok = await _host.Http.GetFromJsonAsync<JsonElement>("/local/messages?user=alice");
+        var ok = await Host.Http.GetFromJsonAsync<JsonElement>("/local/messages?user=alice");
         Assert.Equal(0, ok.GetProperty("replies").GetArrayLength());
     }
 
     [Fact]
     public async Task Health_endpoints_answer()
     {
-        Assert.Equal("ok", await _host.Http.GetStringAsync("/healthz"));
-        var ready = await _host.Http.GetFromJsonAsync<JsonElement>("/readyz");
+        Assert.Equal("ok", await Host.Http.GetStringAsync("/healthz"));
+        var ready = await Host.Http.GetFromJsonAsync<JsonElement>("/readyz");
         Assert.Equal("ok", ready.GetProperty("database").GetString());
         Assert.Equal("running", ready.GetProperty("outbox").GetString());
     }
@@ -151,15 +137,15 @@ public sealed class LocalApiInputTests : IAsyncLifetime
     [Fact]
     public async Task Chat_page_and_its_assets_are_served()
     {
-        var page = await _host.Http.GetStringAsync("/");
+        var page = await Host.Http.GetStringAsync("/");
         Assert.Contains("<title>CoordBot — local chat</title>", page);
-        Assert.Contains("addEventListener", await _host.Http.GetStringAsync("/local/chat.js"));
-        Assert.Contains(".card", await _host.Http.GetStringAsync("/local/chat.css"));
+        Assert.Contains("addEventListener", await Host.Http.GetStringAsync("/local/chat.js"));
+        Assert.Contains(".card", await Host.Http.GetStringAsync("/local/chat.css"));
     }
 
     private async Task AssertNothingStored()
     {
-        var reply = await _host.User("checker").Says("ally list");
+        var reply = await Host.User("checker").Says("ally list");
         Assert.Contains("No allies yet", reply.Plain);
     }
 }

@@ -6,20 +6,10 @@ using Xunit;
 namespace CoordBot.Tests.Workspaces;
 
 /// <summary>Tenancy and the coord command, through the core router on a real SQLite file.</summary>
-public sealed class WorkspaceTests : IAsyncLifetime
+public sealed class WorkspaceTests : CoreTest
 {
-    private readonly TestDatabase _db = new();
-    private CoreChat _chat = null!;
 
-    public async ValueTask InitializeAsync() => _chat = await CoreChat.StartAsync(_db);
-
-    public async ValueTask DisposeAsync()
-    {
-        await _chat.DisposeAsync();
-        _db.Dispose();
-    }
-
-    private async Task<string> Say(string workspace, string user, string text) => CoreChat.Plain(await _chat.Say(workspace, user, text));
+    private async Task<string> Say(string workspace, string user, string text) => CoreChat.Plain(await Chat.Say(workspace, user, text));
 
     [Fact]
     public async Task A_ref_from_one_workspace_finds_nothing_in_another()
@@ -81,7 +71,7 @@ public sealed class WorkspaceTests : IAsyncLifetime
     {
         Assert.Contains("Nothing is scheduled", await Say("T1", "U1", "coord status"));
         await Say("T1", "U1", "coord settings --tz America/New_York");
-        var outbox = _chat.Get<OutboxStore>();
+        var outbox = Chat.Get<OutboxStore>();
         var at = new DateTimeOffset(2030, 1, 6, 14, 0, 0, TimeSpan.Zero);
         await outbox.EnqueueAsync("T1", "checkin-prompt:I1:2030-W02:U1", "slack", "U1", Reply.Say("Check in"), at, at);
         await outbox.EnqueueAsync("T2", "other-workspace", "slack", "U9", Reply.Say("x"), at, at);
@@ -94,7 +84,7 @@ public sealed class WorkspaceTests : IAsyncLifetime
     [Fact]
     public async Task Messages_from_bots_get_no_reply()
     {
-        var router = _chat.Get<CommandRouter>();
+        var router = Chat.Get<CommandRouter>();
         Assert.Null(await router.HandleAsync(new ChatRequest("slack", "T1", "C1", "B1", "ally add Evil", FromBot: true)));
         Assert.Contains("No allies yet", await Say("T1", "U1", "ally list"));
     }
