@@ -92,7 +92,7 @@ public sealed class CommandRouter(
         var sub = tokens[1].Text.ToLowerInvariant();
         var spec = group.Commands.FirstOrDefault(c => c.Name == sub);
         if (spec is null)
-            return Reply.Error($"\"{Shorten(tokens[1].Text)}\" is not a {group.Name} command.",
+            return Reply.Error($"{group.Name} has no subcommand \"{Shorten(tokens[1].Text)}\".",
                 $"{group.Name} commands: {string.Join(", ", group.Commands.Select(c => c.Name))}. Try: {group.Name} help");
 
         var rest = tokens.Skip(2).ToList();

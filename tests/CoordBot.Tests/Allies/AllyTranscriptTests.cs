@@ -308,6 +308,52 @@ public sealed class AllyTranscriptTests : HostTest
     }
 
     [Fact]
+    public async Task Share_posts_lists_and_details_for_everyone_while_the_default_is_only_the_asker()
+    {
+        await _alice.Says("ally add \"Jane Doe\" --sector government");
+        foreach (var command in new[] { "ally list", "ally find jane", "ally show A1", "ally map", "ally list --sector government" })
+        {
+            Assert.True((await _alice.Says(command)).Ephemeral, command);
+            Assert.False((await _alice.Says(command + " --share")).Ephemeral, command + " --share");
+        }
+    }
+
+    [Fact]
+    public async Task Find_pages_through_many_matches()
+    {
+        var csv = "name,org\n" + string.Join('\n', Enumerable.Range(1, 12).Select(i => $"Person {i:00},Fulton County"));
+        await _alice.Says("ally import\n" + csv).Expect("Imported 12 allies");
+        var first = await _alice.Says("ally find fulton").Expect("Page 1 · more on the next page");
+        Assert.Equal("10+ allies match \"fulton\"", first.Text);
+        Assert.Equal(10, first.ListTitles.Count);
+        var second = await _alice.Presses(first, "Next").Expect("Page 2");
+        Assert.Equal(2, second.ListTitles.Count);
+        Assert.Empty(second.ButtonLabels);
+        await _alice.Says("ally find fulton --page 3").Expect("No more allies match \"fulton\".");
+    }
+
+    [Theory]
+    [InlineData("ally export --all", "ally export takes no flags, but got --all.")]
+    [InlineData("ally list --page 100001", "--page needs a whole number from 0 to 100000")]
+    [InlineData("ally list --stale -5", "--stale needs a whole number from 0 to 100000, not \"-5\".")]
+    [InlineData("coord settings UTC", "coord settings takes only flags, but got \"UTC\".")]
+    [InlineData("ally import --skip-bad\nname,sector\n,x\nY,nope", "Nothing imported: the CSV has no valid rows.")]
+    public async Task Other_refusals_name_the_problem(string command, string expected)
+    {
+        await _alice.Says(command).ExpectError(expected);
+    }
+
+    [Fact]
+    public async Task Ambiguous_or_unknown_refs_in_two_ref_commands_are_named()
+    {
+        await _alice.Says("ally add \"Jane Doe\"");
+        await _alice.Says("ally add \"Jane Roe\"");
+        await _alice.Says("ally link jane A2").ExpectError("\"jane\" matches several allies");
+        await _alice.Says("ally link A1 jo").ExpectError("No ally matches \"jo\"");
+        await _alice.Says("ally log jane \"x\"").ExpectError("\"jane\" matches several allies");
+    }
+
+    [Fact]
     public async Task Help_is_available_for_every_command()
     {
         await _alice.Says("coord help").Expect("CoordBot commands", "ally add <name>", "ally map", "coord settings", "e.g. ally add \"Jane Doe\"");
@@ -319,7 +365,7 @@ public sealed class AllyTranscriptTests : HostTest
         Assert.True(help.Ephemeral);
         await _alice.Says("ally list --help").Expect("--stale N", "--page N");
         await _alice.Says("dance").ExpectError("I don't know the command \"dance\".", "Commands: ally, coord");
-        await _alice.Says("ally sing").ExpectError("\"sing\" is not a ally command.", "add, list, find");
+        await _alice.Says("ally sing").ExpectError("ally has no subcommand \"sing\".", "add, list, find");
         foreach (var group in new[] { "ally", "coord" })
             foreach (var sub in Host.Get<CoordBot.Chat.CommandTable>().Group(group)!.Commands)
                 await _alice.Says($"{group} {sub.Name} help").Expect(sub.Usage.Split(' ')[0]);
