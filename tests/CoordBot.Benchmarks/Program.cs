@@ -1,1 +1,153 @@
-System.Console.WriteLine();
+// In-process throughput of the ally commands on a large workspace, through the real router and the
+// real SQLite store (no mocks, no hosted services).
+//
+//   dotnet run -c Release --project tests/CoordBot.Benchmarks [-- --allies N] [--iterations N] [--quick] [--keep-db]
+
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using CoordBot;
+using CoordBot.Allies;
+using CoordBot.Benchmarks;
+using CoordBot.Chat;
+using CoordBot.Data;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+const string Workspace = "bench";
+const string OtherWorkspace = "other";
+const string User = "alice";
+const int BatchSize = 5_000;
+
+var options = Options.Parse(args);
+var dbPath = Path.Combine(Path.GetTempPath(), $"coordbot-bench-{Guid.NewGuid():N}.db");
+
+// Built exactly as the app builds its core (CoordBotServices), minus the hosted outbox dispatcher.
+var provider = new ServiceCollection()
+    .AddLogging()
+    .AddCoordBot(new StorageOptions { ConnectionString = $"Data Source={dbPath}" })
+    .BuildServiceProvider();
+try
+{
+    await provider.GetRequiredService<Migrator>().ApplyAsync();
+    var store = provider.GetRequiredService<AllyStore>();
+    var router = provider.GetRequiredService<CommandRouter>();
+
+    var (seedTime, otherAllies, sample) = await SeedAsync(store, options.Allies);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"Seeded {options.Allies:N0} allies in \"{Workspace}\" and {otherAllies:N0} in \"{OtherWorkspace}\" in {seedTime.TotalSeconds:F1} s " +
+        $"({options.Allies / seedTime.TotalSeconds:N0} allies/s); database {new FileInfo(dbPath).Length / 1048576.0:F0} MB."));
+
+    var cases = Cases(options.Allies, sample);
+    var runner = new BenchRunner(router, Workspace, User);
+    // Enough warm-up for tiered JIT to promote the hot paths (30 calls, then a background compile).
+    var warmup = Math.Max(50, options.Iterations / 5);
+    var results = new List<BenchResult>();
+    foreach (var bench in cases)
+    {
+        var result = await runner.MeasureAsync(bench, warmup, options.Iterations);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {result.Name}: median {result.MedianMs:F2} ms"));
+        results.Add(result);
+    }
+
+    await using var connection = await provider.GetRequiredService<Database>().OpenAsync();
+    var sqliteVersion = await connection.ExecuteScalarAsync<string>("SELECT sqlite_version()");
+    using var process = Process.GetCurrentProcess();
+    Console.WriteLine();
+    Console.WriteLine(BenchRunner.Table(results));
+    Console.WriteLine();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"""
+        - Allies: {options.Allies:N0} in "{Workspace}" (+{otherAllies:N0} in "{OtherWorkspace}"); seed {seedTime.TotalSeconds:F1} s; {options.Iterations} iterations after {warmup} warm-up, sequential
+        - Machine: {Environment.ProcessorCount} logical processors, {RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture}
+        - Runtime: {RuntimeInformation.FrameworkDescription}, SQLite {sqliteVersion}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC
+        - Peak working set: {process.PeakWorkingSet64 / 1048576.0:F0} MB
+        """));
+}
+finally
+{
+    await provider.DisposeAsync();
+    SqliteConnection.ClearAllPools();
+    if (options.KeepDb)
+        Console.WriteLine($"Database kept at {dbPath}");
+    else
+        foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(dbPath + suffix);
+}
+
+// Seeds through AllyStore.AddAsync in batches (one transaction each). The other workspace's allies are
+// interleaved with the bench batches, so rows of both workspaces share pages and indexes as in a real
+// multi-tenant database, and every query's workspace scoping has something to exclude (~1% of the
+// bench count). Returns the first batch too, to draw search terms known to match.
+static async Task<(TimeSpan Time, int OtherAllies, IReadOnlyList<AllyFields> Sample)> SeedAsync(AllyStore store, int allies)
+{
+    var data = new SeedData(seed: 42);
+    var now = DateTimeOffset.UtcNow;
+    var today = DateOnly.FromDateTime(now.UtcDateTime);
+    var batches = (allies + BatchSize - 1) / BatchSize;
+    var otherPerBatch = Math.Max(1, allies / 100 / batches);
+    List<AllyFields>? sample = null;
+    var start = Stopwatch.GetTimestamp();
+    for (var added = 0; added < allies; added += BatchSize)
+    {
+        var batch = Enumerable.Range(0, Math.Min(BatchSize, allies - added)).Select(_ => data.Next(today)).ToList();
+        await store.AddAsync(Workspace, batch, User, now);
+        sample ??= batch;
+        await store.AddAsync(OtherWorkspace, Enumerable.Range(0, otherPerBatch).Select(_ => data.Next(today)).ToList(), "bob", now);
+    }
+    return (Stopwatch.GetElapsedTime(start), otherPerBatch * batches, sample!);
+}
+
+// The commands under test. Search terms vary per iteration and are taken from seeded allies, so
+// every find has matches at any --allies size (random words from the lists can miss at small sizes).
+static List<BenchCase> Cases(int allies, IReadOnlyList<AllyFields> sample)
+{
+    static T Pick<T>(Random r, IReadOnlyList<T> items) => items[r.Next(items.Count)];
+    string LastName(Random r) => Pick(r, sample).Name!.Split(' ')[1];
+    string City(Random r) => Pick(r, sample).Jurisdiction!.ToLowerInvariant();
+    string FirstNameAndCityPrefix(Random r)
+    {
+        var ally = Pick(r, sample);
+        return $"{ally.Name!.Split(' ')[0]} {ally.Jurisdiction![..4].ToLowerInvariant()}";
+    }
+    return
+    [
+        new("ally add", r => $"ally add \"{Pick(r, SeedData.FirstNames)} {Pick(r, SeedData.LastNames)}\" --org \"{Pick(r, SeedData.Orgs)}\" --sector government --level career", false),
+        new("ally list", _ => "ally list", true),
+        new("ally list --sector government", _ => "ally list --sector government", true),
+        new("ally list --sector government --level career --page 3", _ => "ally list --sector government --level career --page 3", true),
+        new("ally find <last name>", r => $"ally find {LastName(r)}", true),
+        new("ally find <city, e.g. atlanta>", r => $"ally find {City(r)}", true),
+        // Not a target, but the worst realistic case: a word that one org in ten carries.
+        new("ally find <org word, e.g. county>", r => $"ally find {Pick(r, SeedData.OrgWords)}", true),
+        // A first name and a city prefix, like the help's "ally find jane atl", both from one ally so the pair matches.
+        new("ally find <first name> <city prefix>", r => $"ally find {FirstNameAndCityPrefix(r)}", true),
+        new("ally show A<n>", r => $"ally show A{r.Next(1, allies + 1)}", false),
+    ];
+}
+
+/// <summary>Command-line options; --quick is a smoke run unless sizes are given explicitly.</summary>
+internal sealed record Options(int Allies, int Iterations, bool KeepDb)
+{
+    public static Options Parse(string[] args)
+    {
+        int? allies = null, iterations = null;
+        bool quick = false, keepDb = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--allies": allies = Number(args, ++i); break;
+                case "--iterations": iterations = Number(args, ++i); break;
+                case "--quick": quick = true; break;
+                case "--keep-db": keepDb = true; break;
+                default: throw new ArgumentException($"Unknown argument {args[i]}. Use --allies N, --iterations N, --quick, --keep-db.");
+            }
+        }
+        return new Options(allies ?? (quick ? 10_000 : 100_000), iterations ?? (quick ? 50 : 300), keepDb);
+    }
+
+    private static int Number(string[] args, int i) =>
+        i < args.Length && int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n : throw new ArgumentException($"{args[i - 1]} needs a positive whole number.");
+}
