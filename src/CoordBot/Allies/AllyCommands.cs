@@ -119,8 +119,9 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         var filter = new AllyFilter(a.Text("sector"), a.Text("level"), a.Text("org"), a.Text("jurisdiction"), a.Text("tag"), a.Text("owner"),
             a.Number("stale") is { } days ? ctx.Today.AddDays(-days) : null);
         var page = Math.Max(1, a.Number("page") ?? 1);
-        var (items, total) = await store.ListAsync(ctx.WorkspaceId, filter, page, PageSize, ct);
+        var (items, total, exact) = await store.ListAsync(ctx.WorkspaceId, filter, page, PageSize, ct);
         var pages = Math.Max(1, (total + PageSize - 1) / PageSize);
+        var more = exact ? "" : "+";
         var filtered = a.Flags.Keys.Any(k => k is not ("page" or "share"));
         if (total == 0)
             return Reply.Say(filtered ? "No allies match those filters." : "No allies yet. Add one: ally add \"Jane Doe\" --org \"City of Atlanta\"", ephemeral: !a.Has("share"));
@@ -131,14 +132,14 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         {
             new Heading(filtered ? $"Allies matching {Describe(a)}" : "Allies"),
             new ItemList(items.Select(x => Item(x, ctx.Today)).ToList()),
-            new Context($"Page {page} of {pages} · {total} {(total == 1 ? "ally" : "allies")} · least recently contacted first"),
+            new Context($"Page {page} of {N(pages)}{more} · {N(total)}{more} {(total == 1 ? "ally" : "allies")} · least recently contacted first"),
         };
         var args = a.Flags.Where(f => f.Key != "page").ToDictionary(f => f.Key, f => f.Value);
         var buttons = new List<Button>();
         if (page > 1) buttons.Add(new Button("Previous", new ChatAction("ally list", new Dictionary<string, string>(args) { ["page"] = (page - 1).ToString(CultureInfo.InvariantCulture) })));
-        if (page < pages) buttons.Add(new Button("Next", new ChatAction("ally list", new Dictionary<string, string>(args) { ["page"] = (page + 1).ToString(CultureInfo.InvariantCulture) })));
+        if (page < pages || !exact) buttons.Add(new Button("Next", new ChatAction("ally list", new Dictionary<string, string>(args) { ["page"] = (page + 1).ToString(CultureInfo.InvariantCulture) })));
         if (buttons.Count > 0) blocks.Add(new Actions(buttons));
-        return new Reply($"{total} {(total == 1 ? "ally" : "allies")}, page {page} of {pages}", blocks, Ephemeral: !a.Has("share"));
+        return new Reply($"{N(total)}{more} {(total == 1 ? "ally" : "allies")}, page {page} of {N(pages)}{more}", blocks, Ephemeral: !a.Has("share"));
     }
 
     /// <summary><c>ally find &lt;text&gt;</c>.</summary>
@@ -389,5 +390,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
 
     private static string Day(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private static string Count(int n, string one, string? many = null) => $"{n} {(n == 1 ? one : many ?? one + "s")}";
+    private static string Count(int n, string one, string? many = null) => $"{N(n)} {(n == 1 ? one : many ?? one + "s")}";
+
+    private static string N(int n) => n.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -35,6 +35,9 @@ public sealed class AllyStore(Database database)
 {
     static AllyStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
+    /// <summary>How far past the requested page <see cref="ListAsync"/> counts.</summary>
+    public const int CountAhead = 1000;
+
     private const string Columns = "id, ref_no, name, org, role, sector, level, jurisdiction, stance, email, phone, tags, owner, notes, last_contact, created_by, created_at";
 
     private sealed class Row
@@ -146,8 +149,12 @@ public sealed class AllyStore(Database database)
         return rows.Select(r => r.ToAlly()).ToList();
     }
 
-    /// <summary>One page of allies matching the filter, least recently contacted first (never contacted first of all).</summary>
-    public async Task<(IReadOnlyList<Ally> Items, int Total)> ListAsync(string workspace, AllyFilter filter, int page, int pageSize, CancellationToken ct = default)
+    /// <summary>
+    /// One page of allies matching the filter, least recently contacted first (never contacted first
+    /// of all), and how many match, counted up to 1,000 past the page (Total is then a lower bound
+    /// and Exact is false): counting 100,000 rows for "Page 1 of 10,000" cost more than the page.
+    /// </summary>
+    public async Task<(IReadOnlyList<Ally> Items, int Total, bool Exact)> ListAsync(string workspace, AllyFilter filter, int page, int pageSize, CancellationToken ct = default)
     {
         var where = new StringBuilder("workspace_id = @Workspace");
         if (filter.Sector is not null) where.Append(" AND sector = @Sector");
@@ -163,13 +170,13 @@ public sealed class AllyStore(Database database)
             Jurisdiction = AllyVocabulary.Key(filter.Jurisdiction), filter.Owner,
             Tag = filter.Tag is null ? null : "%," + EscapeLike(filter.Tag.ToLowerInvariant()) + ",%",
             StaleBefore = filter.StaleBefore is { } d ? Database.Day(d) : null,
-            Limit = pageSize, Offset = (page - 1) * pageSize,
+            Limit = pageSize, Offset = (page - 1) * pageSize, CountCap = (page - 1) * pageSize + CountAhead,
         };
         await using var connection = await database.OpenAsync(ct);
-        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM allies WHERE {where}", p);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM (SELECT 1 FROM allies WHERE {where} LIMIT @CountCap)", p);
         var rows = await connection.QueryAsync<Row>(
             $"SELECT {Columns} FROM allies WHERE {where} ORDER BY last_contact NULLS FIRST, id LIMIT @Limit OFFSET @Offset", p);
-        return (rows.Select(r => r.ToAlly()).ToList(), total);
+        return (rows.Select(r => r.ToAlly()).ToList(), total, total < p.CountCap);
     }
 
     /// <summary>Full-text search over names, orgs, roles, tags, notes and jurisdictions; every word must match as a prefix.</summary>

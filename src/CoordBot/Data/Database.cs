@@ -72,10 +72,13 @@ public sealed record SqlDialect(string Name, string AllyFindSql)
 {
     public static readonly SqlDialect Sqlite = new(
         "sqlite",
+        // Newest first, in the index's own rowid order, so SQLite stops at the page instead of
+        // scoring and sorting every match (a word in 10% of 100,000 allies took 40 ms by rank).
+        // CROSS JOIN keeps the FTS index as the outer loop.
         AllyFindSql: """
-            SELECT a.* FROM allies_fts f JOIN allies a ON a.id = f.rowid
+            SELECT a.* FROM allies_fts f CROSS JOIN allies a ON a.id = f.rowid
             WHERE allies_fts MATCH @Query AND a.workspace_id = @Workspace
-            ORDER BY f.rank, a.id LIMIT @Limit OFFSET @Offset
+            ORDER BY f.rowid DESC LIMIT @Limit OFFSET @Offset
             """);
 
     /// <summary>Turns user words into a safe FTS5 query: each word a quoted prefix term, all required.</summary>

@@ -125,5 +125,9 @@ public static class Migrations
                 UNIQUE (workspace_id, idempotency_key));
             CREATE INDEX ix_local_messages_destination ON local_messages (workspace_id, destination, id);
             """),
+
+        new(2, "index for ally list --sector with --level", """
+            CREATE INDEX ix_allies_sector_level ON allies (workspace_id, sector, level, last_contact, id);
+            """),
     ];
 }

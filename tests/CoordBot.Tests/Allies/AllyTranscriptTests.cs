@@ -127,6 +127,20 @@ public sealed class AllyTranscriptTests : HostTest
     }
 
     [Fact]
+    public async Task List_counts_big_workspaces_only_a_thousand_ahead()
+    {
+        var csv = "name,sector\n" + string.Join('\n', Enumerable.Range(1, 1005).Select(i => $"Person {i:0000},government"));
+        await _alice.Says("ally import\n" + csv).Expect("Imported 1,005 allies (A1–A1005)");
+        var first = await _alice.Says("ally list --sector government").Expect("Page 1 of 100+ · 1,000+ allies");
+        Assert.Equal("1,000+ allies, page 1 of 100+", first.Text);
+        await _alice.Says("ally list --sector government --page 100").Expect("Page 100 of 101 · 1,005 allies");
+        var last = await _alice.Says("ally list --page 101").Expect("Page 101 of 101 · 1,005 allies");
+        Assert.Equal(["Person 1001 (A1001)", "Person 1002 (A1002)", "Person 1003 (A1003)", "Person 1004 (A1004)", "Person 1005 (A1005)"], last.ListTitles);
+        Assert.Equal(["Previous"], last.ButtonLabels);
+        await _alice.Says("ally list --page 102").ExpectError("There is no page 102; there are 101 pages.");
+    }
+
+    [Fact]
     public async Task Find_searches_names_orgs_roles_tags_and_notes()
     {
         await _alice.Says("ally add \"Jane Doe\" --org \"City of Atlanta\" --role Planner --tags zoning");
