@@ -123,6 +123,9 @@ static List<BenchCase> Cases(int allies, IReadOnlyList<AllyFields> sample)
         // A first name and a city prefix, like the help's "ally find jane atl", both from one ally so the pair matches.
         new("ally find <first name> <city prefix>", r => $"ally find {FirstNameAndCityPrefix(r)}", true),
         new("ally show A<n>", r => $"ally show A{r.Next(1, allies + 1)}", false),
+        // Not targets: overviews that read the whole workspace.
+        new("ally list --stale 60", _ => "ally list --stale 60", true),
+        new("ally map", _ => "ally map", false),
     ];
 }
 

@@ -280,12 +280,13 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         string Cell(string s, string l) => map.Counts.FirstOrDefault(c => c.Sector == s && c.Level == l).Count.ToString(CultureInfo.InvariantCulture);
         var rows = sectors.Select(s => (IReadOnlyList<string>)[s, .. levels.Select(l => Cell(s, l)), map.Counts.Where(c => c.Sector == s).Sum(c => c.Count).ToString(CultureInfo.InvariantCulture)]).ToList();
 
+        var stale = $"{N(map.StaleCount)}{(map.StaleCountExact ? "" : "+")} {(map.StaleCount == 1 ? "ally" : "allies")}";
         var blocks = new List<Block>
         {
             new Heading($"Coalition map{where}: {Count(map.Total, "ally", "allies")}"),
             new Table(["sector", .. levels, "total"], rows),
             new Paragraph(map.StaleCount == 0 ? $"Everyone has been contacted in the last {StaleDays} days."
-                : $"{Count(map.StaleCount, "ally", "allies")} with no contact in {StaleDays}+ days{(map.StaleCount > map.Stale.Count ? $" (oldest {map.Stale.Count} shown)" : "")}:"),
+                : $"{stale} with no contact in {StaleDays}+ days{(map.StaleCount > map.Stale.Count ? $" (oldest {map.Stale.Count} shown)" : "")}:"),
         };
         if (map.Stale.Count > 0) blocks.Add(new ItemList(map.Stale.Select(x => Item(x, ctx.Today)).ToList()));
         blocks.Add(new Paragraph(map.Gaps.Count == 0
@@ -293,7 +294,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             : "Turnover gaps: in these government organizations every ally is elected or appointed, so an election could leave nobody:"));
         if (map.Gaps.Count > 0)
             blocks.Add(new ItemList(map.Gaps.Select(g => new ListItem(g.Org, $"{Count(g.Count, "ally", "allies")}, none career/executive/staff")).ToList()));
-        return new Reply($"Coalition map{where}: {Count(map.Total, "ally", "allies")}, {map.StaleCount} stale, {Count(map.Gaps.Count, "turnover gap")}",
+        return new Reply($"Coalition map{where}: {Count(map.Total, "ally", "allies")}, {stale} stale, {Count(map.Gaps.Count, "turnover gap")}",
             blocks, Ephemeral: !ctx.Args.Has("share"));
     }
 

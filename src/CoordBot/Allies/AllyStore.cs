@@ -28,6 +28,7 @@ public sealed record AllyMap(
     int Total,
     IReadOnlyList<Ally> Stale,
     int StaleCount,
+    bool StaleCountExact,
     IReadOnlyList<(string Org, int Count)> Gaps);
 
 /// <summary>Allies, their touchpoints and links. Every statement is scoped by workspace.</summary>
@@ -144,9 +145,11 @@ public sealed class AllyStore(Database database)
     public async Task<IReadOnlyList<Ally>> SameNameAsync(string workspace, string name, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
-        var rows = await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND name_key = @Key ORDER BY ref_no LIMIT 5",
+        // No ORDER BY ref_no here: SQLite would walk the (workspace, ref_no) index over the whole
+        // workspace instead of the name index (45 ms instead of 0.1 ms at 100,000 allies).
+        var rows = await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND name_key = @Key LIMIT 6",
             new { Workspace = workspace, Key = AllyVocabulary.Key(name) });
-        return rows.Select(r => r.ToAlly()).ToList();
+        return rows.Select(r => r.ToAlly()).OrderBy(a => a.RefNo).ToList();
     }
 
     /// <summary>
@@ -298,12 +301,12 @@ public sealed class AllyStore(Database database)
         var scope = "workspace_id = @Workspace" + (jurisdiction is null ? "" : " AND jurisdiction_key = @Jurisdiction");
         var p = new { Workspace = workspace, Jurisdiction = AllyVocabulary.Key(jurisdiction), Stale = Database.Day(staleBefore) };
         await using var connection = await database.OpenAsync(ct);
-        var counts = (await connection.QueryAsync<(string Sector, string Level, int Count)>($"""
-            SELECT COALESCE(sector, 'unset'), COALESCE(level, 'unset'), COUNT(*) FROM allies WHERE {scope}
-            GROUP BY COALESCE(sector, 'unset'), COALESCE(level, 'unset')
-            """, p)).AsList();
+        // Plain columns in GROUP BY let SQLite read the (sector, level) index in order; nulls become "unset" here.
+        var counts = (await connection.QueryAsync<(string? Sector, string? Level, int Count)>(
+                $"SELECT sector, level, COUNT(*) FROM allies WHERE {scope} GROUP BY sector, level", p))
+            .Select(c => (c.Sector ?? "unset", c.Level ?? "unset", c.Count)).ToList();
         var staleWhere = $"{scope} AND (last_contact IS NULL OR last_contact < @Stale)";
-        var staleCount = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM allies WHERE {staleWhere}", p);
+        var staleCount = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM (SELECT 1 FROM allies WHERE {staleWhere} LIMIT {CountAhead})", p);
         var stale = await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE {staleWhere} ORDER BY last_contact NULLS FIRST, id LIMIT 10", p);
         var gaps = (await connection.QueryAsync<(string Org, int Count)>($"""
             SELECT MIN(org), COUNT(*) FROM allies
@@ -312,7 +315,7 @@ public sealed class AllyStore(Database database)
             HAVING SUM(CASE WHEN level IN ('elected', 'appointed') THEN 0 ELSE 1 END) = 0
             ORDER BY MIN(org)
             """, p)).AsList();
-        return new AllyMap(counts, counts.Sum(c => c.Count), stale.Select(r => r.ToAlly()).ToList(), staleCount, gaps);
+        return new AllyMap(counts, counts.Sum(c => c.Count), stale.Select(r => r.ToAlly()).ToList(), staleCount, staleCount < CountAhead, gaps);
     }
 
     /// <summary>Every ally of the workspace, by reference, streamed (CSV export).</summary>

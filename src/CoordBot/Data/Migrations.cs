@@ -126,8 +126,9 @@ public static class Migrations
             CREATE INDEX ix_local_messages_destination ON local_messages (workspace_id, destination, id);
             """),
 
-        new(2, "index for ally list --sector with --level", """
+        new(2, "indexes for ally list --sector --level and ally map", """
             CREATE INDEX ix_allies_sector_level ON allies (workspace_id, sector, level, last_contact, id);
+            CREATE INDEX ix_allies_sector_org ON allies (workspace_id, sector, org_key, level, org);
             """),
     ];
 }

@@ -138,6 +138,7 @@ public sealed class AllyTranscriptTests : HostTest
         Assert.Equal(["Person 1001 (A1001)", "Person 1002 (A1002)", "Person 1003 (A1003)", "Person 1004 (A1004)", "Person 1005 (A1005)"], last.ListTitles);
         Assert.Equal(["Previous"], last.ButtonLabels);
         await _alice.Says("ally list --page 102").ExpectError("There is no page 102; there are 101 pages.");
+        await _alice.Says("ally map").Expect("Coalition map: 1,005 allies", "1,000+ allies with no contact in 60+ days (oldest 10 shown)");
     }
 
     [Fact]
