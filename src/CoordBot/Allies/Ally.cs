@@ -78,17 +78,17 @@ public static partial class AllyVocabulary
     /// <summary>The case-insensitive key used for name prefixes, org and jurisdiction matches.</summary>
     public static string? Key(string? text) => Squash(text)?.ToLowerInvariant();
 
-    /// <summary>Checks typed fields; returns the first problem, naming the field and what is accepted.</summary>
-    public static string? Validate(AllyFields f)
+    /// <summary>Checks typed fields; returns the first problem, naming the field and what is accepted, or null.</summary>
+    public static (string Field, string Message)? Validate(AllyFields f)
     {
-        if (f.Name is not null && string.IsNullOrWhiteSpace(f.Name)) return "The name can't be empty.";
-        if (f.Name is { Length: > MaxNameLength }) return $"The name is too long ({f.Name.Length} characters; at most {MaxNameLength}).";
-        if (f.Name is not null && ParseRef(f.Name) is not null) return $"\"{f.Name}\" looks like a reference (A12); give the ally a real name.";
-        if (!OneOf(f.Sector, Sectors)) return $"\"{f.Sector}\" is not a sector. Accepted: {string.Join(", ", Sectors)}.";
-        if (!OneOf(f.Level, Levels)) return $"\"{f.Level}\" is not a level. Accepted: {string.Join(", ", Levels)}.";
-        if (!OneOf(f.Stance, Stances)) return $"\"{f.Stance}\" is not a stance. Accepted: {string.Join(", ", Stances)}.";
-        if (!string.IsNullOrEmpty(f.Email) && !IsEmail(f.Email)) return $"\"{f.Email}\" doesn't look like an email address.";
-        if (f.Phone is { Length: > 40 }) return "The phone number is too long (at most 40 characters).";
+        if (f.Name is not null && string.IsNullOrWhiteSpace(f.Name)) return ("name", "The name can't be empty.");
+        if (f.Name is { Length: > MaxNameLength }) return ("name", $"The name is too long ({f.Name.Length} characters; at most {MaxNameLength}).");
+        if (f.Name is not null && ParseRef(f.Name) is not null) return ("name", $"\"{f.Name}\" looks like a reference (A12); give the ally a real name.");
+        if (!OneOf(f.Sector, Sectors)) return ("sector", $"\"{f.Sector}\" is not a sector. Accepted: {string.Join(", ", Sectors)}.");
+        if (!OneOf(f.Level, Levels)) return ("level", $"\"{f.Level}\" is not a level. Accepted: {string.Join(", ", Levels)}.");
+        if (!OneOf(f.Stance, Stances)) return ("stance", $"\"{f.Stance}\" is not a stance. Accepted: {string.Join(", ", Stances)}.");
+        if (!string.IsNullOrEmpty(f.Email) && !IsEmail(f.Email)) return ("email", $"\"{f.Email}\" doesn't look like an email address.");
+        if (f.Phone is { Length: > 40 }) return ("phone", "The phone number is too long (at most 40 characters).");
         return null;
     }
 

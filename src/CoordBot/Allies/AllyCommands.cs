@@ -74,10 +74,10 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         var name = ctx.Args.Text("name") ?? (ctx.Args.Words.Count > 0 ? ctx.Args.Rest() : null);
         if (string.IsNullOrWhiteSpace(name))
             return ctx.Args.Flags.Keys.Any(k => k != "share")
-                ? Reply.Error("The ally needs a name: ally add \"Jane Doe\" --org ...", "Or type ally add alone to open the form.")
+                ? Reply.Error("The ally needs a name: ally add \"Jane Doe\" --org ...", "Or type ally add alone to open the form.", "name")
                 : AddForm();
         var fields = Fields(ctx.Args) with { Name = name };
-        if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem, $"Usage: {ctx.Spec.Usage}");
+        if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem.Message, $"Usage: {ctx.Spec.Usage}", problem.Field);
         var refNo = (await store.AddAsync(ctx.WorkspaceId, [fields], ctx.UserId, ctx.Now, ct))[0];
         var ally = (await store.GetAsync(ctx.WorkspaceId, refNo, ct))!;
         var blocks = new List<Block>
@@ -200,7 +200,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         var (ally, error) = await ResolveAsync(ctx, ctx.Args.Rest(), ct);
         if (ally is null) return error!;
         var fields = Fields(ctx.Args) with { Name = ctx.Args.Text("name") };
-        if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem);
+        if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem.Message, field: problem.Field);
         await store.UpdateAsync(ctx.WorkspaceId, ally.Id, fields, ctx.Now, ct);
         var updated = (await store.GetAsync(ctx.WorkspaceId, ally.RefNo, ct))!;
         return new Reply($"Updated {updated.Label}: {string.Join(", ", changes)}",
@@ -217,7 +217,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         if (string.IsNullOrWhiteSpace(note))
             return Reply.Error($"Add a note saying what happened: ally log {ctx.Args.Words[0]} \"Coffee about the levy\"");
         var on = ctx.Args.Date("on") ?? ctx.Today;
-        if (on > ctx.Today) return Reply.Error($"--on {Day(on)} is in the future; a touchpoint is something that already happened (today is {Day(ctx.Today)}).");
+        if (on > ctx.Today) return Reply.Error($"--on {Day(on)} is in the future; a touchpoint is something that already happened (today is {Day(ctx.Today)}).", field: "on");
         var (ally, error) = await ResolveAsync(ctx, ctx.Args.Words[0], ct);
         if (ally is null) return error!;
         var via = ctx.Args.Text("via");

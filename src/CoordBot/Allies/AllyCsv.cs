@@ -118,7 +118,7 @@ public sealed class AllyCsv
             Jurisdiction = Get("jurisdiction"), Stance = Lower("stance"), Email = Get("email"), Phone = Get("phone"),
             Tags = Get("tags"), Owner = owner, Notes = Get("notes"), LastContact = lastContact,
         };
-        return AllyVocabulary.Validate(fields) is { } problem ? (null, problem) : (fields, null);
+        return AllyVocabulary.Validate(fields) is { } problem ? (null, problem.Message) : (fields, null);
     }
 
     /// <summary>Writes allies as CSV. Cells that a spreadsheet would run as a formula get a leading apostrophe.</summary>

@@ -107,7 +107,7 @@ public sealed class CommandRouter(
             ? ParseActionArgs(spec, rest, a.Args, today)
             : ParseArgs(spec, rest, today);
         if (parsed.Error is { } error)
-            return Reply.Error(error, $"Usage: {spec.Usage}");
+            return Reply.Error(error, $"Usage: {spec.Usage}", parsed.Field);
 
         logger.LogDebug("Running {Command} for {User} in {Workspace}", spec.FullName, user.Id, workspace.Id);
         return await spec.Handle(new CommandContext(request, spec, parsed.Args!, workspace, user, now, today, body), ct);
@@ -117,7 +117,7 @@ public sealed class CommandRouter(
 
     internal static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
-    private readonly record struct Parsed(CommandArgs? Args, string? Error);
+    private readonly record struct Parsed(CommandArgs? Args, string? Error, string? Field = null);
 
     private static Parsed ParseArgs(CommandSpec spec, List<Token> tokens, DateOnly today)
     {
@@ -135,7 +135,7 @@ public sealed class CommandRouter(
             var name = raw.ToLowerInvariant();
             var flag = spec.Flag(name);
             if (flag is null) return new(null, UnknownFlag(spec, raw));
-            if (flags.ContainsKey(name)) return new(null, $"--{name} is given twice; give it once.");
+            if (flags.ContainsKey(name)) return new(null, $"--{name} is given twice; give it once.", name);
 
             string value;
             if (flag.Kind == FlagKind.Switch)
@@ -154,11 +154,11 @@ public sealed class CommandRouter(
             }
             else
             {
-                return new(null, $"--{name} needs a value ({flag.Help}).");
+                return new(null, $"--{name} needs a value ({flag.Help}).", name);
             }
 
             var (normalised, error) = Check(flag, value, today);
-            if (error is not null) return new(null, error);
+            if (error is not null) return new(null, error, name);
             flags[name] = normalised!;
         }
         return new(new CommandArgs(words, flags), null);
@@ -178,7 +178,7 @@ public sealed class CommandRouter(
             var value = Tokenizer.Clean(rawValue ?? "").Trim();
             if (value.Length == 0) continue;
             var (normalised, error) = Check(flag, value, today);
-            if (error is not null) return new(null, error);
+            if (error is not null) return new(null, error, name);
             flags[name] = normalised!;
         }
         return new(new CommandArgs(fromCommand.Args.Words, flags), null);

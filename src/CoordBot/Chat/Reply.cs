@@ -11,14 +11,15 @@ namespace CoordBot.Chat;
 /// <param name="Blocks">The card body, in order.</param>
 /// <param name="Ephemeral">Only the asker should see it (Slack ephemeral, Teams 1:1 where possible).</param>
 /// <param name="IsError">The reply explains why a command was refused.</param>
-public sealed record Reply(string Text, IReadOnlyList<Block> Blocks, bool Ephemeral = false, bool IsError = false)
+/// <param name="Field">For a refusal caused by one flag or form input: its name, so a form can show the error beside it.</param>
+public sealed record Reply(string Text, IReadOnlyList<Block> Blocks, bool Ephemeral = false, bool IsError = false, string? Field = null)
 {
     /// <summary>A one-paragraph reply.</summary>
     public static Reply Say(string text, bool ephemeral = false) => new(text, [new Paragraph(text)], ephemeral);
 
     /// <summary>A refusal naming the problem; <paramref name="hint"/> is shown as a context line (accepted values, usage).</summary>
-    public static Reply Error(string text, string? hint = null) =>
-        new(text, hint is null ? [new Paragraph(text)] : [new Paragraph(text), new Context(hint)], Ephemeral: true, IsError: true);
+    public static Reply Error(string text, string? hint = null, string? field = null) =>
+        new(text, hint is null ? [new Paragraph(text)] : [new Paragraph(text), new Context(hint)], Ephemeral: true, IsError: true, Field: field);
 
     public Reply AsEphemeral(bool ephemeral = true) => this with { Ephemeral = ephemeral };
 }
