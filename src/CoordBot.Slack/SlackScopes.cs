@@ -1,0 +1,16 @@
+namespace CoordBot.Slack;
+
+/// <summary>The bot scopes CoordBot asks for: exactly what the code calls (kept equal to manifests/slack/manifest.yml by a test).</summary>
+public static class SlackScopes
+{
+    public static readonly IReadOnlyList<string> Bot =
+    [
+        "commands",          // slash commands
+        "chat:write",        // chat.postMessage, chat.postEphemeral, chat.update
+        "im:write",          // conversations.open for DMs (prompts, file exports)
+        "im:history",        // message.im events: commands sent in a DM
+        "app_mentions:read", // app_mention events
+        "users:read",        // users.info: time zone, admin flag
+        "files:write",       // CSV exports
+    ];
+}
