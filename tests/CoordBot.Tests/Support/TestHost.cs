@@ -23,7 +23,8 @@ public sealed class TestHost : WebApplicationFactory<Program>
         Database = database;
         _services = services;
         _settings = settings ?? [];
-        UseKestrel(0);
+        // UseKestrel(port) races the app's own start-up (dotnet/aspnetcore#67714); the listener is configured below instead.
+        UseKestrel();
         StartServer();
         var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         BaseAddress = new Uri(addresses.First());
@@ -37,6 +38,7 @@ public sealed class TestHost : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        builder.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
         builder.UseSetting("Storage:ConnectionString", Database.ConnectionString);
         builder.UseSetting("Outbox:PollInterval", "00:00:00.100");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
