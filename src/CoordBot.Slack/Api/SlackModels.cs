@@ -1,0 +1,7 @@
+namespace CoordBot.Slack.Api;
+
+/// <summary>What users.info tells CoordBot about a person: display name, IANA time zone, admin flag.</summary>
+public sealed record SlackUser(string Id, string? Name, string? TimeZone, bool IsAdmin, bool IsBot);
+
+/// <summary>What auth.test tells about a token: the workspace (and Grid org) it belongs to and the bot behind it.</summary>
+public sealed record SlackAuth(string TeamId, string? UserId, string? BotId, string? EnterpriseId, string? Url);
