@@ -1,0 +1,121 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace CoordBot.Slack.BlockKit;
+
+/// <summary>Text preparation and text objects shared by the Block Kit renderer.</summary>
+internal static class SlackText
+{
+    public const string Ellipsis = "…";
+
+    /// <summary>
+    /// User text made fit for display: line breaks normalised to \n, other control characters
+    /// dropped, lone surrogates replaced, and "://" broken with an invisible word joiner so that no
+    /// Slack client turns a typed URL into a link (plain_text is not documented to be exempt).
+    /// </summary>
+    public static string Display(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return "";
+        var sb = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\r')
+            {
+                sb.Append('\n');
+                if (i + 1 < text.Length && text[i + 1] == '\n') i++;
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                sb.Append(c).Append(text[++i]);
+            else if (char.IsSurrogate(c))
+                sb.Append('\uFFFD');
+            else if (c is '\n' or '\t' || !char.IsControl(c))
+                sb.Append(c);
+        }
+        return sb.Replace("://", ":\u2060//").ToString();
+    }
+
+    /// <summary><see cref="Display"/> on one line, trimmed.</summary>
+    public static string Line(string? text) => Display(text).ReplaceLineEndings(" ").Replace('\t', ' ').Trim();
+
+    /// <summary>A value as an input's initial value or a choice: only what JSON and Slack cannot carry is fixed.</summary>
+    public static string Value(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return "";
+        var sb = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) sb.Append(c).Append(text[++i]);
+            else if (char.IsSurrogate(c)) sb.Append('\uFFFD');
+            else if (c is '\n' or '\t' || !char.IsControl(c)) sb.Append(c);
+        }
+        return sb.ToString();
+    }
+
+    public static string OrDash(string text) => string.IsNullOrWhiteSpace(text) ? "—" : text;
+
+    /// <summary>Cuts to at most <paramref name="max"/> characters, ending with "…", never inside a surrogate pair.</summary>
+    public static string Truncate(string text, int max)
+    {
+        if (text.Length <= max) return text;
+        var cut = max - Ellipsis.Length;
+        if (cut > 0 && char.IsHighSurrogate(text[cut - 1])) cut--;
+        return text[..cut].TrimEnd() + Ellipsis;
+    }
+
+    /// <summary>Cuts without an ellipsis (for values, where "…" would change the meaning).</summary>
+    public static string Cut(string text, int max)
+    {
+        if (text.Length <= max) return text;
+        var cut = max;
+        if (char.IsHighSurrogate(text[cut - 1])) cut--;
+        return text[..cut];
+    }
+
+    /// <summary>Escaped mrkdwn cut to <paramref name="max"/> with "…", never inside an entity.</summary>
+    public static string TruncateEscaped(string escaped, int max)
+    {
+        if (escaped.Length <= max) return escaped;
+        var cut = max - Ellipsis.Length;
+        var amp = escaped.LastIndexOf('&', cut - 1);
+        if (amp >= 0 && amp + 5 > cut && escaped.IndexOf(';', amp) >= cut) cut = amp;
+        if (cut > 0 && char.IsHighSurrogate(escaped[cut - 1])) cut--;
+        return escaped[..cut] + Ellipsis;
+    }
+
+    /// <summary>
+    /// Splits text into non-blank pieces of at most <paramref name="max"/> characters, at a line
+    /// break where there is one in the second half, else at a space, else anywhere (not inside a
+    /// surrogate pair). The break character itself is dropped.
+    /// </summary>
+    public static List<string> Chunks(string text, int max)
+    {
+        var chunks = new List<string>();
+        var start = 0;
+        while (text.Length - start > max)
+        {
+            var cut = text.LastIndexOf('\n', start + max, max + 1);
+            if (cut - start < max / 2) cut = text.LastIndexOf(' ', start + max, max + 1);
+            var next = cut + 1;   // drop the break character
+            if (cut - start < max / 2)
+            {
+                cut = start + (char.IsHighSurrogate(text[start + max - 1]) ? max - 1 : max);
+                next = cut;
+            }
+            var chunk = text[start..cut];
+            if (!string.IsNullOrWhiteSpace(chunk)) chunks.Add(chunk);
+            start = next;
+        }
+        if (!text.AsSpan(start).IsWhiteSpace()) chunks.Add(text[start..]);
+        return chunks;
+    }
+
+    /// <summary>A plain_text object: Slack shows it as typed (no mentions, links or styling).</summary>
+    public static JsonObject Plain(string text, bool emoji = true) =>
+        new() { ["type"] = "plain_text", ["text"] = text, ["emoji"] = emoji };
+
+    /// <summary>A mrkdwn object for already-escaped, unstyled user text; verbatim stops Slack's own linking and mention parsing.</summary>
+    public static JsonObject Markdown(string escaped) =>
+        new() { ["type"] = "mrkdwn", ["text"] = escaped, ["verbatim"] = true };
+}
