@@ -1,6 +1,8 @@
 using CoordBot.Data;
 using CoordBot.Host.Local;
 using CoordBot.Outbox;
+using CoordBot.Host.Slack;
+using CoordBot.Slack;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace CoordBot.Host;
@@ -22,6 +24,7 @@ public static class HostSetup
         builder.Services.AddSingleton(new LocalChannel(local));
         builder.Services.AddSingleton<LocalMessageStore>();
         builder.Services.AddSingleton<IChannelSender, LocalSender>();
+        builder.AddSlackChannel(storage.ConnectionString);
         return builder;
     }
 
@@ -29,6 +32,15 @@ public static class HostSetup
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
         await app.Services.GetRequiredService<Migrator>().ApplyAsync();
+    }
+
+    /// <summary>Every endpoint, in order: limits first, then health, the local chat and the Slack endpoints.</summary>
+    public static void MapCoordBot(this WebApplication app)
+    {
+        app.UseRequestLimits();
+        app.MapHealthChecks();
+        app.MapLocalChat();
+        app.MapSlack();
     }
 
     /// <summary>Refuses bodies over <see cref="MaxBodyBytes"/> with 413 before any endpoint reads them.</summary>
@@ -72,7 +84,7 @@ public static class HostSetup
             logger.LogInformation("Channel local: on (chat page at /, API at /local/messages)");
         else
             logger.LogInformation("Channel local: off (set Local:Enabled=true, or run in the Development environment)");
-        LogKeyed(logger, "slack", config, "Slack:SigningSecret", "not built yet");
+        SlackSetup.LogSlack(logger, app.Services.GetRequiredService<SlackOptions>());
         LogKeyed(logger, "teams", config, "Teams:AppId", "not built yet");
     }
 

@@ -1,14 +1,11 @@
 using CoordBot.Host;
-using CoordBot.Host.Local;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCoordBotHost();
 
 var app = builder.Build();
 await app.PrepareDatabaseAsync();
-app.UseRequestLimits();
-app.MapHealthChecks();
-app.MapLocalChat();
+app.MapCoordBot();
 app.LogChannels();
 app.Run();
 

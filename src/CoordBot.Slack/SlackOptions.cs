@@ -19,6 +19,12 @@ public sealed record SlackOptions
     /// <summary>The Web API base URL; tests point it at a fake on loopback.</summary>
     public string ApiBaseUrl { get; init; } = "https://slack.com/api/";
 
+    /// <summary>
+    /// How long a slash command, form or button may run before Slack gets a bare acknowledgement and
+    /// the reply follows through <c>response_url</c> (Slack gives up after 3 s).
+    /// </summary>
+    public TimeSpan ReplyBudget { get; init; } = TimeSpan.FromMilliseconds(2500);
+
     /// <summary>Where installs start (OAuth v2 authorize page); tests point it at the fake.</summary>
     public string AuthorizeUrl { get; init; } = "https://slack.com/oauth/v2/authorize";
 }

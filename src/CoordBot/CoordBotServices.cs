@@ -34,6 +34,8 @@ public static class CoordBotServices
         services.AddSingleton<IChatMiddleware, ErrorBoundaryMiddleware>();
         services.AddSingleton<IChatMiddleware, IgnoreBotsMiddleware>();
         services.AddSingleton<CommandRouter>();
+        services.AddSingleton<WorkQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkQueue>());
 
         services.AddSingleton(outbox ?? new OutboxOptions());
         services.AddSingleton<OutboxStore>();

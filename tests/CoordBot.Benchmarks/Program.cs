@@ -2,6 +2,10 @@
 // real SQLite store (no mocks, no hosted services).
 //
 //   dotnet run -c Release --project tests/CoordBot.Benchmarks [-- --allies N] [--iterations N] [--quick] [--keep-db]
+//
+// With --slack-load it instead drives the real host over HTTP with signed slash commands (SlackLoad.cs):
+//
+//   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --slack-load [--seconds N] [--connections N]
 
 using System.Diagnostics;
 using System.Globalization;
@@ -19,6 +23,9 @@ const string Workspace = "bench";
 const string OtherWorkspace = "other";
 const string User = "alice";
 const int BatchSize = 5_000;
+
+if (args.Contains("--slack-load"))
+    return await SlackLoad.RunAsync(args);
 
 var options = Options.Parse(args);
 var dbPath = Path.Combine(Path.GetTempPath(), $"coordbot-bench-{Guid.NewGuid():N}.db");
@@ -74,6 +81,7 @@ finally
     else
         foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(dbPath + suffix);
 }
+return 0;
 
 // Seeds through AllyStore.AddAsync in batches (one transaction each). The other workspace's allies are
 // interleaved with the bench batches, so rows of both workspaces share pages and indexes as in a real

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using CoordBot.Chat;
+using CoordBot.Host;
 
 namespace CoordBot.Host.Local;
 
@@ -157,35 +158,4 @@ public static class LocalChatEndpoints
         using var reader = new StreamReader(stream);
         return Results.Text(reader.ReadToEnd(), contentType);
     }
-}
-
-/// <summary>Reads a request body up to a limit, turning the ways it can be wrong into 4xx results.</summary>
-public static class RequestBody
-{
-    public readonly record struct Result(byte[] Bytes, IResult? Error);
-
-    public static async Task<Result> ReadAsync(HttpRequest request, long limit, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        try
-        {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
-            {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > limit) return new([], TooLarge(limit));
-            }
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return new([], TooLarge(limit));
-        }
-        if (buffer.Length == 0)
-            return new([], Results.Json(new { error = "The request body is empty." }, statusCode: StatusCodes.Status400BadRequest));
-        return new(buffer.ToArray(), null);
-    }
-
-    private static IResult TooLarge(long limit) =>
-        Results.Json(new { error = $"The request body is larger than {limit} bytes." }, statusCode: StatusCodes.Status413PayloadTooLarge);
 }

@@ -130,5 +130,29 @@ public static class Migrations
             CREATE INDEX ix_allies_sector_level ON allies (workspace_id, sector, level, last_contact, id);
             CREATE INDEX ix_allies_sector_org ON allies (workspace_id, sector, org_key, level, org);
             """),
+
+        new(3, "slack installations and seen events", """
+            CREATE TABLE slack_installations (
+                workspace_id TEXT PRIMARY KEY,
+                team_id TEXT,
+                enterprise_id TEXT,
+                is_enterprise_install INTEGER NOT NULL DEFAULT 0,
+                team_name TEXT,
+                app_id TEXT,
+                bot_user_id TEXT,
+                bot_token TEXT,
+                scopes TEXT,
+                installed_by TEXT,
+                installed_at TEXT NOT NULL,
+                active INTEGER NOT NULL DEFAULT 1,
+                deactivated_at TEXT);
+
+            CREATE TABLE slack_events (
+                workspace_id TEXT NOT NULL,
+                event_id TEXT NOT NULL,
+                received_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, event_id));
+            CREATE INDEX ix_slack_events_received ON slack_events (received_at);
+            """),
     ];
 }

@@ -1,0 +1,75 @@
+using CoordBot.Outbox;
+using CoordBot.Slack;
+using CoordBot.Slack.Api;
+using CoordBot.Slack.SocketMode;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+
+namespace CoordBot.Host.Slack;
+
+/// <summary>Registers the Slack channel: the HTTP endpoints when a signing secret is set, Socket Mode when an app token is.</summary>
+public static class SlackSetup
+{
+    public static WebApplicationBuilder AddSlackChannel(this WebApplicationBuilder builder, string databaseConnectionString)
+    {
+        var options = builder.Configuration.GetSection("Slack").Get<SlackOptions>() ?? new SlackOptions();
+        var services = builder.Services;
+        services.AddSingleton(options);
+
+        // Bot tokens are encrypted at rest; the key ring lives beside the database file.
+        var dataProtection = services.AddDataProtection().SetApplicationName("CoordBot");
+        if (KeysFolder(databaseConnectionString) is { } keys) dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keys));
+
+        // One limiter for the process, so every sender shares Slack's per-method and per-channel budgets.
+        services.AddSingleton(sp => new SlackRateLimiter(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new SlackApiClient(
+            new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(15) },
+            options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SlackApiClient>>(), sp.GetRequiredService<SlackRateLimiter>()));
+        services.AddSingleton<SlackInstallations>();
+        services.AddSingleton<ISlackTokens>(sp => sp.GetRequiredService<SlackInstallations>());
+        services.AddSingleton<SlackSeenEvents>();
+        services.AddSingleton<SlackHome>();
+        services.AddSingleton<SlackHandler>();
+        services.AddSingleton<ISlackInbound>(sp => sp.GetRequiredService<SlackHandler>());
+        services.AddSingleton<IChannelSender, SlackSender>();
+
+        if (!string.IsNullOrEmpty(options.AppToken))
+        {
+            services.AddSingleton<ISocketModeConnector>(sp => new AppsConnectionsOpen(sp.GetRequiredService<SlackApiClient>(), options.AppToken));
+            services.AddSingleton(sp => new SlackSocketModeClient(sp.GetRequiredService<ISocketModeConnector>(), sp.GetRequiredService<ISlackInbound>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SlackSocketModeClient>>(), sp.GetService<SocketModeOptions>()));
+            services.AddHostedService(sp => sp.GetRequiredService<SlackSocketModeClient>());
+        }
+        return builder;
+    }
+
+    /// <summary>One start-up line for each Slack transport, naming the missing key when it is off.</summary>
+    public static void LogSlack(ILogger logger, SlackOptions options)
+    {
+        var install = !string.IsNullOrEmpty(options.BotToken) ? "single workspace (Slack:BotToken)"
+            : !string.IsNullOrEmpty(options.ClientId) && !string.IsNullOrEmpty(options.ClientSecret) ? "OAuth installs at /slack/install"
+            : null;
+        if (string.IsNullOrEmpty(options.SigningSecret))
+            logger.LogInformation("Channel slack (HTTP): off (missing Slack:SigningSecret)");
+        else
+            logger.LogInformation("Channel slack (HTTP): on at /slack/commands, /slack/interactivity, /slack/events; {Install}",
+                install ?? "but no Slack:BotToken nor Slack:ClientId/ClientSecret, so replies that need the Web API cannot be sent");
+        if (string.IsNullOrEmpty(options.AppToken))
+            logger.LogInformation("Channel slack (Socket Mode): off (missing Slack:AppToken)");
+        else
+            logger.LogInformation("Channel slack (Socket Mode): on; {Install}", install ?? "but no Slack:BotToken, so replies that need the Web API cannot be sent");
+    }
+
+    private static string? KeysFolder(string connectionString)
+    {
+        var source = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        if (string.IsNullOrEmpty(source) || source == ":memory:") return null;
+        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".", "keys");
+    }
+
+    /// <summary>Socket Mode's WebSocket URL comes from apps.connections.open with the app-level token.</summary>
+    private sealed class AppsConnectionsOpen(SlackApiClient api, string appToken) : ISocketModeConnector
+    {
+        public Task<Uri> OpenAsync(CancellationToken ct) => api.OpenSocketConnectionAsync(appToken, ct);
+    }
+}

@@ -1,0 +1,278 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using CoordBot.Chat;
+using CoordBot.Slack.Api;
+using CoordBot.Slack.BlockKit;
+using Microsoft.Extensions.Logging;
+
+namespace CoordBot.Slack;
+
+/// <summary>
+/// Turns Slack inputs into <see cref="ChatRequest"/>s for the one router, and the replies back into
+/// Slack: in the HTTP response when the command finishes within <see cref="SlackOptions.ReplyBudget"/>, otherwise
+/// through <c>response_url</c> or the Web API after an immediate acknowledgement.
+/// </summary>
+public sealed partial class SlackHandler(
+    CommandRouter router,
+    SlackOptions options,
+    SlackApiClient api,
+    ISlackTokens tokens,
+    SlackInstallations installations,
+    SlackSeenEvents seen,
+    SlackHome home,
+    WorkQueue work,
+    TimeProvider time,
+    ILogger<SlackHandler> logger) : ISlackInbound
+{
+    private const string FormCallback = "coordbot_form";
+
+    public async Task<SlackAck> CommandAsync(IReadOnlyDictionary<string, string> fields, CancellationToken ct)
+    {
+        string? Field(string name) => fields.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v) ? v : null;
+        if (Field("command") is not { } command || Field("team_id") is not { } team || Field("user_id") is not { } user || Field("channel_id") is not { } channel)
+            return Bad("a slash command needs command, team_id, user_id and channel_id");
+        var workspace = SlackInstallations.WorkspaceOf(team, Field("enterprise_id"), Field("is_enterprise_install") == "true");
+        var text = $"{command.TrimStart('/')} {Field("text")}".Trim();
+        var request = new ChatRequest("slack", workspace, channel, user, text, UserName: Field("user_name"), Raw: fields);
+        logger.LogInformation("Slash command {Command} from {User} in {Workspace}", command, user, workspace);
+        var target = new Target(workspace, channel, user, Field("response_url"), Field("trigger_id"));
+        return await RunWithinBudgetAsync(request, target, ct);
+    }
+
+    public async Task<SlackAck> InteractionAsync(JsonElement payload, CancellationToken ct)
+    {
+        var type = SlackJson.Str(payload, "type");
+        var team = SlackJson.Str(payload, "team", "id") ?? SlackJson.Str(payload, "user", "team_id");
+        var user = SlackJson.Str(payload, "user", "id");
+        if (type is null || team is null || user is null) return Bad("an interaction payload needs type, team.id and user.id");
+        var workspace = SlackInstallations.WorkspaceOf(team, SlackJson.Str(payload, "enterprise", "id"), SlackJson.Bool(payload, "is_enterprise_install"));
+        var channel = SlackJson.Str(payload, "channel", "id") ?? SlackJson.Str(payload, "container", "channel_id");
+        var target = new Target(workspace, channel, user, SlackJson.Str(payload, "response_url"), SlackJson.Str(payload, "trigger_id"), ReplaceOriginal: true);
+
+        switch (type)
+        {
+            case "block_actions":
+                if (!payload.TryGetProperty("actions", out var actions) || actions.ValueKind != JsonValueKind.Array || actions.GetArrayLength() == 0)
+                    return Bad("block_actions without actions");
+                var first = actions[0];
+                var value = SlackJson.Str(first, "value");
+                if (SlackJson.Str(first, "action_id") == BlockKitRenderer.OpenFormActionId)
+                {
+                    if (BlockKitRenderer.ParseFormButton(value) is not { } form) return SlackAck.Empty;
+                    await OpenFormAsync(form, target, ct);
+                    return SlackAck.Empty;
+                }
+                if (BlockKitRenderer.ParseAction(value) is not { } action) return SlackAck.Empty;
+                var request = new ChatRequest("slack", workspace, channel ?? user, user, null, action, UserName: SlackJson.Str(payload, "user", "username"), Raw: payload.Clone());
+                // Buttons answer through response_url (or a DM from the Home tab), never in the HTTP body.
+                await work.EnqueueAsync("slack button", async token => await DeliverAsync(await router.HandleAsync(request, token), target, token));
+                return SlackAck.Empty;
+
+            case "view_submission":
+                return await SubmitFormAsync(payload, workspace, user, ct);
+
+            default:   // view_closed, shortcuts and legacy types: nothing to do
+                return SlackAck.Empty;
+        }
+    }
+
+    public async Task<SlackAck> EventAsync(JsonElement body, int? retryNum, CancellationToken ct)
+    {
+        switch (SlackJson.Str(body, "type"))
+        {
+            case "url_verification":
+                return SlackJson.Str(body, "challenge") is { } challenge ? new SlackAck(200, new JsonObject { ["challenge"] = challenge }) : Bad("url_verification without challenge");
+            case "event_callback":
+                break;
+            default:
+                return SlackAck.Empty;
+        }
+        var team = SlackJson.Str(body, "team_id");
+        var eventId = SlackJson.Str(body, "event_id");
+        if (team is null || eventId is null || !body.TryGetProperty("event", out var inner) || inner.ValueKind != JsonValueKind.Object)
+            return Bad("event_callback needs team_id, event_id and event");
+        var authorization = body.TryGetProperty("authorizations", out var auths) && auths.ValueKind == JsonValueKind.Array && auths.GetArrayLength() > 0 ? auths[0] : default;
+        var enterpriseInstall = authorization.ValueKind == JsonValueKind.Object && SlackJson.Bool(authorization, "is_enterprise_install");
+        var workspace = SlackInstallations.WorkspaceOf(team, SlackJson.Str(body, "enterprise_id"), enterpriseInstall);
+        if (!await seen.FirstTimeAsync(workspace, eventId, ct))
+        {
+            logger.LogInformation("Event {EventId} seen before (retry {Retry}); skipped", eventId, retryNum);
+            return SlackAck.Empty;
+        }
+        var botUser = authorization.ValueKind == JsonValueKind.Object ? SlackJson.Str(authorization, "user_id") : null;
+        var copy = inner.Clone();
+        await work.EnqueueAsync("slack event", token => HandleEventAsync(workspace, botUser, copy, token));
+        return SlackAck.Empty;
+    }
+
+    private async Task HandleEventAsync(string workspace, string? botUser, JsonElement e, CancellationToken ct)
+    {
+        var type = SlackJson.Str(e, "type");
+        var user = SlackJson.Str(e, "user");
+        var channel = SlackJson.Str(e, "channel");
+        switch (type)
+        {
+            case "app_mention" or "message":
+                // Never answer a bot (ourselves included) or an edit/join/other subtype.
+                if (SlackJson.Str(e, "bot_id") is not null || SlackJson.Str(e, "subtype") is not null || user is null || channel is null || user == botUser) return;
+                if (type == "message" && SlackJson.Str(e, "channel_type") != "im") return;
+                var text = MentionRegex().Replace(SlackJson.Str(e, "text") ?? "", "").Trim();
+                var request = new ChatRequest("slack", workspace, channel, user, text, Raw: e);
+                var reply = await router.HandleAsync(request, ct);
+                await DeliverAsync(reply, new Target(workspace, channel, user, null, null, ThreadTs: type == "app_mention" ? SlackJson.Str(e, "thread_ts") : null), ct);
+                break;
+            case "app_home_opened" when user is not null && SlackJson.Str(e, "tab") is null or "home":
+                await home.PublishAsync(workspace, user, ct);
+                break;
+            case "app_uninstalled":
+                await installations.DeactivateAsync(workspace, ct);
+                logger.LogWarning("CoordBot was uninstalled from {Workspace}; its token is forgotten", workspace);
+                break;
+            case "tokens_revoked" when e.TryGetProperty("tokens", out var revoked) && revoked.TryGetProperty("bot", out var bots) && bots.GetArrayLength() > 0:
+                await installations.DeactivateAsync(workspace, ct);
+                logger.LogWarning("The bot token of {Workspace} was revoked", workspace);
+                break;
+        }
+    }
+
+    [GeneratedRegex(@"<@[UW][A-Z0-9]+(\|[^>]*)?>")]
+    private static partial Regex MentionRegex();
+
+    /// <summary>Where and how a reply goes: the conversation, the asker, and Slack's one-shot handles.</summary>
+    private sealed record Target(string Workspace, string? Channel, string User, string? ResponseUrl, string? TriggerId,
+        bool ReplaceOriginal = false, string? ThreadTs = null);
+
+    private async Task<SlackAck> RunWithinBudgetAsync(ChatRequest request, Target target, CancellationToken ct)
+    {
+        var run = router.HandleAsync(request, CancellationToken.None);
+        var finished = await Task.WhenAny(run, Task.Delay(options.ReplyBudget, time, ct)) == run;
+        if (!finished)
+        {
+            logger.LogInformation("{Command} took longer than {Budget}; acknowledged, the reply follows", request.Text, options.ReplyBudget);
+            await work.EnqueueAsync("slack late reply", async token => await DeliverAsync(await run, target, token));
+            return SlackAck.Empty;
+        }
+        var reply = await run;
+        if (reply is null) return SlackAck.Empty;
+        if (SoleForm(reply) is { } form && target.TriggerId is not null && await OpenFormAsync(form, target, ct))
+            return SlackAck.Empty;
+        var messages = BlockKitRenderer.Messages(reply);
+        var body = Shape(messages[0], reply, target);
+        if (messages.Count > 1 || Files(reply).Any())
+            await work.EnqueueAsync("slack more pages", token => DeliverRestAsync(reply, messages.Skip(1).ToList(), target, token));
+        return new SlackAck(200, body);
+    }
+
+    /// <summary>Sends a finished reply when the HTTP response is no longer available.</summary>
+    private async Task DeliverAsync(Reply? reply, Target target, CancellationToken ct)
+    {
+        if (reply is null) return;
+        var messages = BlockKitRenderer.Messages(reply);
+        await DeliverRestAsync(reply, messages, target, ct);
+    }
+
+    private async Task DeliverRestAsync(Reply reply, IReadOnlyList<JsonObject> messages, Target target, CancellationToken ct)
+    {
+        var token = await tokens.BotTokenAsync(target.Workspace, ct);
+        foreach (var (message, i) in messages.Select((m, i) => (m, i)))
+        {
+            var shaped = Shape(message, reply, target with { ReplaceOriginal = target.ReplaceOriginal && i == 0 });
+            if (target.ResponseUrl is not null)
+                await api.RespondAsync(target.ResponseUrl, shaped);
+            else if (token is null)
+                logger.LogWarning("No bot token for {Workspace}; a reply was dropped", target.Workspace);
+            else if (target.Channel is null || target.Channel.StartsWith('D') || !reply.Ephemeral)
+                await api.PostMessageAsync(token, target.Channel ?? await api.OpenDmAsync(token, target.User), WithThread(message, target.ThreadTs));
+            else
+                await api.PostEphemeralAsync(token, target.Channel, target.User, message);
+        }
+        foreach (var file in Files(reply))
+        {
+            if (token is null) break;
+            // Files go to the asker's DM: an export of allies is not for the whole channel.
+            var dm = await api.OpenDmAsync(token, target.User);
+            await api.UploadFileAsync(token, dm, file.FileName, file.Content, file.FileName);
+        }
+    }
+
+    private async Task<bool> OpenFormAsync(Form form, Target target, CancellationToken ct)
+    {
+        var token = await tokens.BotTokenAsync(target.Workspace, ct);
+        if (token is null || target.TriggerId is null) return false;
+        var metadata = new JsonObject { ["command"] = form.Command, ["channel"] = target.Channel };
+        if (target.ResponseUrl is { Length: < 1500 } url) metadata["response_url"] = url;
+        try
+        {
+            await api.OpenViewAsync(token, target.TriggerId, BlockKitRenderer.Modal(form, metadata.ToJsonString()));
+            return true;
+        }
+        catch (SlackApiException e)
+        {
+            logger.LogWarning("Could not open the {Form} modal: {Error}", form.Title, e.Error);
+            return false;
+        }
+    }
+
+    private async Task<SlackAck> SubmitFormAsync(JsonElement payload, string workspace, string user, CancellationToken ct)
+    {
+        if (!payload.TryGetProperty("view", out var view) || SlackJson.Str(view, "callback_id") != FormCallback) return SlackAck.Empty;
+        JsonElement metadata;
+        try { metadata = JsonDocument.Parse(SlackJson.Str(view, "private_metadata") ?? "{}").RootElement; }
+        catch (JsonException) { return Bad("the form's private_metadata is not ours"); }
+        if (SlackJson.Str(metadata, "command") is not { } command) return Bad("the form's private_metadata has no command");
+        var values = view.TryGetProperty("state", out var state) && state.TryGetProperty("values", out var stateValues)
+            ? BlockKitRenderer.FormValues(stateValues) : new Dictionary<string, string>();
+        var inputs = view.TryGetProperty("blocks", out var blocks) && blocks.ValueKind == JsonValueKind.Array
+            ? blocks.EnumerateArray().Where(b => SlackJson.Str(b, "type") == "input").Select(b => SlackJson.Str(b, "block_id")).OfType<string>().ToList() : [];
+        var channel = SlackJson.Str(metadata, "channel");
+        var target = new Target(workspace, channel, user, SlackJson.Str(metadata, "response_url"), null);
+        var request = new ChatRequest("slack", workspace, channel ?? user, user, null, new ChatAction(command, values), Raw: payload.Clone());
+
+        var run = router.HandleAsync(request, CancellationToken.None);
+        if (await Task.WhenAny(run, Task.Delay(options.ReplyBudget, time, ct)) != run)
+        {
+            await work.EnqueueAsync("slack late form reply", async token => await DeliverAsync(await run, target, token));
+            return SlackAck.Empty;
+        }
+        var reply = await run;
+        if (reply is { IsError: true } && inputs.Count > 0)
+        {
+            // Show the problem beside the input at fault (or the first one), and keep the modal open.
+            var block = reply.Field is { } field && inputs.Contains(field) ? field : inputs[0];
+            return new SlackAck(200, new JsonObject
+            {
+                ["response_action"] = "errors",
+                ["errors"] = new JsonObject { [block] = Truncate(reply.Text, 2000) },
+            });
+        }
+        await work.EnqueueAsync("slack form reply", token => DeliverAsync(reply, target, token));
+        return SlackAck.Empty;
+    }
+
+    private static JsonObject Shape(JsonObject message, Reply reply, Target target)
+    {
+        var shaped = (JsonObject)message.DeepClone();
+        shaped["response_type"] = reply.Ephemeral ? "ephemeral" : "in_channel";
+        if (target.ReplaceOriginal) shaped["replace_original"] = true;
+        return shaped;
+    }
+
+    private static JsonObject WithThread(JsonObject message, string? threadTs)
+    {
+        if (threadTs is null) return message;
+        var copy = (JsonObject)message.DeepClone();
+        copy["thread_ts"] = threadTs;
+        return copy;
+    }
+
+    /// <summary>A reply that is only a form (plus context lines) opens as a modal when Slack gave a trigger.</summary>
+    private static Form? SoleForm(Reply reply) =>
+        reply.Blocks.OfType<Form>().ToList() is [var form] && reply.Blocks.All(b => b is Form or Context or Paragraph) ? form : null;
+
+    private static IEnumerable<FileAttachment> Files(Reply reply) => reply.Blocks.OfType<FileAttachment>();
+
+    private static SlackAck Bad(string reason) => new(400, new JsonObject { ["error"] = reason });
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+}

@@ -1,0 +1,42 @@
+using CoordBot.Allies;
+using CoordBot.Chat;
+using CoordBot.Slack.Api;
+using CoordBot.Slack.BlockKit;
+using CoordBot.Workspaces;
+
+namespace CoordBot.Slack;
+
+/// <summary>The App Home tab: the allies this user owns who are due for contact, and what comes next.</summary>
+public sealed class SlackHome(AllyStore allies, WorkspaceStore workspaces, SlackApiClient api, ISlackTokens tokens, TimeProvider time)
+{
+    /// <summary>Days without contact after which an owned ally shows as due.</summary>
+    public const int DueAfterDays = 30;
+
+    public async Task PublishAsync(string workspaceId, string userId, CancellationToken ct)
+    {
+        if (await tokens.BotTokenAsync(workspaceId, ct) is not { } token) return;
+        await api.PublishHomeAsync(token, userId, BlockKitRenderer.Home(await SectionsAsync(workspaceId, userId, ct)));
+    }
+
+    /// <summary>The Home tab's content as channel-neutral replies (one per section).</summary>
+    public async Task<IReadOnlyList<Reply>> SectionsAsync(string workspaceId, string userId, CancellationToken ct)
+    {
+        var (workspace, _) = await workspaces.EnsureUserAsync(workspaceId, "slack", userId, null, ct);
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), workspace.TimeZone).DateTime);
+        var (due, total, exact) = await allies.ListAsync(workspaceId, new AllyFilter(Owner: userId, StaleBefore: today.AddDays(-DueAfterDays)), 1, 10, ct);
+        var mine = new List<Block> { new Heading("Your allies due for contact") };
+        if (due.Count == 0)
+            mine.Add(new Paragraph($"Nobody you own has gone {DueAfterDays} days without contact. Own an ally with /ally edit A12 --owner @you."));
+        else
+        {
+            mine.Add(new ItemList(due.Select(a => new ListItem(a.Label, a.LastContact is { } d ? $"last contact {d:yyyy-MM-dd}" : "no contact yet")).ToList()));
+            mine.Add(new Context($"{total}{(exact ? "" : "+")} due · log a touchpoint with /ally log A12 \"what you talked about\""));
+        }
+        return
+        [
+            new Reply("Your allies due for contact", mine),
+            new Reply("Coming up", [new Heading("Coming up"), new Paragraph("Election reminders and weekly check-ins will show here once your workspace uses /election and /checkin."),
+                new Context("Type /coord help for every command.")]),
+        ];
+    }
+}

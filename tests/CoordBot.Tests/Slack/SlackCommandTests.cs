@@ -1,0 +1,174 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using CoordBot.Chat;
+using CoordBot.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace CoordBot.Tests.Slack;
+
+/// <summary>Slash commands and buttons through the real host, signed as Slack signs them, against the fake Web API.</summary>
+public sealed class SlackCommandTests : SlackHostTest
+{
+    [Fact]
+    public async Task Ally_add_answers_in_the_response_ephemerally_and_stores_the_ally()
+    {
+        var reply = (await Client.CommandAsync(Team, "U1", "/ally", "add \"Jane Doe\" --org \"City of Atlanta\" --sector government")).Message();
+        BlockKitLimits.AssertValidMessage(reply);
+        Assert.Equal("ephemeral", reply["response_type"]?.GetValue<string>());
+        reply.Shows("Added Jane Doe (A1)", "City of Atlanta");
+
+        var list = (await Client.CommandAsync(Team, "U2", "/ally", "list --sector government")).Message();
+        BlockKitLimits.AssertValidMessage(list);
+        list.Shows("Jane Doe");
+    }
+
+    [Fact]
+    public async Task Share_posts_in_channel()
+    {
+        await Client.CommandAsync(Team, "U1", "/ally", "add \"Jane Doe\"");
+        var shared = (await Client.CommandAsync(Team, "U1", "/ally", "list --share")).Message();
+        Assert.Equal("in_channel", shared["response_type"]?.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("/coord", "help", "ally")]
+    [InlineData("/coord", "", "coord")]
+    [InlineData("/ally", "", "ally add")]
+    [InlineData("/election", "", "election")]
+    [InlineData("/checkin", "", "checkin")]
+    public async Task Every_slash_command_reaches_the_router_and_answers(string command, string text, string expected)
+    {
+        var reply = (await Client.CommandAsync(Team, "U1", command, text)).Message();
+        BlockKitLimits.AssertValidMessage(reply);
+        Assert.Contains(expected, SlackText.Of(reply) + reply["text"], StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_refusal_names_the_problem()
+    {
+        var reply = (await Client.CommandAsync(Team, "U1", "/ally", "add \"X\" --sector govt")).Message();
+        Assert.Equal("ephemeral", reply["response_type"]?.GetValue<string>());
+        reply.Shows("\"govt\" is not a valid --sector");
+    }
+
+    [Fact]
+    public async Task User_text_comes_out_inert()
+    {
+        const string hostile = "<!channel> <@U123> <https://x|y> & *bold*";
+        var reply = (await Client.CommandAsync(Team, "U1", "/ally", $"add \"{hostile}\" --org \"{hostile}\" --notes \"{hostile}\"")).Message();
+        BlockKitLimits.AssertValidMessage(reply);
+        AssertInert(reply, hostile);
+        var shown = (await Client.CommandAsync(Team, "U1", "/ally", "show A1")).Message();
+        AssertInert(shown, hostile);
+    }
+
+    /// <summary>No mrkdwn text may carry a raw &lt;…&gt; (mention, link) or formatting; the words are still shown.</summary>
+    internal static void AssertInert(JsonObject message, string hostile)
+    {
+        var found = false;
+        foreach (var text in TextObjects(message))
+        {
+            var type = text["type"]!.GetValue<string>();
+            var value = text["text"]!.GetValue<string>();
+            if (type == "mrkdwn")
+            {
+                Assert.DoesNotContain("<", value);
+                Assert.DoesNotContain("*bold*", value);
+                if (value.Contains("&lt;!channel&gt;")) found = true;
+            }
+            else if (value.Contains("<!channel> <@U123>")) found = true;
+        }
+        Assert.True(found, $"the text is not shown at all:\n{message.ToJsonString()}");
+        Assert.DoesNotContain("<!channel>", message["text"]?.GetValue<string>() ?? "");
+    }
+
+    private static IEnumerable<JsonObject> TextObjects(JsonNode? node) => node switch
+    {
+        JsonObject o when o["type"]?.GetValue<string>() is "plain_text" or "mrkdwn" && o["text"] is JsonValue => [o],
+        JsonObject o => o.SelectMany(p => TextObjects(p.Value)),
+        JsonArray a => a.SelectMany(TextObjects),
+        _ => [],
+    };
+
+    [Fact]
+    public async Task Remove_asks_and_the_button_confirms_through_response_url()
+    {
+        await Client.CommandAsync(Team, "U1", "/ally", "add \"Jane Doe\"");
+        var ask = (await Client.CommandAsync(Team, "U1", "/ally", "remove A1")).Message();
+        ask.Shows("Remove Jane Doe (A1)?");
+
+        var pressed = await Client.PressAsync(Team, "U1", ask, "Remove Jane Doe");
+        pressed.Acknowledged();
+        var follow = await Slack.WaitForResponseTo(pressed.ResponseUrlId!);
+        BlockKitLimits.AssertValidMessage(follow);
+        follow.Shows("Removed Jane Doe (A1).");
+        Assert.True(follow["replace_original"]?.GetValue<bool>());
+
+        (await Client.CommandAsync(Team, "U1", "/ally", "show A1")).Message().Shows("No ally");
+    }
+
+    [Fact]
+    public async Task Paging_buttons_page()
+    {
+        for (var i = 1; i <= 12; i++) await Client.CommandAsync(Team, "U1", "/ally", $"add \"Person {i:D2}\"");
+        var first = (await Client.CommandAsync(Team, "U1", "/ally", "list")).Message();
+        first.Shows("page 1 of 2");
+        var pressed = await Client.PressAsync(Team, "U1", first, "Next");
+        pressed.Acknowledged();
+        (await Slack.WaitForResponseTo(pressed.ResponseUrlId!)).Shows("page 2 of 2");
+    }
+
+    [Fact]
+    public async Task A_buttons_command_runs_as_the_presser_with_their_permissions()
+    {
+        await Client.CommandAsync(Team, "U2", "/ally", "add \"Bob's Ally\"");
+        var ask = (await Client.CommandAsync(Team, "U2", "/ally", "remove A1")).Message();
+        var pressed = await Client.PressAsync(Team, "U3", ask, "Remove Bob's Ally");   // somebody else, neither creator nor admin, presses it
+        pressed.Acknowledged();
+        (await Slack.WaitForResponseTo(pressed.ResponseUrlId!)).Shows("Only U2");
+    }
+
+    [Fact]
+    public async Task Slow_commands_are_acknowledged_at_once_and_answered_through_response_url()
+    {
+        await using var host = StartSlowHost(TimeSpan.FromSeconds(1));
+        var client = new SlackTestClient(host.Http, SigningSecret, Slack);
+        var started = DateTimeOffset.UtcNow;
+        var answer = await client.CommandAsync(Team, "U1", "/ally", "add \"Jane Doe\"");
+        var elapsed = DateTimeOffset.UtcNow - started;
+        answer.Acknowledged();
+        Assert.True(elapsed < TimeSpan.FromSeconds(1), $"the acknowledgement took {elapsed}");
+        var late = await Slack.WaitForResponseTo(answer.ResponseUrlId!);
+        BlockKitLimits.AssertValidMessage(late);
+        late.Shows("Added Jane Doe (A1)");
+        Assert.Equal("ephemeral", late["response_type"]?.GetValue<string>());
+    }
+
+    private TestHost StartSlowHost(TimeSpan delay) => new(Db, services: s => s.AddSingleton<IChatMiddleware>(new DelayMiddleware(delay)),
+        settings: new()
+        {
+            ["Slack:SigningSecret"] = SigningSecret,
+            ["Slack:BotToken"] = BotToken,
+            ["Slack:ApiBaseUrl"] = Slack.BaseUrl.ToString(),
+            ["Slack:ReplyBudget"] = "00:00:00.200",
+        });
+
+    private sealed class DelayMiddleware(TimeSpan delay) : IChatMiddleware
+    {
+        public async Task<Reply?> InvokeAsync(ChatRequest request, Func<ChatRequest, Task<Reply?>> next, CancellationToken ct)
+        {
+            await Task.Delay(delay, ct);
+            return await next(request);
+        }
+    }
+
+    [Fact]
+    public async Task Unknown_fields_and_a_missing_command_are_400_not_500()
+    {
+        var body = SlackTestClient.Form(new() { ["team_id"] = Team, ["user_id"] = "U1" });
+        var answer = await Client.PostAsync("/slack/commands", body, "application/x-www-form-urlencoded");
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Contains("command", answer.Body);
+    }
+}

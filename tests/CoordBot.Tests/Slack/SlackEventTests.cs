@@ -1,0 +1,134 @@
+using System.Text.Json.Nodes;
+using CoordBot.Tests.Support;
+using Xunit;
+
+namespace CoordBot.Tests.Slack;
+
+/// <summary>The Events API: url_verification, mentions and DMs as commands, retries once, Home tab, uninstall.</summary>
+public sealed class SlackEventTests : SlackHostTest
+{
+    [Fact]
+    public async Task Url_verification_echoes_the_challenge()
+    {
+        var body = new JsonObject { ["token"] = "t", ["challenge"] = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", ["type"] = "url_verification" };
+        var answer = await Client.PostAsync("/slack/events", System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()), "application/json");
+        Assert.Equal("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", answer.Message()["challenge"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_mention_runs_the_command_and_answers_in_the_channel()
+    {
+        var (answer, _) = await Client.EventAsync(Team, Mention("<@UBOT> ally add \"Jane Doe\" --org \"City of Atlanta\""));
+        answer.Acknowledged();
+        var post = await Slack.WaitForCallAsync("chat.postEphemeral");
+        Assert.Equal(BotToken, post.Token);
+        Assert.Equal("C1", post.Args["channel"]!.GetValue<string>());
+        Assert.Equal("U1", post.Args["user"]!.GetValue<string>());
+        BlockKitLimits.AssertValidMessage(post.Message());
+        post.Args.Shows("Added Jane Doe (A1)");
+    }
+
+    [Fact]
+    public async Task A_shared_answer_to_a_mention_is_posted_in_the_thread()
+    {
+        var mention = Mention("<@UBOT> ally add \"Jane Doe\" --share");
+        mention["thread_ts"] = "1700000000.000050";
+        await Client.EventAsync(Team, mention);
+        var post = await Slack.WaitForCallAsync("chat.postMessage");
+        Assert.Equal("C1", post.Args["channel"]!.GetValue<string>());
+        Assert.Equal("1700000000.000050", post.Args["thread_ts"]!.GetValue<string>());
+        post.Args.Shows("Added Jane Doe (A1)");
+    }
+
+    [Fact]
+    public async Task A_direct_message_runs_the_command_and_answers_in_the_dm()
+    {
+        await Client.EventAsync(Team, new JsonObject
+        {
+            ["type"] = "message", ["channel"] = "D1", ["channel_type"] = "im", ["user"] = "U1", ["text"] = "ally add \"Jane Doe\"",
+            ["ts"] = "1700000000.000200", ["event_ts"] = "1700000000.000200",
+        });
+        var post = await Slack.WaitForCallAsync("chat.postMessage");
+        Assert.Equal("D1", post.Args["channel"]!.GetValue<string>());
+        post.Args.Shows("Added Jane Doe (A1)");
+    }
+
+    [Fact]
+    public async Task A_retried_event_is_processed_once()
+    {
+        var mention = Mention("<@UBOT> ally add \"Jane Doe\"");
+        var (first, id) = await Client.EventAsync(Team, mention);
+        var (retry, _) = await Client.EventAsync(Team, (JsonObject)mention.DeepClone(), eventId: id, retryNum: 1);
+        var (again, _) = await Client.EventAsync(Team, (JsonObject)mention.DeepClone(), eventId: id, retryNum: 2);
+        first.Acknowledged();
+        retry.Acknowledged();
+        again.Acknowledged();
+        await Slack.WaitForCallAsync("chat.postEphemeral");
+        // A later, different event is handled, so by the time its answer is seen the duplicates would have been too.
+        await Client.EventAsync(Team, Mention("<@UBOT> ally show A1"));
+        await Slack.WaitForCallAsync("chat.postEphemeral", c => SlackText.Of(c.Args).Contains("Last contact"));
+        Assert.Single(Slack.Calls, c => SlackText.Of(c.Args).Contains("Added Jane Doe"));
+        (await Client.CommandAsync(Team, "U1", "/ally", "list")).Message().Shows("1 ally");
+    }
+
+    [Fact]
+    public async Task The_bot_ignores_itself_other_bots_and_edits()
+    {
+        await Client.EventAsync(Team, new JsonObject { ["type"] = "message", ["channel"] = "D1", ["channel_type"] = "im", ["user"] = "UBOT", ["text"] = "ally add \"Loop\"" });
+        await Client.EventAsync(Team, new JsonObject { ["type"] = "message", ["channel"] = "D1", ["channel_type"] = "im", ["bot_id"] = "B9", ["user"] = "U9", ["text"] = "ally add \"Bot\"" });
+        await Client.EventAsync(Team, new JsonObject { ["type"] = "message", ["subtype"] = "message_changed", ["channel"] = "D1", ["channel_type"] = "im", ["user"] = "U1", ["text"] = "ally add \"Edit\"" });
+        await Client.EventAsync(Team, new JsonObject { ["type"] = "message", ["channel"] = "C1", ["channel_type"] = "channel", ["user"] = "U1", ["text"] = "ally add \"Chatter\"" });
+        // A real DM afterwards proves the queue ran past the ignored ones.
+        await Client.EventAsync(Team, new JsonObject { ["type"] = "message", ["channel"] = "D1", ["channel_type"] = "im", ["user"] = "U1", ["text"] = "ally list" });
+        var post = await Slack.WaitForCallAsync("chat.postMessage");
+        post.Args.Shows("No allies yet");
+        Assert.Single(Slack.Calls, c => c.Method.StartsWith("chat."));
+    }
+
+    [Fact]
+    public async Task Opening_the_home_tab_publishes_it()
+    {
+        await Client.CommandAsync(Team, "U1", "/ally", "add \"Jane Doe\" --owner @U1");
+        await Client.EventAsync(Team, new JsonObject { ["type"] = "app_home_opened", ["user"] = "U1", ["channel"] = "D1", ["tab"] = "home", ["event_ts"] = "1700000000.1" });
+        var publish = await Slack.WaitForCallAsync("views.publish");
+        Assert.Equal("U1", publish.Args["user_id"]!.GetValue<string>());
+        var view = publish.Args["view"]!.AsObject();
+        BlockKitLimits.AssertValidHome(view);
+        view.Shows("Your allies due for contact", "Jane Doe", "Coming up");
+    }
+
+    [Fact]
+    public async Task Uninstall_forgets_the_token_and_nothing_more_is_sent()
+    {
+        await Client.EventAsync(Team, new JsonObject { ["type"] = "app_uninstalled", ["event_ts"] = "1700000000.2" });
+        await WaitUntilAsync(async () => await Host.Get<CoordBot.Slack.ISlackTokens>().BotTokenAsync(Team, default) is null);
+        await Client.EventAsync(Team, Mention("<@UBOT> coord help"));
+        await Task.Delay(300);
+        Assert.DoesNotContain(Slack.Calls, c => c.Method.StartsWith("chat."));
+    }
+
+    [Fact]
+    public async Task Revoking_the_bot_token_forgets_it()
+    {
+        await Client.EventAsync(Team, new JsonObject
+        {
+            ["type"] = "tokens_revoked", ["tokens"] = new JsonObject { ["oauth"] = new JsonArray("U1"), ["bot"] = new JsonArray("UBOT") }, ["event_ts"] = "1700000000.3",
+        });
+        await WaitUntilAsync(async () => await Host.Get<CoordBot.Slack.ISlackTokens>().BotTokenAsync(Team, default) is null);
+    }
+
+    private static JsonObject Mention(string text) => new()
+    {
+        ["type"] = "app_mention", ["user"] = "U1", ["text"] = text, ["channel"] = "C1", ["ts"] = "1700000000.000100", ["event_ts"] = "1700000000.000100",
+    };
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (await condition()) return;
+            await Task.Delay(50);
+        }
+        Assert.Fail("the condition did not become true within 5 s");
+    }
+}

@@ -1,0 +1,61 @@
+using Xunit;
+
+namespace CoordBot.Tests.Support;
+
+/// <summary>
+/// The real host over a real SQLite file, configured for Slack against a <see cref="FakeSlackApi"/>
+/// on loopback. Single-workspace mode by default (team T1 with a bot token); a test class can ask for
+/// OAuth mode instead.
+/// </summary>
+public abstract class SlackHostTest : IAsyncLifetime
+{
+    public const string SigningSecret = "8f742231b10e8888abcd99yyyzzz85a5";
+    public const string Team = "T1";
+    public const string BotToken = "xoxb-t1-bot-token";
+
+    protected TestDatabase Db { get; } = new();
+    protected FakeSlackApi Slack { get; private set; } = null!;
+    protected TestHost Host { get; private set; } = null!;
+    protected SlackTestClient Client { get; private set; } = null!;
+
+    /// <summary>True to run with Slack:ClientId/ClientSecret (OAuth installs) instead of Slack:BotToken.</summary>
+    protected virtual bool OAuth => false;
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        Slack = await FakeSlackApi.StartAsync();
+        if (!OAuth) Slack.AddTeam(Team, BotToken);
+        Slack.AddUser(Team, "U1", "alice", isAdmin: true);
+        Slack.AddUser(Team, "U2", "bob");
+        Host = StartHost();
+        Client = new SlackTestClient(Host.Http, SigningSecret, Slack);
+    }
+
+    protected TestHost StartHost(Dictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Slack:SigningSecret"] = SigningSecret,
+            ["Slack:ApiBaseUrl"] = Slack.BaseUrl.ToString(),
+            ["Slack:AuthorizeUrl"] = new Uri(Slack.BaseUrl, "/oauth/v2/authorize").ToString(),
+        };
+        if (OAuth)
+        {
+            settings["Slack:ClientId"] = Slack.ClientId;
+            settings["Slack:ClientSecret"] = Slack.ClientSecret;
+        }
+        else
+        {
+            settings["Slack:BotToken"] = BotToken;
+        }
+        foreach (var (key, value) in extra ?? []) settings[key] = value;
+        return new TestHost(Db, settings: settings);
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        if (Host is not null) await Host.DisposeAsync();
+        if (Slack is not null) await Slack.DisposeAsync();
+        Db.Dispose();
+    }
+}
