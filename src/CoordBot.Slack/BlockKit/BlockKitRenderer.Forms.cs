@@ -98,8 +98,8 @@ public static partial class BlockKitRenderer
         {
             case InputKind.Number:
                 element = new JsonObject { ["type"] = "number_input", ["action_id"] = InputActionId, ["is_decimal_allowed"] = true };
-                if (initial?.Trim() is { } number && decimal.TryParse(number, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _))
-                    element["initial_value"] = number;
+                if (decimal.TryParse(initial?.Trim(), NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+                    element["initial_value"] = number.ToString(CultureInfo.InvariantCulture);   // "+5" → "5", ".5" → "0.5"
                 break;
             case InputKind.Date:
                 element = new JsonObject { ["type"] = "datepicker", ["action_id"] = InputActionId };
@@ -229,16 +229,16 @@ public static partial class BlockKitRenderer
     /// </summary>
     private static string? FormButtonValue(Form form)
     {
-        var inputs = form.Inputs ?? [];
+        var inputs = (form.Inputs ?? []).OfType<Input>().ToList();
         // What even the smallest variant must carry; skips serialising forms that cannot fit.
-        var least = (form.Title?.Length ?? 0) + (form.Command?.Length ?? 0) + inputs.Sum(i =>
-            i is null ? 0 : (i.Name?.Length ?? 0) + (i.Label?.Length ?? 0) + (i.Choices?.Sum(c => c?.Length ?? 0) ?? 0));
+        var least = (form.Title?.Length ?? 0) + (form.Command?.Length ?? 0)
+            + inputs.Sum(i => (i.Name?.Length ?? 0) + (i.Label?.Length ?? 0) + (i.Choices?.Sum(c => c?.Length ?? 0) ?? 0));
         if (least > MaxButtonValue) return null;
         Form[] variants =
         [
-            form,
-            form with { Inputs = [.. inputs.Select(i => i is null ? i! : i with { Initial = null })] },
-            form with { Inputs = [.. inputs.Select(i => i is null ? i! : i with { Initial = null, Placeholder = null })] },
+            form with { Inputs = inputs },
+            form with { Inputs = [.. inputs.Select(i => i with { Initial = null })] },
+            form with { Inputs = [.. inputs.Select(i => i with { Initial = null, Placeholder = null })] },
         ];
         return variants.Select(v => JsonSerializer.Serialize(v, ValueJson)).FirstOrDefault(json => json.Length <= MaxButtonValue);
     }

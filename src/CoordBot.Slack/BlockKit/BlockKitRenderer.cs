@@ -240,10 +240,10 @@ public static partial class BlockKitRenderer
         }
 
         /// <summary>Context lines, split into elements of at most 3000 characters, 10 per block.</summary>
-        private void WriteContext(string text)
+        private void WriteContext(string text, bool emoji = true)
         {
             foreach (var group in Groups(Chunks(text, MaxContextText), MaxContextElements, chunk => chunk.Length))
-                _blocks.Add(ContextBlock([.. group.Select(chunk => Plain(chunk))]));
+                _blocks.Add(ContextBlock([.. group.Select(chunk => Plain(chunk, emoji))]));
         }
 
         /// <summary>Fields: a bold label over the value, up to 10 to a section; a field too long for a field gets sections of its own.</summary>
@@ -408,7 +408,7 @@ public static partial class BlockKitRenderer
             }
             foreach (var group in Groups(buttons, MaxActionElements, Cost))
                 _blocks.Add(new JsonObject { ["type"] = "actions", ["elements"] = new JsonArray([.. group]) });
-            foreach (var note in notes) WriteContext(note);
+            foreach (var note in notes) WriteContext(note, emoji: false);   // the command is to be typed exactly
         }
 
         /// <summary>A form as its title with a button that opens it as a modal (the button's value is the form).</summary>
@@ -417,7 +417,7 @@ public static partial class BlockKitRenderer
             var title = OrDash(Line(form.Title));
             if (FormButtonValue(form) is not { } value)
             {
-                WriteContext($"“{title}” is too big to open from here; type the command instead: {Line(form.Command)}");
+                WriteContext($"“{title}” is too big to open from here; type the command instead: {Line(form.Command)}", emoji: false);
                 return;
             }
             _blocks.Add(new JsonObject

@@ -8,10 +8,14 @@ internal static class SlackText
 {
     public const string Ellipsis = "…";
 
+    /// <summary>U+2060: invisible, and no break between the characters either side of it.</summary>
+    private const string WordJoiner = "\u2060";
+
     /// <summary>
     /// User text made fit for display: line breaks normalised to \n, other control characters
-    /// dropped, lone surrogates replaced, and "://" broken with an invisible word joiner so that no
-    /// Slack client turns a typed URL into a link (plain_text is not documented to be exempt).
+    /// dropped, lone surrogates replaced, and "://" and "@here", "@channel", "@everyone" broken with an
+    /// invisible word joiner, so that no client linkifies a typed URL (plain_text is not documented to
+    /// be exempt) and no caller's link_names or parse option turns a typed broadcast into a mention.
     /// </summary>
     public static string Display(string? text)
     {
@@ -32,7 +36,11 @@ internal static class SlackText
             else if (c is '\n' or '\t' || !char.IsControl(c))
                 sb.Append(c);
         }
-        return sb.Replace("://", ":\u2060//").ToString();
+        return sb.Replace("://", ":" + WordJoiner + "//")
+                 .Replace("@here", "@" + WordJoiner + "here")
+                 .Replace("@channel", "@" + WordJoiner + "channel")
+                 .Replace("@everyone", "@" + WordJoiner + "everyone")
+                 .ToString();
     }
 
     /// <summary><see cref="Display"/> on one line, trimmed.</summary>

@@ -64,6 +64,11 @@ public sealed class BlockKitRendererTests
         Assert.Single(blocks);
         Assert.Equal("""{"type":"mrkdwn","text":"• *Jane Doe (A1)*\nACME · government\n• *Li Wei (A2)*","verbatim":true}""", Relaxed(blocks[0]["text"]));
 
+        var escaped = Blocks(new ItemList([new ListItem("Jane & co", "<@U1 or <!channel")]));
+        Assert.Equal("""{"type":"mrkdwn","text":"• *Jane &amp; co*\n&lt;@U1 or &lt;!channel","verbatim":true}""", Relaxed(escaped[0]["text"]));
+        // ">" could start a quote, so it goes out as plain_text, like the styling characters.
+        Assert.Equal("plain_text", (string)Blocks(new ItemList([new ListItem("a", "> b")]))[0]["text"]!["type"]!);
+
         var styled = Blocks(new ItemList([new ListItem("snake_case", "x")]));
         Assert.Equal("""{"type":"plain_text","text":"• snake_case\nx","emoji":true}""", Relaxed(styled[0]["text"]));
     }
@@ -203,13 +208,15 @@ public sealed class BlockKitRendererTests
                 var content = (string)text["text"]!;
                 if (content.Contains("bold")) Assert.Equal("plain_text", (string)text["type"]!);
                 Assert.DoesNotContain("https://", content, StringComparison.Ordinal);   // no auto-linking: the URL is broken with a word joiner
+                Assert.DoesNotContain("@here", content, StringComparison.Ordinal);
             }
         }
         var fallback = (string)payloads[0]["text"]!;
-        Assert.StartsWith("&lt;!channel&gt; &lt;@U123&gt; &lt;https:\u2060//x|y&gt; &amp; *bold*", fallback);
+        Assert.Equal("&lt;!channel&gt; &lt;@U123&gt; &lt;https:\u2060//x|y&gt; &amp; *bold* _i_ ~s~ `code` @\u2060here https:\u2060//evil.example", fallback);
         Assert.Equal(false, (bool?)payloads[0]["mrkdwn"]);
-        // The header, paragraph, form title and context show the text exactly as typed.
-        Assert.True(TextObjects(payloads[0]).Count(t => (string)t["text"]! == Hostile.Replace("://", ":\u2060//")) >= 4);
+        // The header, paragraph, form title and context show the text as typed (plus the invisible word joiners).
+        var shown = Hostile.Replace("://", ":\u2060//").Replace("@here", "@\u2060here");
+        Assert.True(TextObjects(payloads[0]).Count(t => (string)t["text"]! == shown) >= 4);
     }
 
     [Fact]
@@ -267,7 +274,7 @@ public sealed class BlockKitRendererTests
         [
             new Input("name", "Name", Required: true, Placeholder: "Jane Doe"),
             new Input("notes", "Notes", InputKind.LongText, Initial: "met at\nthe fair"),
-            new Input("count", "Count", InputKind.Number, Initial: "12.5"),
+            new Input("count", "Count", InputKind.Number, Initial: " +12.50"),
             new Input("on", "On", InputKind.Date, Initial: "2027-02-30"),
             new Input("since", "Since", InputKind.Date, Initial: "2026-11-02"),
             new Input("level", "Level", InputKind.Choice, Initial: "political", Choices: ["career", "political"]),
@@ -290,7 +297,7 @@ public sealed class BlockKitRendererTests
         Assert.Equal(true, (bool?)inputs[1]["element"]!["multiline"]);
         Assert.Equal("met at\nthe fair", (string)inputs[1]["element"]!["initial_value"]!);
         Assert.Equal(true, (bool?)inputs[2]["element"]!["is_decimal_allowed"]);
-        Assert.Equal("12.5", (string)inputs[2]["element"]!["initial_value"]!);
+        Assert.Equal("12.50", (string)inputs[2]["element"]!["initial_value"]!);
         Assert.Null(inputs[3]["element"]!["initial_date"]);                   // 30 February is no date
         Assert.Equal("2026-11-02", (string)inputs[4]["element"]!["initial_date"]!);
         Assert.Equal("political", (string)inputs[5]["element"]!["initial_option"]!["value"]!);
