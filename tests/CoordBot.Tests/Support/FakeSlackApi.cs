@@ -107,6 +107,9 @@ public sealed class FakeSlackApi : IAsyncDisposable
     /// <summary>What apps.connections.open returns.</summary>
     public Uri SocketUrl { get; set; } = null!;
 
+    /// <summary>When set, each apps.connections.open answers a fresh URL from it (a Socket Mode server's single-use tickets).</summary>
+    public Func<Uri>? SocketUrls { get; set; }
+
     // ---- set-up ----
 
     public void AddTeam(string teamId, string botToken, string? enterpriseId = null, string botUserId = "UBOT")
@@ -430,7 +433,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
         if (string.IsNullOrEmpty(token)) throw new SlackError("not_authed");
         if (method == "apps.connections.open")
         {
-            if (_appTokens.Contains(token)) return new JsonObject { ["url"] = SocketUrl.ToString() };
+            if (_appTokens.Contains(token)) return new JsonObject { ["url"] = (SocketUrls?.Invoke() ?? SocketUrl).ToString() };
             throw new SlackError(_teams.ContainsKey(token) ? "not_allowed_token_type" : "invalid_auth");
         }
         if (!_teams.TryGetValue(token, out var team))
