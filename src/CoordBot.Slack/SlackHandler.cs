@@ -35,7 +35,7 @@ public sealed partial class SlackHandler(
         var workspace = SlackInstallations.WorkspaceOf(team, Field("enterprise_id"), Field("is_enterprise_install") == "true");
         var text = $"{command.TrimStart('/')} {Field("text")}".Trim();
         var request = new ChatRequest("slack", workspace, channel, user, text, UserName: Field("user_name"), Raw: fields);
-        logger.LogInformation("Slash command {Command} from {User} in {Workspace}", command, user, workspace);
+        logger.LogDebug("Slash command {Command} from {User} in {Workspace}", command, user, workspace);
         var target = new Target(workspace, channel, user, Field("response_url"), Field("trigger_id"));
         return await RunWithinBudgetAsync(request, target, ct);
     }
@@ -146,7 +146,7 @@ public sealed partial class SlackHandler(
     private async Task<SlackAck> RunWithinBudgetAsync(ChatRequest request, Target target, CancellationToken ct)
     {
         var run = router.HandleAsync(request, CancellationToken.None);
-        var finished = await Task.WhenAny(run, Task.Delay(options.ReplyBudget, time, ct)) == run;
+        var finished = run.IsCompleted || await Task.WhenAny(run, Task.Delay(options.ReplyBudget, time, ct)) == run;
         if (!finished)
         {
             logger.LogInformation("{Command} took longer than {Budget}; acknowledged, the reply follows", request.Text, options.ReplyBudget);

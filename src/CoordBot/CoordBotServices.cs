@@ -16,6 +16,7 @@ public static class CoordBotServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(storage);
         services.AddSingleton<Database>();
+        services.AddSingleton<GroupCommit>();
         services.AddSingleton<Migrator>();
         services.AddSingleton<WorkspaceStore>();
 

@@ -139,6 +139,8 @@ public static partial class BlockKitRenderer
     private static List<List<JsonObject>> Pages(List<JsonObject> blocks)
     {
         var pages = new List<List<JsonObject>>();
+        var costs = new Dictionary<JsonObject, int>(ReferenceEqualityComparer.Instance);
+        int Cost(JsonObject block) => costs.TryGetValue(block, out var known) ? known : costs[block] = BlockKitRenderer.Cost(block);
         var page = new List<JsonObject>();
         var size = 0;
         foreach (var block in blocks)

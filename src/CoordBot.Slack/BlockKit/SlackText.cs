@@ -17,9 +17,16 @@ internal static class SlackText
     /// invisible word joiner, so that no client linkifies a typed URL (plain_text is not documented to
     /// be exempt) and no caller's link_names or parse option turns a typed broadcast into a mention.
     /// </summary>
+    /// <summary>Characters <see cref="Display"/> may change or that start a sequence it breaks up; text without any is returned as it is.</summary>
+    private static readonly System.Buffers.SearchValues<char> NeedsDisplayWork = System.Buffers.SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x20).Where(c => c is not '\n' and not '\t').Select(c => (char)c)) +
+        string.Concat(Enumerable.Range(0x7F, 0x21).Select(c => (char)c)) +
+        string.Concat(Enumerable.Range(0xD800, 0x800).Select(c => (char)c)) + "@:");
+
     public static string Display(string? text)
     {
         if (string.IsNullOrEmpty(text)) return "";
+        if (text.AsSpan().IndexOfAny(NeedsDisplayWork) < 0) return text;   // the common case: nothing to change
         var sb = new StringBuilder(text.Length);
         for (var i = 0; i < text.Length; i++)
         {

@@ -32,7 +32,7 @@ public sealed record AllyMap(
     IReadOnlyList<(string Org, int Count)> Gaps);
 
 /// <summary>Allies, their touchpoints and links. Every statement is scoped by workspace.</summary>
-public sealed class AllyStore(Database database)
+public sealed class AllyStore(Database database, GroupCommit writes)
 {
     static AllyStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -92,19 +92,21 @@ public sealed class AllyStore(Database database)
     /// <summary>Records new allies in one transaction (all or nothing) and returns their reference numbers.</summary>
     public async Task<IReadOnlyList<long>> AddAsync(string workspace, IReadOnlyList<AllyFields> allies, string createdBy, DateTimeOffset now, CancellationToken ct = default)
     {
-        await using var connection = await database.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var refs = new List<long>(allies.Count);
-        foreach (var fields in allies)
+        // Group commit: adds from concurrent requests share one transaction (and one fsync); each
+        // completes only once committed. A batch (CSV import) is one write, all or nothing.
+        return await writes.WriteAsync<IReadOnlyList<long>>(async (connection, tx) =>
         {
-            var refNo = await WorkspaceStore.NextRefAsync(connection, tx, workspace, "ally");
-            var p = new DynamicParameters(Parameters(workspace, fields, createdBy, now));
-            p.Add("RefNo", refNo);
-            await connection.ExecuteAsync(InsertSql, p, tx);
-            refs.Add(refNo);
-        }
-        await tx.CommitAsync(ct);
-        return refs;
+            var refs = new List<long>(allies.Count);
+            foreach (var fields in allies)
+            {
+                var refNo = await WorkspaceStore.NextRefAsync(connection, tx, workspace, "ally");
+                var p = new DynamicParameters(Parameters(workspace, fields, createdBy, now));
+                p.Add("RefNo", refNo);
+                await connection.ExecuteAsync(InsertSql, p, tx);
+                refs.Add(refNo);
+            }
+            return refs;
+        }, ct);
     }
 
     public async Task<Ally?> GetAsync(string workspace, long refNo, CancellationToken ct = default)

@@ -38,6 +38,9 @@ public sealed class Database
 
     public SqlDialect Dialect { get; }
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Configured = new();
+    private static readonly object Marker = new();
+
     /// <summary>The database file, when there is one.</summary>
     public string? FilePath { get; }
 
@@ -49,9 +52,14 @@ public sealed class Database
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;";
-        await pragma.ExecuteNonQueryAsync(ct);
+        // Pooled connections keep their native handle, and pragmas stay set on it: set them once per handle.
+        if (connection.Handle is { } handle && !Configured.TryGetValue(handle, out _))
+        {
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;";
+            await pragma.ExecuteNonQueryAsync(ct);
+            Configured.AddOrUpdate(handle, Marker);
+        }
         return connection;
     }
 

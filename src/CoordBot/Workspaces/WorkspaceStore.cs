@@ -22,6 +22,32 @@ public sealed class WorkspaceStore(Database database, TimeProvider time)
     public async Task<(WorkspaceInfo Workspace, UserInfo User)> EnsureUserAsync(
         string workspaceId, string platform, string userId, string? displayName, CancellationToken ct = default)
     {
+        var now = time.GetUtcNow();
+        if (_known.TryGetValue((workspaceId, userId), out var cached) && cached.Until > now) return (cached.Workspace, cached.User);
+        var found = await ReadOrRegisterAsync(workspaceId, platform, userId, displayName, ct);
+        if (_known.Count >= MaxKnown) _known.Clear();
+        _known[(workspaceId, userId)] = (found.Workspace, found.User, now + KnownFor);
+        return found;
+    }
+
+    /// <summary>
+    /// Every command needs the workspace's zone and the user's admin flag, so they are kept in memory
+    /// for a short while. This instance's own changes clear them at once; another instance's changes
+    /// to the same database show within <see cref="KnownFor"/>.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Workspace, string User), (WorkspaceInfo Workspace, UserInfo User, DateTimeOffset Until)> _known = new();
+    private static readonly TimeSpan KnownFor = TimeSpan.FromSeconds(30);
+    private const int MaxKnown = 100_000;
+
+    private void Forget(string workspaceId)
+    {
+        foreach (var key in _known.Keys)
+            if (key.Workspace == workspaceId) _known.TryRemove(key, out _);
+    }
+
+    private async Task<(WorkspaceInfo Workspace, UserInfo User)> ReadOrRegisterAsync(
+        string workspaceId, string platform, string userId, string? displayName, CancellationToken ct)
+    {
         await using var connection = await database.OpenAsync(ct);
         const string read = """
             SELECT w.time_zone AS TimeZone, w.platform AS Platform, u.is_admin AS IsAdmin
@@ -53,6 +79,7 @@ public sealed class WorkspaceStore(Database database, TimeProvider time)
         await using var connection = await database.OpenAsync(ct);
         await connection.ExecuteAsync("UPDATE workspaces SET time_zone = @Zone WHERE workspace_id = @Workspace",
             new { Zone = zoneId, Workspace = workspaceId });
+        Forget(workspaceId);
     }
 
     public async Task<IReadOnlyList<string>> ListAdminsAsync(string workspaceId, CancellationToken ct = default)
@@ -71,6 +98,7 @@ public sealed class WorkspaceStore(Database database, TimeProvider time)
             INSERT INTO users (workspace_id, user_id, is_admin, created_at) VALUES (@Workspace, @User, @Admin, @At)
             ON CONFLICT (workspace_id, user_id) DO UPDATE SET is_admin = excluded.is_admin
             """, new { Workspace = workspaceId, User = userId, Admin = admin ? 1 : 0, At = Database.Stamp(time.GetUtcNow()) });
+        Forget(workspaceId);
     }
 
     /// <summary>Hands out the next short reference number (A1, A2…) of a kind; never reuses one.</summary>

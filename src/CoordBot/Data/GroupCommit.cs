@@ -1,0 +1,92 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Dapper;
+
+namespace CoordBot.Data;
+
+/// <summary>
+/// Group commit: concurrent small writes share one transaction, so one fsync makes a whole group
+/// durable instead of one each (with <c>synchronous=FULL</c> the fsync is most of a write's cost).
+/// Each write runs in its own savepoint, so one that fails is undone alone and its caller gets the
+/// exception; the others commit. A caller's task completes only after the commit, so nothing is
+/// acknowledged before it is on disk.
+/// </summary>
+public sealed class GroupCommit : IAsyncDisposable
+{
+    /// <summary>Most writes one transaction takes; a queue longer than this is committed in several.</summary>
+    public const int MaxGroup = 128;
+
+    private readonly Database _database;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    public GroupCommit(Database database)
+    {
+        _database = database;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    private sealed record Pending(Func<DbConnection, DbTransaction, Task<object?>> Work, TaskCompletionSource<object?> Done);
+
+    /// <summary>Runs <paramref name="work"/> inside the next group's transaction; completes once that transaction is committed.</summary>
+    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default)
+    {
+        var done = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite(new Pending(async (c, t) => await work(c, t), done)))
+            throw new ObjectDisposedException(nameof(GroupCommit));
+        // The write is not cancelled once queued (it may already be in a transaction); only the wait is.
+        return (T)(await done.Task.WaitAsync(ct))!;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var group = new List<Pending>(MaxGroup);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            group.Clear();
+            while (group.Count < MaxGroup && _queue.Reader.TryRead(out var next)) group.Add(next);
+            await CommitAsync(group);
+        }
+    }
+
+    private async Task CommitAsync(List<Pending> group)
+    {
+        var results = new (object? Value, Exception? Error)[group.Count];
+        try
+        {
+            await using var connection = await _database.OpenAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            for (var i = 0; i < group.Count; i++)
+            {
+                await connection.ExecuteAsync("SAVEPOINT one_write", transaction: tx);
+                try
+                {
+                    results[i] = (await group[i].Work(connection, tx), null);
+                    await connection.ExecuteAsync("RELEASE one_write", transaction: tx);
+                }
+                catch (Exception e)
+                {
+                    results[i] = (null, e);
+                    await connection.ExecuteAsync("ROLLBACK TO one_write; RELEASE one_write", transaction: tx);
+                }
+            }
+            await tx.CommitAsync();
+        }
+        catch (Exception e)
+        {
+            foreach (var pending in group) pending.Done.TrySetException(e);
+            return;
+        }
+        for (var i = 0; i < group.Count; i++)
+        {
+            if (results[i].Error is { } error) group[i].Done.TrySetException(error);
+            else group[i].Done.TrySetResult(results[i].Value);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer;
+    }
+}
