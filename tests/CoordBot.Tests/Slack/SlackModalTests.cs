@@ -99,8 +99,7 @@ public sealed class SlackModalTests : SlackHostTest
     }
 
     private static string FormButtonLabel(JsonObject message) =>
-        message["blocks"]!.AsArray().OfType<JsonObject>()
-            .SelectMany(b => (b["elements"] as JsonArray ?? []).OfType<JsonObject>().Concat(b["accessory"] is JsonObject a ? [a] : []))
+        SlackTestClient.Elements(message)
             .First(e => e["action_id"]?.GetValue<string>() == "coordbot_open_form")["text"]!["text"]!.GetValue<string>();
 
     private async Task<List<string>> AlliesAsync()

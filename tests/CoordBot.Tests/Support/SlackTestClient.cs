@@ -133,7 +133,8 @@ public sealed class SlackTestClient(HttpClient http, string signingSecret, FakeS
         });
     }
 
-    private static IEnumerable<JsonObject> Elements(JsonObject message) =>
+    /// <summary>Every interactive element of a message: actions blocks' elements and section accessories.</summary>
+    public static IEnumerable<JsonObject> Elements(JsonObject message) =>
         message["blocks"]!.AsArray().OfType<JsonObject>()
             .SelectMany(b => (b["elements"] as JsonArray ?? []).OfType<JsonObject>().Concat(b["accessory"] is JsonObject a ? [a] : []));
 
