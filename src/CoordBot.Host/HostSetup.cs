@@ -3,6 +3,8 @@ using CoordBot.Host.Local;
 using CoordBot.Outbox;
 using CoordBot.Host.Slack;
 using CoordBot.Slack;
+using CoordBot.Host.Teams;
+using CoordBot.Teams;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace CoordBot.Host;
@@ -25,6 +27,7 @@ public static class HostSetup
         builder.Services.AddSingleton<LocalMessageStore>();
         builder.Services.AddSingleton<IChannelSender, LocalSender>();
         builder.AddSlackChannel(storage.ConnectionString);
+        builder.AddTeamsChannel();
         return builder;
     }
 
@@ -32,15 +35,18 @@ public static class HostSetup
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
         await app.Services.GetRequiredService<Migrator>().ApplyAsync();
+        await app.TrustStoredServiceUrlsAsync();
     }
 
-    /// <summary>Every endpoint, in order: limits first, then health, the local chat and the Slack endpoints.</summary>
+    /// <summary>Every endpoint, in order: limits first, then health, the local chat, Slack and Teams.</summary>
     public static void MapCoordBot(this WebApplication app)
     {
         app.UseRequestLimits();
         app.MapHealthChecks();
+        app.MapDownloads();
         app.MapLocalChat();
         app.MapSlack();
+        app.MapTeams();
     }
 
     /// <summary>Refuses bodies over <see cref="MaxBodyBytes"/> with 413 before any endpoint reads them.</summary>
@@ -79,20 +85,11 @@ public static class HostSetup
     public static void LogChannels(this WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CoordBot.Channels");
-        var config = app.Configuration;
         if (app.Services.GetRequiredService<LocalChannel>().Enabled)
             logger.LogInformation("Channel local: on (chat page at /, API at /local/messages)");
         else
             logger.LogInformation("Channel local: off (set Local:Enabled=true, or run in the Development environment)");
         SlackSetup.LogSlack(logger, app.Services.GetRequiredService<SlackOptions>());
-        LogKeyed(logger, "teams", config, "Teams:AppId", "not built yet");
-    }
-
-    private static void LogKeyed(ILogger logger, string channel, IConfiguration config, string key, string note)
-    {
-        if (string.IsNullOrWhiteSpace(config[key]))
-            logger.LogInformation("Channel {Channel}: off (missing {Key})", channel, key);
-        else
-            logger.LogInformation("Channel {Channel}: off ({Key} is set, but the channel is {Note})", channel, key, note);
+        TeamsSetup.LogTeams(logger, app.Services.GetRequiredService<TeamsOptions>());
     }
 }

@@ -42,13 +42,13 @@ public sealed partial class SlackHandler(
 
     public async Task<SlackAck> InteractionAsync(JsonElement payload, CancellationToken ct)
     {
-        var type = SlackJson.Str(payload, "type");
-        var team = SlackJson.Str(payload, "team", "id") ?? SlackJson.Str(payload, "user", "team_id");
-        var user = SlackJson.Str(payload, "user", "id");
+        var type = JsonRead.Str(payload, "type");
+        var team = JsonRead.Str(payload, "team", "id") ?? JsonRead.Str(payload, "user", "team_id");
+        var user = JsonRead.Str(payload, "user", "id");
         if (type is null || team is null || user is null) return Bad("an interaction payload needs type, team.id and user.id");
-        var workspace = SlackInstallations.WorkspaceOf(team, SlackJson.Str(payload, "enterprise", "id"), SlackJson.Bool(payload, "is_enterprise_install"));
-        var channel = SlackJson.Str(payload, "channel", "id") ?? SlackJson.Str(payload, "container", "channel_id");
-        var target = new Target(workspace, channel, user, SlackJson.Str(payload, "response_url"), SlackJson.Str(payload, "trigger_id"), ReplaceOriginal: true);
+        var workspace = SlackInstallations.WorkspaceOf(team, JsonRead.Str(payload, "enterprise", "id"), JsonRead.Bool(payload, "is_enterprise_install"));
+        var channel = JsonRead.Str(payload, "channel", "id") ?? JsonRead.Str(payload, "container", "channel_id");
+        var target = new Target(workspace, channel, user, JsonRead.Str(payload, "response_url"), JsonRead.Str(payload, "trigger_id"), ReplaceOriginal: true);
 
         switch (type)
         {
@@ -56,15 +56,15 @@ public sealed partial class SlackHandler(
                 if (!payload.TryGetProperty("actions", out var actions) || actions.ValueKind != JsonValueKind.Array || actions.GetArrayLength() == 0)
                     return Bad("block_actions without actions");
                 var first = actions[0];
-                var value = SlackJson.Str(first, "value");
-                if (SlackJson.Str(first, "action_id") == BlockKitRenderer.OpenFormActionId)
+                var value = JsonRead.Str(first, "value");
+                if (JsonRead.Str(first, "action_id") == BlockKitRenderer.OpenFormActionId)
                 {
                     if (BlockKitRenderer.ParseFormButton(value) is not { } form) return SlackAck.Empty;
                     await OpenFormAsync(form, target, ct);
                     return SlackAck.Empty;
                 }
                 if (BlockKitRenderer.ParseAction(value) is not { } action) return SlackAck.Empty;
-                var request = new ChatRequest("slack", workspace, channel ?? user, user, null, action, UserName: SlackJson.Str(payload, "user", "username"), Raw: payload.Clone());
+                var request = new ChatRequest("slack", workspace, channel ?? user, user, null, action, UserName: JsonRead.Str(payload, "user", "username"), Raw: payload.Clone());
                 // Buttons answer through response_url (or a DM from the Home tab), never in the HTTP body.
                 await work.EnqueueAsync("slack button", async token => await DeliverAsync(await router.HandleAsync(request, token), target, token));
                 return SlackAck.Empty;
@@ -79,50 +79,51 @@ public sealed partial class SlackHandler(
 
     public async Task<SlackAck> EventAsync(JsonElement body, int? retryNum, CancellationToken ct)
     {
-        switch (SlackJson.Str(body, "type"))
+        switch (JsonRead.Str(body, "type"))
         {
             case "url_verification":
-                return SlackJson.Str(body, "challenge") is { } challenge ? new SlackAck(200, new JsonObject { ["challenge"] = challenge }) : Bad("url_verification without challenge");
+                return JsonRead.Str(body, "challenge") is { } challenge ? new SlackAck(200, new JsonObject { ["challenge"] = challenge }) : Bad("url_verification without challenge");
             case "event_callback":
                 break;
             default:
                 return SlackAck.Empty;
         }
-        var team = SlackJson.Str(body, "team_id");
-        var eventId = SlackJson.Str(body, "event_id");
+        var team = JsonRead.Str(body, "team_id");
+        var eventId = JsonRead.Str(body, "event_id");
         if (team is null || eventId is null || !body.TryGetProperty("event", out var inner) || inner.ValueKind != JsonValueKind.Object)
             return Bad("event_callback needs team_id, event_id and event");
         var authorization = body.TryGetProperty("authorizations", out var auths) && auths.ValueKind == JsonValueKind.Array && auths.GetArrayLength() > 0 ? auths[0] : default;
-        var enterpriseInstall = authorization.ValueKind == JsonValueKind.Object && SlackJson.Bool(authorization, "is_enterprise_install");
-        var workspace = SlackInstallations.WorkspaceOf(team, SlackJson.Str(body, "enterprise_id"), enterpriseInstall);
+        var enterpriseInstall = authorization.ValueKind == JsonValueKind.Object && JsonRead.Bool(authorization, "is_enterprise_install");
+        var workspace = SlackInstallations.WorkspaceOf(team, JsonRead.Str(body, "enterprise_id"), enterpriseInstall);
         if (!await seen.FirstTimeAsync(workspace, eventId, ct))
         {
             logger.LogInformation("Event {EventId} seen before (retry {Retry}); skipped", eventId, retryNum);
             return SlackAck.Empty;
         }
-        var botUser = authorization.ValueKind == JsonValueKind.Object ? SlackJson.Str(authorization, "user_id") : null;
+        var botUser = authorization.ValueKind == JsonValueKind.Object ? JsonRead.Str(authorization, "user_id") : null;
         var copy = inner.Clone();
-        await work.EnqueueAsync("slack event", token => HandleEventAsync(workspace, botUser, copy, token));
+        var conversation = JsonRead.Str(inner, "channel") ?? JsonRead.Str(inner, "user") ?? eventId;
+        await work.EnqueueAsync("slack event", $"slack:{workspace}:{conversation}", token => HandleEventAsync(workspace, botUser, copy, token));
         return SlackAck.Empty;
     }
 
     private async Task HandleEventAsync(string workspace, string? botUser, JsonElement e, CancellationToken ct)
     {
-        var type = SlackJson.Str(e, "type");
-        var user = SlackJson.Str(e, "user");
-        var channel = SlackJson.Str(e, "channel");
+        var type = JsonRead.Str(e, "type");
+        var user = JsonRead.Str(e, "user");
+        var channel = JsonRead.Str(e, "channel");
         switch (type)
         {
             case "app_mention" or "message":
                 // Never answer a bot (ourselves included) or an edit/join/other subtype.
-                if (SlackJson.Str(e, "bot_id") is not null || SlackJson.Str(e, "subtype") is not null || user is null || channel is null || user == botUser) return;
-                if (type == "message" && SlackJson.Str(e, "channel_type") != "im") return;
-                var text = MentionRegex().Replace(SlackJson.Str(e, "text") ?? "", "").Trim();
+                if (JsonRead.Str(e, "bot_id") is not null || JsonRead.Str(e, "subtype") is not null || user is null || channel is null || user == botUser) return;
+                if (type == "message" && JsonRead.Str(e, "channel_type") != "im") return;
+                var text = MentionRegex().Replace(JsonRead.Str(e, "text") ?? "", "").Trim();
                 var request = new ChatRequest("slack", workspace, channel, user, text, Raw: e);
                 var reply = await router.HandleAsync(request, ct);
-                await DeliverAsync(reply, new Target(workspace, channel, user, null, null, ThreadTs: type == "app_mention" ? SlackJson.Str(e, "thread_ts") : null), ct);
+                await DeliverAsync(reply, new Target(workspace, channel, user, null, null, ThreadTs: type == "app_mention" ? JsonRead.Str(e, "thread_ts") : null), ct);
                 break;
-            case "app_home_opened" when user is not null && SlackJson.Str(e, "tab") is null or "home":
+            case "app_home_opened" when user is not null && JsonRead.Str(e, "tab") is null or "home":
                 await home.PublishAsync(workspace, user, ct);
                 break;
             case "app_uninstalled":
@@ -216,17 +217,17 @@ public sealed partial class SlackHandler(
 
     private async Task<SlackAck> SubmitFormAsync(JsonElement payload, string workspace, string user, CancellationToken ct)
     {
-        if (!payload.TryGetProperty("view", out var view) || SlackJson.Str(view, "callback_id") != FormCallback) return SlackAck.Empty;
+        if (!payload.TryGetProperty("view", out var view) || JsonRead.Str(view, "callback_id") != FormCallback) return SlackAck.Empty;
         JsonElement metadata;
-        try { metadata = JsonDocument.Parse(SlackJson.Str(view, "private_metadata") ?? "{}").RootElement; }
+        try { metadata = JsonDocument.Parse(JsonRead.Str(view, "private_metadata") ?? "{}").RootElement; }
         catch (JsonException) { return Bad("the form's private_metadata is not ours"); }
-        if (SlackJson.Str(metadata, "command") is not { } command) return Bad("the form's private_metadata has no command");
+        if (JsonRead.Str(metadata, "command") is not { } command) return Bad("the form's private_metadata has no command");
         var values = view.TryGetProperty("state", out var state) && state.TryGetProperty("values", out var stateValues)
             ? BlockKitRenderer.FormValues(stateValues) : new Dictionary<string, string>();
         var inputs = view.TryGetProperty("blocks", out var blocks) && blocks.ValueKind == JsonValueKind.Array
-            ? blocks.EnumerateArray().Where(b => SlackJson.Str(b, "type") == "input").Select(b => SlackJson.Str(b, "block_id")).OfType<string>().ToList() : [];
-        var channel = SlackJson.Str(metadata, "channel");
-        var target = new Target(workspace, channel, user, SlackJson.Str(metadata, "response_url"), null);
+            ? blocks.EnumerateArray().Where(b => JsonRead.Str(b, "type") == "input").Select(b => JsonRead.Str(b, "block_id")).OfType<string>().ToList() : [];
+        var channel = JsonRead.Str(metadata, "channel");
+        var target = new Target(workspace, channel, user, JsonRead.Str(metadata, "response_url"), null);
         var request = new ChatRequest("slack", workspace, channel ?? user, user, null, new ChatAction(command, values), Raw: payload.Clone());
 
         var run = router.HandleAsync(request, CancellationToken.None);

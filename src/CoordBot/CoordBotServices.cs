@@ -17,6 +17,7 @@ public static class CoordBotServices
         services.AddSingleton(storage);
         services.AddSingleton<Database>();
         services.AddSingleton<GroupCommit>();
+        services.AddSingleton<Downloads.DownloadStore>();
         services.AddSingleton<Migrator>();
         services.AddSingleton<WorkspaceStore>();
 

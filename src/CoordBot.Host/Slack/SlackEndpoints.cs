@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using CoordBot.Chat;
 using CoordBot.Slack;
 using CoordBot.Slack.Api;
 using Microsoft.AspNetCore.WebUtilities;
@@ -129,7 +130,7 @@ public static class SlackEndpoints
             logger.LogWarning("Slack install failed: {Error}", e.Error);
             return Page(400, "CoordBot was not installed", $"Slack refused the install ({e.Error}). Start again from /slack/install.");
         }
-        string? Get(params string[] path) => SlackJson.Str(result, path);
+        string? Get(params string[] path) => JsonRead.Str(result, path);
         var enterpriseInstall = result.TryGetProperty("is_enterprise_install", out var e1) && e1.ValueKind == JsonValueKind.True;
         var team = Get("team", "id");
         var enterprise = Get("enterprise", "id");

@@ -9,8 +9,8 @@ using System.Text.RegularExpressions;
 namespace CoordBot.Teams.Package;
 
 /// <summary>
-/// The <c>teams-package</c> command: turns <c>manifests/teams/</c> (a manifest with <c>{{APP_ID}}</c> and
-/// <c>{{HOST}}</c> placeholders, plus its two icons) into the zip that Teams installs (SPEC §8).
+/// The <c>teams-package</c> command: turns <c>manifests/teams/</c> (a valid manifest with the all-zero
+/// GUID and <c>your-host.example.com</c> as placeholders, plus its two icons) into the zip that Teams installs (SPEC §8).
 /// The host calls <see cref="Run"/> before building the web application when <see cref="IsCommand"/> is true.
 /// </summary>
 public static partial class TeamsPackage
@@ -22,8 +22,9 @@ public static partial class TeamsPackage
     public const string DefaultOutput = "coordbot-teams.zip";
 
     private const string ManifestFile = "manifest.json";
-    private const string AppIdPlaceholder = "{{APP_ID}}";
-    private const string HostPlaceholder = "{{HOST}}";
+    // The committed manifest is valid as it is (SPEC §8), with these two values standing in for the real ones.
+    private const string AppIdPlaceholder = "00000000-0000-0000-0000-000000000000";
+    private const string HostPlaceholder = "your-host.example.com";
 
     /// <summary>The pixel size Teams requires of each icon the manifest names (a wrong size fails upload).</summary>
     private static readonly Dictionary<string, int> IconSizes = new(StringComparer.Ordinal)
@@ -81,8 +82,6 @@ public static partial class TeamsPackage
         var text = File.ReadAllText(manifestPath)
             .Replace(AppIdPlaceholder, id, StringComparison.Ordinal)
             .Replace(HostPlaceholder, hostName, StringComparison.Ordinal);
-        if (text.Contains("{{", StringComparison.Ordinal))
-            throw new InvalidDataException($"{manifestPath} has a placeholder other than {AppIdPlaceholder} and {HostPlaceholder}.");
 
         var manifest = JsonNode.Parse(text) as JsonObject
             ?? throw new InvalidDataException($"{manifestPath} is not a JSON object.");

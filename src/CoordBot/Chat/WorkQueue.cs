@@ -18,6 +18,41 @@ public sealed class WorkQueue(ILogger<WorkQueue> logger) : BackgroundService
     /// <summary>Queues work; <paramref name="name"/> names it in logs.</summary>
     public ValueTask EnqueueAsync(string name, Func<CancellationToken, Task> work) => _items.Writer.WriteAsync((name, work));
 
+    // The last queued item of each order key; an item starts only after the one queued before it with the same key.
+    private readonly Dictionary<string, Task> _tails = [];
+
+    /// <summary>
+    /// Queues work that must run after earlier work with the same <paramref name="orderKey"/> (a
+    /// conversation: two quick messages are answered in the order they were sent). Items with other
+    /// keys still run alongside. Items are taken in queue order, so the one waited for is always running.
+    /// </summary>
+    public ValueTask EnqueueAsync(string name, string orderKey, Func<CancellationToken, Task> work)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task previous;
+        lock (_tails)
+        {
+            previous = _tails.GetValueOrDefault(orderKey) ?? Task.CompletedTask;
+            _tails[orderKey] = done.Task;
+        }
+        return EnqueueAsync(name, async ct =>
+        {
+            try
+            {
+                await previous.WaitAsync(ct);
+                await work(ct);
+            }
+            finally
+            {
+                done.TrySetResult();
+                lock (_tails)
+                {
+                    if (_tails.TryGetValue(orderKey, out var tail) && tail == done.Task) _tails.Remove(orderKey);
+                }
+            }
+        });
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => RunAsync(stoppingToken)));
 

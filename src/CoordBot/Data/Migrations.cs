@@ -154,5 +154,30 @@ public static class Migrations
                 PRIMARY KEY (workspace_id, event_id));
             CREATE INDEX ix_slack_events_received ON slack_events (received_at);
             """),
+
+        new(4, "teams conversation references, download links", """
+            CREATE TABLE teams_conversations (
+                workspace_id TEXT NOT NULL,
+                conversation_id TEXT NOT NULL,
+                conversation_type TEXT NOT NULL,
+                service_url TEXT NOT NULL,
+                bot_id TEXT NOT NULL,
+                user_id TEXT,
+                team_id TEXT,
+                active INTEGER NOT NULL DEFAULT 1,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, conversation_id));
+            CREATE INDEX ix_teams_conversations_user ON teams_conversations (workspace_id, user_id, conversation_type);
+
+            CREATE TABLE downloads (
+                token TEXT PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                file_name TEXT NOT NULL,
+                media_type TEXT NOT NULL,
+                content TEXT NOT NULL,
+                expires_at TEXT NOT NULL);
+            CREATE INDEX ix_downloads_expires ON downloads (expires_at);
+            """),
     ];
 }

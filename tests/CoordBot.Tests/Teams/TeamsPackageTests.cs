@@ -43,14 +43,22 @@ public sealed class TeamsPackageTests
     }
 
     [Fact]
+    public async Task The_committed_manifest_is_valid_as_it_is()
+    {
+        var errors = (await Schema.Value).Validate(File.ReadAllText(Path.Combine(Folder, "manifest.json")));
+        Assert.True(errors.Count == 0, string.Join("\n", errors.Select(e => $"{e.Path}: {e.Kind}")));
+    }
+
+    [Fact]
     public void App_id_and_host_replace_every_placeholder()
     {
         var committed = File.ReadAllText(Path.Combine(Folder, "manifest.json"));
-        Assert.Contains("{{APP_ID}}", committed);
-        Assert.Contains("{{HOST}}", committed);
+        Assert.Contains("00000000-0000-0000-0000-000000000000", committed);
+        Assert.Contains("your-host.example.com", committed);
 
         var package = Open(TeamsPackage.Build(Folder, AppId.ToUpperInvariant(), Host));
-        Assert.DoesNotContain("{{", package.ManifestText);
+        Assert.DoesNotContain("00000000-0000-0000-0000-000000000000", package.ManifestText);
+        Assert.DoesNotContain("your-host.example.com", package.ManifestText);
         var m = package.Manifest;
         Assert.Equal(AppId, m["id"]!.GetValue<string>());
         Assert.Equal(AppId, m["bots"]![0]!["botId"]!.GetValue<string>());

@@ -1,9 +1,9 @@
 using System.Text.Json;
 
-namespace CoordBot.Slack;
+namespace CoordBot.Chat;
 
-/// <summary>Reading Slack's JSON payloads without trusting their shape: a missing or mistyped property is null/false, never an exception.</summary>
-public static class SlackJson
+/// <summary>Reading platform JSON payloads (Slack, Bot Framework) without trusting their shape: a missing or mistyped property is null/false, never an exception.</summary>
+public static class JsonRead
 {
     /// <summary>The string at <paramref name="path"/> (property names from the root), or null.</summary>
     public static string? Str(JsonElement element, params string[] path)

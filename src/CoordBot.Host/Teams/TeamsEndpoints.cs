@@ -1,0 +1,49 @@
+using System.Text.Json;
+using CoordBot.Chat;
+using CoordBot.Teams;
+using CoordBot.Teams.Auth;
+
+namespace CoordBot.Host.Teams;
+
+/// <summary>
+/// <c>POST /api/messages</c> (SPEC §1): the Bot Framework token is checked against the activity's
+/// serviceUrl and channel before anything else happens; then the activity goes to <see cref="TeamsHandler"/>.
+/// </summary>
+public static class TeamsEndpoints
+{
+    public static void MapTeams(this WebApplication app)
+    {
+        if (string.IsNullOrEmpty(app.Services.GetRequiredService<TeamsOptions>().AppId)) return;
+        app.MapPost("/api/messages", MessagesAsync);
+    }
+
+    private static async Task<IResult> MessagesAsync(HttpRequest request, BotFrameworkAuthenticator auth, TeamsHandler handler, CancellationToken ct)
+    {
+        var read = await RequestBody.ReadAsync(request, HostSetup.MaxBodyBytes, ct);
+        if (read.Error is not null) return read.Error;
+        JsonDocument document;
+        try { document = JsonDocument.Parse(read.Bytes, new JsonDocumentOptions { MaxDepth = 64 }); }
+        catch (JsonException)
+        {
+            // Unauthenticated callers learn nothing about parsing: the token is checked first either way.
+            var anonymous = await auth.AuthenticateAsync(request.Headers.Authorization, null, "msteams", ct);
+            return anonymous.Status != 200 ? Refuse(anonymous) : Bad("The activity is not valid JSON.");
+        }
+        using (document)
+        {
+            var activity = document.RootElement;
+            if (activity.ValueKind != JsonValueKind.Object) return Bad("The activity must be a JSON object.");
+            var result = await auth.AuthenticateAsync(request.Headers.Authorization, JsonRead.Str(activity, "serviceUrl"), JsonRead.Str(activity, "channelId"), ct);
+            if (result.Status != 200) return Refuse(result);
+            var ack = await handler.HandleAsync(activity, ct);
+            return ack.Body is null
+                ? Results.StatusCode(ack.Status)
+                : Results.Text(ack.Body.ToJsonString(), "application/json; charset=utf-8", statusCode: ack.Status);
+        }
+    }
+
+    private static IResult Refuse(TeamsAuthResult result) =>
+        Results.Json(new { error = $"Bot Framework token refused: {result.Reason}." }, statusCode: result.Status);
+
+    private static IResult Bad(string reason) => Results.Json(new { error = reason }, statusCode: StatusCodes.Status400BadRequest);
+}
