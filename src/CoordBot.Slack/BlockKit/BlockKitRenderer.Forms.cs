@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using CoordBot.Chat;
 using static CoordBot.Slack.BlockKit.SlackText;
+using static CoordBot.Chat.Rendering.TextCut;
 
 namespace CoordBot.Slack.BlockKit;
 

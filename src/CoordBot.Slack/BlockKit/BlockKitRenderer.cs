@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using CoordBot.Chat;
 using CoordBot.Chat.Rendering;
 using static CoordBot.Slack.BlockKit.SlackText;
+using static CoordBot.Chat.Rendering.TextCut;
 
 namespace CoordBot.Slack.BlockKit;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using static CoordBot.Chat.Rendering.TextCut;
 
 namespace CoordBot.Slack.BlockKit;
 
@@ -66,26 +67,6 @@ internal static class SlackText
             else if (c is '\n' or '\t' || !char.IsControl(c)) sb.Append(c);
         }
         return sb.ToString();
-    }
-
-    public static string OrDash(string text) => string.IsNullOrWhiteSpace(text) ? "—" : text;
-
-    /// <summary>Cuts to at most <paramref name="max"/> characters, ending with "…", never inside a surrogate pair.</summary>
-    public static string Truncate(string text, int max)
-    {
-        if (text.Length <= max) return text;
-        var cut = max - Ellipsis.Length;
-        if (cut > 0 && char.IsHighSurrogate(text[cut - 1])) cut--;
-        return text[..cut].TrimEnd() + Ellipsis;
-    }
-
-    /// <summary>Cuts without an ellipsis (for values, where "…" would change the meaning).</summary>
-    public static string Cut(string text, int max)
-    {
-        if (text.Length <= max) return text;
-        var cut = max;
-        if (char.IsHighSurrogate(text[cut - 1])) cut--;
-        return text[..cut];
     }
 
     /// <summary>Escaped mrkdwn cut to <paramref name="max"/> with "…", never inside an entity.</summary>

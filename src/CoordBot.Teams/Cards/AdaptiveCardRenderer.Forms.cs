@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CoordBot.Chat;
 using static CoordBot.Teams.Cards.CardText;
+using static CoordBot.Chat.Rendering.TextCut;
 
 namespace CoordBot.Teams.Cards;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using CoordBot.Chat;
 using CoordBot.Chat.Rendering;
 using static CoordBot.Teams.Cards.CardText;
+using static CoordBot.Chat.Rendering.TextCut;
 
 namespace CoordBot.Teams.Cards;
 
