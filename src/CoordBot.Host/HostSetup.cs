@@ -44,6 +44,7 @@ public static class HostSetup
         app.UseRequestLimits();
         app.MapHealthChecks();
         app.MapDownloads();
+        app.MapAboutPages();
         app.MapLocalChat();
         app.MapSlack();
         app.MapTeams();
