@@ -221,6 +221,31 @@ public sealed class FeedFetcherTests : IAsyncLifetime
         Assert.Contains("redirected more than 3 times", error);
     }
 
+    /// <summary>Answers every request with a redirect, standing in for a public server (no network needed).</summary>
+    private sealed class RedirectingHandler(string location) : HttpMessageHandler
+    {
+        public List<Uri> Requested { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Requested.Add(request.RequestUri!);
+            var response = new HttpResponseMessage(HttpStatusCode.Found);
+            response.Headers.Location = new Uri(location, UriKind.RelativeOrAbsolute);
+            return Task.FromResult(response);
+        }
+    }
+
+    [Fact]
+    public async Task A_redirect_from_a_public_address_to_loopback_is_refused()
+    {
+        var handler = new RedirectingHandler(Url("feed.ics"));
+        var fetcher = new FeedFetcher(new HttpClient(handler), new FeedFetcherOptions(), new ListLogger<FeedFetcher>());
+        var (text, error) = await fetcher.FetchAsync("http://93.184.216.34/election.ics", CancellationToken.None);
+        Assert.Null(text);
+        Assert.Contains("loopback", error);
+        Assert.Equal([new Uri("http://93.184.216.34/election.ics")], handler.Requested);
+    }
+
     [Fact]
     public async Task A_redirect_to_another_scheme_is_refused()
     {
