@@ -142,6 +142,23 @@ public sealed class SchedulerTests : IDisposable
         Assert.InRange(late, TimeSpan.Zero, TimeSpan.FromSeconds(2));
     }
 
+    [Fact]
+    public async Task Migration_5_creates_every_Quartz_table_once()
+    {
+        await using var host = await SchedulerHost.StartAsync(_db);
+        await host.Get<Migrator>().ApplyAsync();   // a second run applies nothing
+        await using var connection = await host.Get<Database>().OpenAsync();
+        var tables = await connection.QueryAsync<string>(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'QRTZ!_%' ESCAPE '!' ORDER BY name");
+        Assert.Equal(
+        [
+            "QRTZ_BLOB_TRIGGERS", "QRTZ_CALENDARS", "QRTZ_CRON_TRIGGERS", "QRTZ_EXECUTION_HISTORY", "QRTZ_FIRED_TRIGGERS",
+            "QRTZ_JOB_DETAILS", "QRTZ_JOB_STATUS", "QRTZ_LOCKS", "QRTZ_MISFIRE_HISTORY", "QRTZ_PAUSED_JOB_GRPS",
+            "QRTZ_PAUSED_TRIGGER_GRPS", "QRTZ_SCHEDULER_STATE", "QRTZ_SIMPLE_TRIGGERS", "QRTZ_SIMPROP_TRIGGERS", "QRTZ_TRIGGERS",
+        ], tables);
+        Assert.Equal(5, await connection.ExecuteScalarAsync<long>("SELECT max(version) FROM schema_migrations"));
+    }
+
     private static ScheduledSend Send(string key, string workspace, DateTimeOffset fireAt, params (string Name, string Value)[] data) =>
         new(key, Kind, workspace, fireAt, data.ToDictionary(d => d.Name, d => d.Value));
 
