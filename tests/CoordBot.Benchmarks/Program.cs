@@ -6,6 +6,10 @@
 // With --slack-load it instead drives the real host over HTTP with signed slash commands (SlackLoad.cs):
 //
 //   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --slack-load [--seconds N] [--connections N]
+//
+// With --scheduler it measures the Quartz-backed schedule instead (SchedulerBench.cs):
+//
+//   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --scheduler [--sends N] [--starts N]
 
 using System.Diagnostics;
 using System.Globalization;
@@ -26,6 +30,8 @@ const int BatchSize = 5_000;
 
 if (args.Contains("--slack-load"))
     return await SlackLoad.RunAsync(args);
+if (args.Contains("--scheduler"))
+    return await SchedulerBench.RunAsync(args);
 
 var options = Options.Parse(args);
 var dbPath = Path.Combine(Path.GetTempPath(), $"coordbot-bench-{Guid.NewGuid():N}.db");

@@ -1,0 +1,102 @@
+using System.Globalization;
+using Quartz;
+
+namespace CoordBot.Scheduling;
+
+/// <summary>
+/// <see cref="IScheduledSends"/> over Quartz.NET: one non-durable job per send (name = key, group =
+/// workspace) with one simple trigger of the same identity at <see cref="ScheduledSend.FireAt"/>.
+/// A trigger missed while the host was down fires once on start-up; the handler judges staleness.
+/// </summary>
+public sealed class QuartzScheduledSends(ISchedulerFactory schedulers, TimeProvider time) : IScheduledSends
+{
+    internal const string KindKey = "kind";
+    internal const string WorkspaceKey = "workspace";
+    internal const string DataPrefix = "data:";
+
+    public async Task ScheduleAsync(ScheduledSend send, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        var data = new JobDataMap
+        {
+            [KindKey] = send.Kind,
+            [WorkspaceKey] = send.WorkspaceId,
+        };
+        foreach (var (name, value) in send.Data) data[DataPrefix + name] = value;
+
+        var job = JobBuilder.Create<ScheduledSendJob>()
+            .WithIdentity(send.Key, send.WorkspaceId)
+            .StoreDurably(false)
+            .UsingJobData(data)
+            .Build();
+        var trigger = TriggerBuilder.Create(time)
+            .WithIdentity(send.Key, send.WorkspaceId)
+            .ForJob(job)
+            .StartAt(send.FireAt)
+            .WithSchedule(SimpleScheduleBuilder.Create().WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
+            .Build();
+        await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
+    }
+
+    public async Task CancelAsync(string key, CancellationToken ct = default)
+    {
+        // The key is unique across workspaces, but the job's group is the workspace: find it by name.
+        var scheduler = await schedulers.GetScheduler(ct);
+        var found = await scheduler.QueryJobs(new JobQuery { Name = NameMatcher<JobKey>.NameEquals(key), Take = PagedQuery.All }, ct);
+        if (found.Items.Count > 0)
+            await scheduler.DeleteJobs(found.Items.Select(j => j.Key).ToList(), ct);
+    }
+
+    public async Task CancelWhereAsync(string workspaceId, string keyPrefix, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        var found = await scheduler.QueryJobs(new JobQuery
+        {
+            Group = GroupMatcher<JobKey>.GroupEquals(workspaceId),
+            Name = NameMatcher<JobKey>.NameStartsWith(keyPrefix),
+            Take = PagedQuery.All,
+        }, ct);
+        if (found.Items.Count > 0)
+            await scheduler.DeleteJobs(found.Items.Select(j => j.Key).ToList(), ct);
+    }
+
+    public async Task<IReadOnlyList<ScheduledSend>> UpcomingAsync(string workspaceId, int limit, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var scheduler = await schedulers.GetScheduler(ct);
+        // Quartz pages by group and name; a workspace's pending sends are few, so sort them here.
+        var triggers = await scheduler.QueryTriggers(new TriggerQuery
+        {
+            Group = GroupMatcher<TriggerKey>.GroupEquals(workspaceId),
+            Take = PagedQuery.All,
+        }, ct);
+        var next = triggers.Items
+            .Where(t => t.NextFireTimeUtc is not null)
+            .OrderBy(t => t.NextFireTimeUtc).ThenBy(t => t.Key.Name, StringComparer.Ordinal)
+            .Take(limit)
+            .ToList();
+        if (next.Count == 0) return [];
+        var jobs = (await scheduler.GetJobDetails(next.Select(t => t.JobKey).ToList(), ct))
+            .Where(j => j is not null)
+            .ToDictionary(j => j.Key);
+        return next
+            .Where(t => jobs.ContainsKey(t.JobKey))
+            .Select(t => ToSend(jobs[t.JobKey].Key, jobs[t.JobKey].JobDataMap, t.NextFireTimeUtc!.Value))
+            .ToList();
+    }
+
+    /// <summary>Rebuilds a send from its job's identity and data.</summary>
+    internal static ScheduledSend ToSend(JobKey key, JobDataMap map, DateTimeOffset fireAt)
+    {
+        var data = new Dictionary<string, string>(StringComparer.Ordinal);
+        string kind = "", workspace = key.Group;
+        foreach (var (name, value) in map)
+        {
+            var text = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+            if (name == KindKey) kind = text;
+            else if (name == WorkspaceKey) workspace = text;
+            else if (name.StartsWith(DataPrefix, StringComparison.Ordinal)) data[name[DataPrefix.Length..]] = text;
+        }
+        return new ScheduledSend(key.Name, kind, workspace, fireAt, data);
+    }
+}
