@@ -1,4 +1,5 @@
 using CoordBot.Data;
+using CoordBot.Elections;
 using CoordBot.Host.Local;
 using CoordBot.Outbox;
 using CoordBot.Host.Slack;
@@ -19,7 +20,9 @@ public static class HostSetup
     {
         var storage = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
         var outbox = builder.Configuration.GetSection("Outbox").Get<OutboxOptions>() ?? new OutboxOptions();
-        builder.Services.AddCoordBot(storage, outbox);
+        var feeds = builder.Configuration.GetSection("Elections").Get<FeedFetcherOptions>() ?? new FeedFetcherOptions();
+        var scheduling = builder.Configuration.GetSection("Scheduling").Get<CoordBot.Scheduling.SchedulingOptions>();
+        builder.Services.AddCoordBot(storage, outbox, feeds, scheduling);
         builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
 
         var local = LocalChannel.IsEnabled(builder.Configuration, builder.Environment);

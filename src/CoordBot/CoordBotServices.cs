@@ -1,6 +1,9 @@
 using CoordBot.Allies;
 using CoordBot.Chat;
 using CoordBot.Data;
+using CoordBot.Elections;
+using CoordBot.Scheduling;
+using Microsoft.Extensions.Logging;
 using CoordBot.Outbox;
 using CoordBot.Workspaces;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +14,8 @@ namespace CoordBot;
 /// <summary>Registers the core: storage, features, the routing table and the outbox.</summary>
 public static class CoordBotServices
 {
-    public static IServiceCollection AddCoordBot(this IServiceCollection services, StorageOptions storage, OutboxOptions? outbox = null)
+    public static IServiceCollection AddCoordBot(this IServiceCollection services, StorageOptions storage, OutboxOptions? outbox = null, FeedFetcherOptions? feeds = null,
+        SchedulingOptions? scheduling = null)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(storage);
@@ -26,10 +30,22 @@ public static class CoordBotServices
         services.AddSingleton<AllyCommands>();
         services.AddSingleton<CoordCommands>();
 
+        services.AddSingleton(feeds ?? new FeedFetcherOptions());
+        services.AddSingleton<ElectionStore>();
+        services.AddSingleton<ElectionReminders>();
+        services.AddSingleton<IScheduledSendHandler>(sp => sp.GetRequiredService<ElectionReminders>());
+        services.AddSingleton<ElectionCommands>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<FeedFetcherOptions>();
+            return new FeedFetcher(new HttpClient(FeedFetcher.CreateHandler(options)), options, sp.GetRequiredService<ILogger<FeedFetcher>>());
+        });
+
         // The routing table: every command word the bot answers, in help order.
         services.AddSingleton(sp => new CommandTable(
         [
             sp.GetRequiredService<AllyCommands>().Group,
+            sp.GetRequiredService<ElectionCommands>().Group,
             sp.GetRequiredService<CoordCommands>().Group,
         ]));
         services.AddSingleton(sp => new Lazy<CommandTable>(sp.GetRequiredService<CommandTable>));
@@ -38,6 +54,8 @@ public static class CoordBotServices
         services.AddSingleton<CommandRouter>();
         services.AddSingleton<WorkQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkQueue>());
+
+        services.AddCoordBotScheduling(storage, scheduling);
 
         services.AddSingleton(outbox ?? new OutboxOptions());
         services.AddSingleton<OutboxStore>();

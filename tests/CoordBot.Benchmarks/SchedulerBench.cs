@@ -96,7 +96,7 @@ public static class SchedulerBench
     private static async Task<IHost> StartAsync(StorageOptions storage)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).AddCoordBot(storage).AddCoordBotScheduling(storage);
+        builder.Services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).AddCoordBot(storage);
         var host = builder.Build();
         await host.Services.GetRequiredService<Migrator>().ApplyAsync();
         await host.StartAsync();

@@ -454,5 +454,38 @@ public static class Migrations
 
             CREATE INDEX IDX_QRTZ_EH_TRIG_TIME ON QRTZ_EXECUTION_HISTORY(SCHED_NAME,TRIGGER_GROUP,TRIGGER_NAME,FIRED_TIME);
             """),
+
+        new(6, "elections, reminder subscriptions, allies who left office", """
+            CREATE TABLE elections (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                ref_no INTEGER NOT NULL,
+                jurisdiction TEXT NOT NULL,
+                jurisdiction_key TEXT NOT NULL,
+                election_date TEXT NOT NULL,
+                name TEXT,
+                kind TEXT,
+                offices TEXT,
+                takes_office TEXT,
+                uid TEXT,
+                created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                UNIQUE (workspace_id, ref_no));
+            CREATE UNIQUE INDEX ix_elections_uid ON elections (workspace_id, uid) WHERE uid IS NOT NULL;
+            CREATE INDEX ix_elections_date ON elections (workspace_id, election_date);
+
+            CREATE TABLE election_subscriptions (
+                workspace_id TEXT NOT NULL,
+                channel_id TEXT NOT NULL,
+                platform TEXT NOT NULL,
+                leads TEXT NOT NULL,
+                afters TEXT NOT NULL,
+                jurisdiction_key TEXT,
+                created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, channel_id));
+
+            ALTER TABLE allies ADD COLUMN left_office_on TEXT;
+            """),
     ];
 }

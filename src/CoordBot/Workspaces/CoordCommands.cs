@@ -1,11 +1,12 @@
 using System.Globalization;
 using CoordBot.Chat;
 using CoordBot.Outbox;
+using CoordBot.Scheduling;
 
 namespace CoordBot.Workspaces;
 
 /// <summary>The <c>coord</c> command: help, workspace settings, admins and upcoming sends.</summary>
-public sealed class CoordCommands(WorkspaceStore workspaces, OutboxStore outbox, Lazy<CommandTable> table)
+public sealed class CoordCommands(WorkspaceStore workspaces, OutboxStore outbox, IScheduledSends schedule, Lazy<CommandTable> table)
 {
     public CommandGroup Group => new("coord", "workspace help, settings, admins and scheduled sends",
     [
@@ -59,18 +60,20 @@ public sealed class CoordCommands(WorkspaceStore workspaces, OutboxStore outbox,
         return Reply.Say(verb == "add" ? $"@{user} is now an admin." : $"@{user} is no longer an admin.", ephemeral: true);
     }
 
-    /// <summary><c>coord status</c>: what the outbox will send next.</summary>
+    /// <summary><c>coord status</c>: the next sends, scheduled (reminders, prompts) and waiting in the outbox, soonest first.</summary>
     private async Task<Reply> StatusAsync(CommandContext ctx, CancellationToken ct)
     {
         var pending = await outbox.PendingAsync(ctx.WorkspaceId, 20, ct);
-        if (pending.Count == 0) return Reply.Say("Nothing is scheduled to be sent in this workspace.", ephemeral: true);
-        var items = pending.Select(p =>
-        {
-            var local = TimeZoneInfo.ConvertTime(p.NotBefore, ctx.Workspace.TimeZone);
-            var retry = p.Attempts > 0 ? $" · retry {p.Attempts + 1}{(p.LastError is null ? "" : ": " + p.LastError)}" : "";
-            return new ListItem(local.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " " + ctx.Workspace.TimeZone.Id, $"{p.Key} → {p.Destination}{retry}");
-        }).ToList();
-        return new Reply($"{pending.Count} scheduled send{(pending.Count == 1 ? "" : "s")}",
+        var scheduled = await schedule.UpcomingAsync(ctx.WorkspaceId, 20, ct);
+        var sends = pending.Select(p => (At: p.NotBefore, What: $"{p.Key} → {p.Destination}" +
+                (p.Attempts > 0 ? $" · retry {p.Attempts + 1}{(p.LastError is null ? "" : ": " + p.LastError)}" : "")))
+            .Concat(scheduled.Select(s => (At: s.FireAt, What: $"{s.Key}{(s.Data.GetValueOrDefault("channel") is { } c ? $" → {c}" : "")}")))
+            .OrderBy(x => x.At).Take(20).ToList();
+        if (sends.Count == 0) return Reply.Say("Nothing is scheduled to be sent in this workspace.", ephemeral: true);
+        var items = sends.Select(x => new ListItem(
+            TimeZoneInfo.ConvertTime(x.At, ctx.Workspace.TimeZone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " " + ctx.Workspace.TimeZone.Id,
+            x.What)).ToList();
+        return new Reply($"{sends.Count} scheduled send{(sends.Count == 1 ? "" : "s")}",
             [new Heading("Next scheduled sends"), new ItemList(items)], Ephemeral: true);
     }
 }

@@ -74,6 +74,14 @@ public sealed class WorkspaceStore(Database database, TimeProvider time)
                 new UserInfo(userId, row.IsAdmin == 1));
     }
 
+    /// <summary>The workspace's time zone (UTC for a workspace not seen yet or with an unknown zone).</summary>
+    public async Task<TimeZoneInfo> EnsureWorkspaceZoneAsync(string workspaceId, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var zone = await connection.ExecuteScalarAsync<string?>("SELECT time_zone FROM workspaces WHERE workspace_id = @Workspace", new { Workspace = workspaceId });
+        return FindZone(zone ?? "UTC") ?? TimeZoneInfo.Utc;
+    }
+
     public async Task SetTimeZoneAsync(string workspaceId, string zoneId, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);

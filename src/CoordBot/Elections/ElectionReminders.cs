@@ -1,0 +1,184 @@
+using System.Globalization;
+using CoordBot.Chat;
+using CoordBot.Outbox;
+using CoordBot.Scheduling;
+using CoordBot.Workspaces;
+using Microsoft.Extensions.Logging;
+
+namespace CoordBot.Elections;
+
+/// <summary>
+/// Election reminders: which sends a subscription schedules (09:00 workspace time on each lead and
+/// after day), what each says for its stage, and sending it through the outbox when it fires.
+/// </summary>
+public sealed class ElectionReminders(
+    ElectionStore elections,
+    WorkspaceStore workspaces,
+    IScheduledSends schedule,
+    OutboxStore outbox,
+    TimeProvider time,
+    ILogger<ElectionReminders> logger) : IScheduledSendHandler
+{
+    public const string KindName = "election-reminder";
+
+    /// <summary>Local time of day reminders go out.</summary>
+    public static readonly TimeOnly SendAt = new(9, 0);
+
+    public string Kind => KindName;
+
+    /// <summary>The send's key: unique per election, offset and channel (also the outbox idempotency key).</summary>
+    public static string Key(Election election, int offset, string channel) =>
+        $"{KindName}:{election.Ref}:{offset.ToString(CultureInfo.InvariantCulture)}:{channel}";
+
+    /// <summary>When a reminder <paramref name="offset"/> days from election day is due, in the workspace's zone.</summary>
+    public static DateTimeOffset FireAt(Election election, int offset, TimeZoneInfo zone)
+    {
+        var local = election.Date.AddDays(offset).ToDateTime(SendAt, DateTimeKind.Unspecified);
+        // A 09:00 that does not exist (never, in practice) or is ambiguous resolves to the standard offset.
+        return new DateTimeOffset(local, zone.GetUtcOffset(local)).ToUniversalTime();
+    }
+
+    /// <summary>Schedules every still-future reminder of the election for each subscribed channel that covers its jurisdiction.</summary>
+    public async Task<int> ScheduleAsync(string workspace, Election election, CancellationToken ct)
+    {
+        var zone = (await workspaces.EnsureWorkspaceZoneAsync(workspace, ct));
+        var count = 0;
+        foreach (var subscription in await elections.SubscriptionsAsync(workspace, ct))
+            count += await ScheduleAsync(workspace, election, subscription, zone, ct);
+        return count;
+    }
+
+    /// <summary>Schedules a channel's reminders for every upcoming election it covers (after <c>election remind</c>).</summary>
+    public async Task<int> ScheduleAsync(string workspace, ElectionSubscription subscription, CancellationToken ct)
+    {
+        var zone = await workspaces.EnsureWorkspaceZoneAsync(workspace, ct);
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone).DateTime);
+        var count = 0;
+        foreach (var election in await elections.ListAsync(workspace, today.AddDays(-ElectionVocabulary.DefaultAfters.Max() - 400), 500, ct))
+            count += await ScheduleAsync(workspace, election, subscription, zone, ct);
+        return count;
+    }
+
+    private async Task<int> ScheduleAsync(string workspace, Election election, ElectionSubscription subscription, TimeZoneInfo zone, CancellationToken ct)
+    {
+        if (subscription.JurisdictionKey is { } only && only != election.JurisdictionKey) return 0;
+        var now = time.GetUtcNow();
+        var count = 0;
+        foreach (var offset in subscription.Offsets)
+        {
+            var at = FireAt(election, offset, zone);
+            if (at <= now) continue;   // a lead already past is not sent late
+            await schedule.ScheduleAsync(new ScheduledSend(Key(election, offset, subscription.ChannelId), KindName, workspace, at,
+                new Dictionary<string, string>
+                {
+                    ["election"] = election.RefNo.ToString(CultureInfo.InvariantCulture),
+                    ["offset"] = offset.ToString(CultureInfo.InvariantCulture),
+                    ["channel"] = subscription.ChannelId,
+                    ["platform"] = subscription.Platform,
+                }), ct);
+            count++;
+        }
+        return count;
+    }
+
+    /// <summary>Cancels the pending reminders of an election (removed) or of a channel (unsubscribed).</summary>
+    public async Task CancelAsync(string workspace, Election? election, string? channel, CancellationToken ct)
+    {
+        if (election is not null && channel is null)
+        {
+            await schedule.CancelWhereAsync(workspace, $"{KindName}:{election.Ref}:", ct);
+            return;
+        }
+        foreach (var send in await schedule.UpcomingAsync(workspace, 100_000, ct))
+        {
+            if (send.Kind != KindName || (channel is not null && send.Data.GetValueOrDefault("channel") != channel)) continue;
+            if (election is not null && send.Data.GetValueOrDefault("election") != election.RefNo.ToString(CultureInfo.InvariantCulture)) continue;
+            await schedule.CancelAsync(send.Key, ct);
+        }
+    }
+
+    /// <summary>A reminder fired: compose it with today's allies and queue it in the outbox (idempotent by key).</summary>
+    public async Task HandleAsync(ScheduledSend send, TimeSpan late, CancellationToken ct)
+    {
+        if (!long.TryParse(send.Data.GetValueOrDefault("election"), out var refNo) ||
+            !int.TryParse(send.Data.GetValueOrDefault("offset"), out var offset) ||
+            send.Data.GetValueOrDefault("channel") is not { } channel || send.Data.GetValueOrDefault("platform") is not { } platform)
+        {
+            logger.LogWarning("Scheduled send {Key} lacks its data; dropped", send.Key);
+            return;
+        }
+        if (await elections.GetAsync(send.WorkspaceId, refNo, ct) is not { } election)
+        {
+            logger.LogInformation("Reminder {Key} fired for a removed election; dropped", send.Key);
+            return;
+        }
+        var zone = await workspaces.EnsureWorkspaceZoneAsync(send.WorkspaceId, ct);
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone).DateTime);
+        // Missed while the host was down: still useful before the election (or, for an after-reminder, within a week).
+        if (offset < 0 ? today > election.Date : today > election.Date.AddDays(offset + 7))
+        {
+            logger.LogWarning("Reminder {Key} is {Late} late and its moment has passed; dropped", send.Key, late);
+            return;
+        }
+        var reply = await ComposeAsync(send.WorkspaceId, election, offset, today, ct);
+        var now = time.GetUtcNow();
+        await outbox.EnqueueAsync(send.WorkspaceId, send.Key, platform, channel, reply, now, now, ct);
+        logger.LogInformation("Reminder {Key} queued ({Late} after its time)", send.Key, late);
+    }
+
+    /// <summary>The reminder <paramref name="offset"/> days from election day, as it is posted.</summary>
+    public async Task<Reply> ComposeAsync(string workspace, Election election, int offset, DateOnly today, CancellationToken ct)
+    {
+        var risk = await elections.RiskAsync(workspace, election.JurisdictionKey, ct);
+        var days = election.Date.DayNumber - today.DayNumber;
+        var when = days switch
+        {
+            > 1 => $"in {days} days",
+            1 => "tomorrow",
+            0 => "today",
+            -1 => "yesterday",
+            _ => $"{-days} days ago",
+        };
+        var heading = $"{election.Title}: {when} ({election.Date:yyyy-MM-dd})";
+        var blocks = new List<Block> { new Heading(heading) };
+        var facts = new List<Field> { new("Jurisdiction", election.Jurisdiction) };
+        if (election.Offices is { } offices) facts.Add(new Field("Offices", offices));
+        if (election.TakesOffice is { } takes) facts.Add(new Field("Winners take office", takes.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        blocks.Add(new Fields(facts));
+
+        var stage = offset switch { <= -60 => "months", < 0 => "weeks", _ => "after" };
+        blocks.Add(new Paragraph(stage switch
+        {
+            "months" => "Months out: plan your outreach. Meet the candidates early and educate them on the initiative, and make sure career staff know the work will continue.",
+            "weeks" => "Weeks out: brief the campaigns on the initiative, and confirm your career-staff champions, who will carry it through the transition.",
+            _ => election.TakesOffice is { } t && t > today
+                ? $"After the election: brief the newly elected before they take office on {t:yyyy-MM-dd}, and mark which allies left office."
+                : "After the election: brief the newly elected, and mark which allies left office.",
+        }));
+
+        blocks.Add(new Paragraph(risk.AtRisk.Count == 0
+            ? "No allies at risk of turnover in this jurisdiction (nobody elected or appointed recorded)."
+            : $"At risk of turnover ({risk.AtRisk.Count}):"));
+        if (risk.AtRisk.Count > 0)
+            blocks.Add(new ItemList(risk.AtRisk.Select(a => new ListItem(a.Label, Describe(a))).ToList()));
+        blocks.Add(new Paragraph(risk.Continuity.Count == 0
+            ? "No continuity allies (career, executive, staff) recorded in those organizations yet."
+            : $"Continuity allies who stay ({risk.Continuity.Count}):"));
+        if (risk.Continuity.Count > 0)
+            blocks.Add(new ItemList(risk.Continuity.Select(a => new ListItem(a.Label, Describe(a))).ToList()));
+        if (risk.OrgsAllAtRisk.Count > 0)
+            blocks.Add(new Context($"Nobody would remain at: {string.Join(", ", risk.OrgsAllAtRisk)}. Find a career-staff ally there."));
+
+        if (offset == 1 && risk.AtRisk.Count > 0)
+            foreach (var ally in risk.AtRisk.Take(20))
+                blocks.Add(new Actions(
+                [
+                    new Button($"{ally.Name}: still in office", new ChatAction($"election office {ally.Ref}", new Dictionary<string, string> { ["status"] = "in" })),
+                    new Button($"{ally.Name}: left office", new ChatAction($"election office {ally.Ref}", new Dictionary<string, string> { ["status"] = "left" }), ButtonStyle.Danger),
+                ]));
+        blocks.Add(new Context($"Election {election.Ref} · election risk {election.Ref} · election remind off to stop these reminders here"));
+        return new Reply($"{heading}: {risk.AtRisk.Count} allies at risk, {risk.Continuity.Count} continuity", blocks);
+    }
+
+    private static string Describe(Allies.Ally a) => string.Join(" · ", new[] { a.Role, a.Org, a.Level }.Where(s => !string.IsNullOrEmpty(s)));
+}
