@@ -46,7 +46,9 @@ public static class LocalChatEndpoints
         {
             var (input, problem) = ParseInput(document.RootElement);
             if (problem is not null) return Bad(problem);
-            var chat = new ChatRequest(LocalChannel.Platform, LocalChannel.Workspace, input!.Channel, input.User, input.Text, input.Action, UserName: input.User);
+            // Local channels are "#name", the form proactive messages to a channel are stored under.
+            var channel = input!.Channel.StartsWith('#') ? input.Channel : "#" + input.Channel;
+            var chat = new ChatRequest(LocalChannel.Platform, LocalChannel.Workspace, channel, input.User, input.Text, input.Action, UserName: input.User);
             var reply = await router.HandleAsync(chat, ct);
             return Results.Json(new { replies = reply is null ? [] : new[] { LocalChannel.Render(reply) } }, ReplyJson.Options);
         }
