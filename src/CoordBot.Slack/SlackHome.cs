@@ -1,5 +1,6 @@
 using CoordBot.Allies;
 using CoordBot.Chat;
+using CoordBot.Elections;
 using CoordBot.Slack.Api;
 using CoordBot.Slack.BlockKit;
 using CoordBot.Workspaces;
@@ -7,7 +8,7 @@ using CoordBot.Workspaces;
 namespace CoordBot.Slack;
 
 /// <summary>The App Home tab: the allies this user owns who are due for contact, and what comes next.</summary>
-public sealed class SlackHome(AllyStore allies, WorkspaceStore workspaces, SlackApiClient api, ISlackTokens tokens, TimeProvider time)
+public sealed class SlackHome(AllyStore allies, ElectionStore elections, WorkspaceStore workspaces, SlackApiClient api, ISlackTokens tokens, TimeProvider time)
 {
     /// <summary>Days without contact after which an owned ally shows as due.</summary>
     public const int DueAfterDays = 30;
@@ -35,8 +36,20 @@ public sealed class SlackHome(AllyStore allies, WorkspaceStore workspaces, Slack
         return
         [
             new Reply("Your allies due for contact", mine),
-            new Reply("Coming up", [new Heading("Coming up"), new Paragraph("Election reminders and weekly check-ins will show here once your workspace uses /election and /checkin."),
-                new Context("Type /coord help for every command.")]),
+            await ComingUpAsync(workspaceId, today, ct),
         ];
+    }
+
+    private async Task<Reply> ComingUpAsync(string workspaceId, DateOnly today, CancellationToken ct)
+    {
+        var upcoming = await elections.ListAsync(workspaceId, today, 5, ct);
+        var blocks = new List<Block> { new Heading("Upcoming elections") };
+        if (upcoming.Count == 0)
+            blocks.Add(new Paragraph("No upcoming elections recorded. Add one with /election add atlanta 2027-11-02, or import a clerk's calendar with /election import URL."));
+        else
+            blocks.Add(new ItemList(upcoming.Select(e => new ListItem($"{e.Label} · {e.Date:yyyy-MM-dd}",
+                $"in {e.Date.DayNumber - today.DayNumber} days · /election risk {e.Ref}")).ToList()));
+        blocks.Add(new Context("Type /coord help for every command."));
+        return new Reply("Upcoming elections", blocks);
     }
 }

@@ -34,6 +34,7 @@ public static class CoordBotServices
         services.AddSingleton<ElectionStore>();
         services.AddSingleton<ElectionReminders>();
         services.AddSingleton<IScheduledSendHandler>(sp => sp.GetRequiredService<ElectionReminders>());
+        services.AddSingleton<ITimeZoneListener>(sp => sp.GetRequiredService<ElectionReminders>());
         services.AddSingleton<ElectionCommands>();
         services.AddSingleton(sp =>
         {

@@ -17,7 +17,7 @@ public sealed class ElectionReminders(
     IScheduledSends schedule,
     OutboxStore outbox,
     TimeProvider time,
-    ILogger<ElectionReminders> logger) : IScheduledSendHandler
+    ILogger<ElectionReminders> logger) : IScheduledSendHandler, ITimeZoneListener
 {
     public const string KindName = "election-reminder";
 
@@ -79,6 +79,16 @@ public sealed class ElectionReminders(
             count++;
         }
         return count;
+    }
+
+    /// <summary>The workspace moved to another time zone: every channel's reminders move to 09:00 in the new one.</summary>
+    public async Task TimeZoneChangedAsync(string workspaceId, CancellationToken ct)
+    {
+        foreach (var subscription in await elections.SubscriptionsAsync(workspaceId, ct))
+        {
+            await CancelAsync(workspaceId, null, subscription.ChannelId, ct);
+            await ScheduleAsync(workspaceId, subscription, ct);
+        }
     }
 
     /// <summary>Cancels the pending reminders of an election (removed) or of a channel (unsubscribed).</summary>

@@ -6,7 +6,8 @@ using CoordBot.Scheduling;
 namespace CoordBot.Workspaces;
 
 /// <summary>The <c>coord</c> command: help, workspace settings, admins and upcoming sends.</summary>
-public sealed class CoordCommands(WorkspaceStore workspaces, OutboxStore outbox, IScheduledSends schedule, Lazy<CommandTable> table)
+public sealed class CoordCommands(WorkspaceStore workspaces, OutboxStore outbox, IScheduledSends schedule, IEnumerable<ITimeZoneListener> zoneListeners,
+    Lazy<CommandTable> table)
 {
     public CommandGroup Group => new("coord", "workspace help, settings, admins and scheduled sends",
     [
@@ -30,8 +31,9 @@ public sealed class CoordCommands(WorkspaceStore workspaces, OutboxStore outbox,
         if (WorkspaceStore.FindZone(zoneId) is not { } zone || !zoneId.Contains('/') && zoneId != "UTC")
             return Reply.Error($"\"{zoneId}\" is not a time zone I know.", "Use an IANA id such as America/Chicago, Europe/London or UTC.");
         await workspaces.SetTimeZoneAsync(ctx.WorkspaceId, zone.Id, ct);
+        foreach (var listener in zoneListeners) await listener.TimeZoneChangedAsync(ctx.WorkspaceId, ct);
         var local = TimeZoneInfo.ConvertTime(ctx.Now, zone);
-        return Reply.Say($"Time zone set to {zone.Id} (it is {local:yyyy-MM-dd HH:mm} there now).", ephemeral: true);
+        return Reply.Say($"Time zone set to {zone.Id} (it is {local:yyyy-MM-dd HH:mm} there now). Scheduled sends now follow it.", ephemeral: true);
     }
 
     /// <summary><c>coord admins [add|remove @user]</c>.</summary>
@@ -76,4 +78,10 @@ public sealed class CoordCommands(WorkspaceStore workspaces, OutboxStore outbox,
         return new Reply($"{sends.Count} scheduled send{(sends.Count == 1 ? "" : "s")}",
             [new Heading("Next scheduled sends"), new ItemList(items)], Ephemeral: true);
     }
+}
+
+/// <summary>A feature whose schedule follows the workspace's time zone (reminders at 09:00 local) and must move with it.</summary>
+public interface ITimeZoneListener
+{
+    Task TimeZoneChangedAsync(string workspaceId, CancellationToken ct);
 }

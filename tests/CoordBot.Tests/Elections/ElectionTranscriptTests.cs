@@ -152,6 +152,17 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Changing_the_time_zone_moves_the_reminders_to_nine_there()
+    {
+        await Say("election add atlanta 2026-11-03");
+        await Say("election remind --lead 30 --after 1");
+        Assert.Contains("Scheduled sends now follow it", await Say("coord settings --tz Europe/Berlin"));
+        var sends = await _chat.Get<IScheduledSends>().UpcomingAsync("W", 10);
+        Assert.Equal(["2026-10-04T07:00:00Z", "2026-11-04T08:00:00Z"],   // 09:00 CEST (UTC+2), then 09:00 CET (UTC+1)
+            sends.Select(s => s.FireAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")));
+    }
+
+    [Fact]
     public async Task Unsubscribing_and_removing_cancel_pending_reminders()
     {
         await Say("election add atlanta 2026-11-03");

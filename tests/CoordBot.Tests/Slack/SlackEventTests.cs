@@ -89,12 +89,13 @@ public sealed class SlackEventTests : SlackHostTest
     public async Task Opening_the_home_tab_publishes_it()
     {
         await Client.CommandAsync(Team, "U1", "/ally", "add \"Jane Doe\" --owner @U1");
+        await Client.CommandAsync(Team, "U1", "/election", "add atlanta 2099-11-03");
         await Client.EventAsync(Team, new JsonObject { ["type"] = "app_home_opened", ["user"] = "U1", ["channel"] = "D1", ["tab"] = "home", ["event_ts"] = "1700000000.1" });
         var publish = await Slack.WaitForCallAsync("views.publish");
         Assert.Equal("U1", publish.Args["user_id"]!.GetValue<string>());
         var view = publish.Args["view"]!.AsObject();
         BlockKitLimits.AssertValidHome(view);
-        view.Shows("Your allies due for contact", "Jane Doe", "Coming up");
+        view.Shows("Your allies due for contact", "Jane Doe", "Upcoming elections", "Atlanta election (E1)");
     }
 
     [Fact]
