@@ -115,10 +115,22 @@ public sealed partial class SlackHandler(
         switch (type)
         {
             case "app_mention" or "message":
-                // Never answer a bot (ourselves included) or an edit/join/other subtype.
-                if (JsonRead.Str(e, "bot_id") is not null || JsonRead.Str(e, "subtype") is not null || user is null || channel is null || user == botUser) return;
+                // Never answer a bot (ourselves included) or an edit/join/other subtype; a shared file is a message too.
+                var subtype = JsonRead.Str(e, "subtype");
+                if (JsonRead.Str(e, "bot_id") is not null || subtype is not (null or "file_share") || user is null || channel is null || user == botUser) return;
                 if (type == "message" && JsonRead.Str(e, "channel_type") != "im") return;
                 var text = MentionRegex().Replace(JsonRead.Str(e, "text") ?? "", "").Trim();
+                if (SharedFile(e) is { } file)
+                {
+                    // The file's text goes on the lines after the command, where election import and ally import read it.
+                    var (content, problem) = await DownloadAsync(workspace, file, ct);
+                    if (content is null)
+                    {
+                        await DeliverAsync(Reply.Error(problem!), new Target(workspace, channel, user, null, null), ct);
+                        return;
+                    }
+                    text = $"{text}\n{content}";
+                }
                 var request = new ChatRequest("slack", workspace, channel, user, text, Raw: e);
                 var reply = await router.HandleAsync(request, ct);
                 await DeliverAsync(reply, new Target(workspace, channel, user, null, null, ThreadTs: type == "app_mention" ? JsonRead.Str(e, "thread_ts") : null), ct);
@@ -134,6 +146,30 @@ public sealed partial class SlackHandler(
                 await installations.DeactivateAsync(workspace, ct);
                 logger.LogWarning("The bot token of {Workspace} was revoked", workspace);
                 break;
+        }
+    }
+
+    /// <summary>Largest shared file read as command input (an election calendar, an ally CSV).</summary>
+    public const long MaxSharedFileBytes = 2 * 1024 * 1024;
+
+    private static JsonElement? SharedFile(JsonElement e) =>
+        e.TryGetProperty("files", out var files) && files.ValueKind == JsonValueKind.Array && files.GetArrayLength() > 0 ? files[0] : null;
+
+    private async Task<(string? Content, string? Problem)> DownloadAsync(string workspace, JsonElement file, CancellationToken ct)
+    {
+        var name = JsonRead.Str(file, "name") ?? "the file";
+        var extension = Path.GetExtension(name).ToLowerInvariant();
+        if (extension is not (".ics" or ".csv" or ".txt"))
+            return (null, $"I can read .ics calendars and .csv files; {name} is neither.");
+        if (file.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Number && size.GetInt64() > MaxSharedFileBytes)
+            return (null, $"{name} is larger than 2 MB.");
+        if ((JsonRead.Str(file, "url_private_download") ?? JsonRead.Str(file, "url_private")) is not { } url || await tokens.BotTokenAsync(workspace, ct) is not { } token)
+            return (null, $"I could not read {name}.");
+        try { return (await api.DownloadFileAsync(token, url, MaxSharedFileBytes, ct), null); }
+        catch (SlackApiException e)
+        {
+            logger.LogWarning("Could not download a shared file: {Error}", e.Error);
+            return (null, e.Error == "file_too_large" ? $"{name} is larger than 2 MB." : $"I could not read {name} ({e.Error}).");
         }
     }
 

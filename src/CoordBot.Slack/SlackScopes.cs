@@ -12,5 +12,6 @@ public static class SlackScopes
         "app_mentions:read", // app_mention events
         "users:read",        // users.info: time zone, admin flag
         "files:write",       // CSV exports
+        "files:read",        // .ics and .csv files shared with the bot (election import, ally import)
     ];
 }

@@ -177,6 +177,33 @@ public sealed class SlackApiClient
         if (ErrorIn(body) is { } error) throw new SlackApiException("response_url", error);
     }
 
+    /// <summary>
+    /// Downloads a file a user shared with the bot (its <c>url_private_download</c>), with the bot token.
+    /// Only from files.slack.com (or the configured API host, for tests), at most <paramref name="maxBytes"/>;
+    /// Slack answers a request it will not serve with an HTML sign-in page, which is refused here.
+    /// </summary>
+    public async Task<string> DownloadFileAsync(string token, string url, long maxBytes, CancellationToken ct = default)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) ||
+            !((uri.Scheme == Uri.UriSchemeHttps && string.Equals(uri.Host, "files.slack.com", StringComparison.OrdinalIgnoreCase)) || SameOriginAsApi(uri)))
+            throw new SlackApiException("file_download", "untrusted_file_url");
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri) { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode) throw new SlackApiException("file_download", $"http_{(int)response.StatusCode}");
+        if (response.Content.Headers.ContentType?.MediaType == "text/html") throw new SlackApiException("file_download", "not_authorized");
+        if (response.Content.Headers.ContentLength > maxBytes) throw new SlackApiException("file_download", "file_too_large");
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > maxBytes) throw new SlackApiException("file_download", "file_too_large");
+        }
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
     /// <summary>oauth.v2.access: exchanges an install's code for the bot token (client credentials by HTTP Basic auth).</summary>
     public Task<JsonElement> OAuthAccessAsync(string clientId, string clientSecret, string code, string? redirectUri, CancellationToken ct = default)
     {

@@ -71,6 +71,40 @@ public sealed class SlackEventTests : SlackHostTest
         (await Client.CommandAsync(Team, "U1", "/ally", "list")).Message().Shows("1 ally");
     }
 
+    private const string ClerkCalendar =
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Fulton County//Elections//EN\r\n" +
+        "BEGIN:VEVENT\r\nUID:2099-general@fulton.example\r\nDTSTART;VALUE=DATE:20991105\r\nSUMMARY:General Election\r\nLOCATION:Atlanta\r\nEND:VEVENT\r\n" +
+        "BEGIN:VEVENT\r\nUID:2099-runoff@fulton.example\r\nDTSTART;VALUE=DATE:20991203\r\nSUMMARY:Runoff Election\r\nLOCATION:Atlanta\r\nEND:VEVENT\r\n" +
+        "END:VCALENDAR\r\n";
+
+    private JsonObject FileShare(string text, JsonObject file) => new()
+    {
+        ["type"] = "message", ["subtype"] = "file_share", ["channel"] = "D1", ["channel_type"] = "im", ["user"] = "U1", ["text"] = text,
+        ["files"] = new JsonArray(file), ["ts"] = "1700000000.000300",
+    };
+
+    [Fact]
+    public async Task A_calendar_shared_in_a_dm_with_election_import_is_imported_once()
+    {
+        await Client.EventAsync(Team, FileShare("election import", Slack.ShareFile(Team, "elections.ics", ClerkCalendar, "text/calendar")));
+        var post = await Slack.WaitForCallAsync("chat.postMessage", c => c.Arg("channel") == "D1");
+        post.Message().Shows("Imported 2 new and updated 0 elections", "General Election (E1)", "Runoff Election (E2)");
+
+        // The same file again updates by UID instead of adding.
+        await Client.EventAsync(Team, FileShare("election import", Slack.ShareFile(Team, "elections.ics", ClerkCalendar, "text/calendar")));
+        await Slack.WaitForCallAsync("chat.postMessage", c => SlackText.Of(c.Args).Contains("Imported 0 new and updated 2"));
+    }
+
+    [Fact]
+    public async Task A_shared_file_the_bot_cannot_read_is_refused_with_the_reason()
+    {
+        await Client.EventAsync(Team, FileShare("election import", Slack.ShareFile("T-OTHER", "elections.ics", ClerkCalendar)));
+        (await Slack.WaitForCallAsync("chat.postMessage")).Message().Shows("I could not read elections.ics");
+        await Client.EventAsync(Team, FileShare("election import", Slack.ShareFile(Team, "photo.png", "binary")));
+        await Slack.WaitForCallAsync("chat.postMessage", c => SlackText.Of(c.Args).Contains("photo.png is neither"));
+        (await Client.CommandAsync(Team, "U1", "/election", "list --all")).Message().Shows("No elections recorded");
+    }
+
     [Fact]
     public async Task The_bot_ignores_itself_other_bots_and_edits()
     {

@@ -88,6 +88,8 @@ public sealed class FakeSlackApi : IAsyncDisposable
         app.Map("/api/{method}", fake.HandleApiAsync);
         app.Map("/upload/{id}", fake.HandleUploadAsync);
         app.Map("/response/{id}", fake.HandleResponseUrlAsync);
+        app.MapGet("/files-pri/{id}/{name}", fake.HandleSharedFile);
+        app.MapGet("/files-pri/{id}/download/{name}", fake.HandleSharedFile);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         fake._root = new Uri(address.TrimEnd('/') + "/");
@@ -120,6 +122,38 @@ public sealed class FakeSlackApi : IAsyncDisposable
     public void AddUser(string teamId, string userId, string name, string timeZone = "America/Chicago", bool isAdmin = false)
     {
         lock (_gate) _users[(teamId, userId)] = new User(userId, name, timeZone, isAdmin);
+    }
+
+    private readonly Dictionary<string, (string TeamId, string Content)> _shared = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A file a user shared with the bot, as a message event's <c>files[]</c> entry: its
+    /// <c>url_private_download</c> answers only with the team's bot token, as Slack's does.
+    /// </summary>
+    public JsonObject ShareFile(string teamId, string name, string content, string mimetype = "text/plain")
+    {
+        var id = NextId("F");
+        lock (_gate) _shared[id] = (teamId, content);
+        return new JsonObject
+        {
+            ["id"] = id, ["name"] = name, ["title"] = name, ["mimetype"] = mimetype, ["filetype"] = Path.GetExtension(name).TrimStart('.'),
+            ["size"] = Encoding.UTF8.GetByteCount(content), ["url_private"] = new Uri(_root, $"files-pri/{id}/{name}").ToString(),
+            ["url_private_download"] = new Uri(_root, $"files-pri/{id}/download/{name}").ToString(),
+        };
+    }
+
+    private IResult HandleSharedFile(HttpContext context, string id)
+    {
+        var auth = context.Request.Headers.Authorization.ToString();
+        var token = auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..] : null;
+        lock (_gate)
+        {
+            // Slack answers an unauthenticated file request with its sign-in page (HTML), not an error code.
+            if (!_shared.TryGetValue(id, out var file)) return Results.NotFound();
+            if (token is null || !_teams.TryGetValue(token, out var team) || team.TeamId != file.TeamId)
+                return Results.Content("<!DOCTYPE html><title>Slack</title>Sign in", "text/html");
+            return Results.Text(file.Content, "application/octet-stream");
+        }
     }
 
     public void AddAppToken(string appToken)
