@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CoordBot.Chat;
 using CoordBot.Downloads;
+using CoordBot.Elections;
 using CoordBot.Outbox;
 using CoordBot.Teams.Cards;
 using CoordBot.Teams.Connector;
@@ -30,6 +31,7 @@ public sealed partial class TeamsHandler(
     TrustedServiceUrls trusted,
     OutboxStore outbox,
     DownloadStore downloads,
+    FeedFetcher files,
     IConfiguration configuration,
     WorkQueue work,
     TimeProvider time,
@@ -52,8 +54,20 @@ public sealed partial class TeamsHandler(
                 // Everything the background work needs is read now: the activity's JSON is gone once the request ends.
                 var replyTo = JsonRead.Str(activity, "id");
                 var submittedCard = request.Action is not null ? JsonRead.Str(activity, "replyToId") : null;
+                var file = request.Action is null ? SharedFile(activity) : null;
                 await work.EnqueueAsync("teams message", $"teams:{context.Tenant}:{context.ConversationId}", async token =>
                 {
+                    if (file is { } shared)
+                    {
+                        // A file sent with the command (an .ics calendar, a CSV) is its input, on the lines after it.
+                        var (content, problem) = await ReadSharedFileAsync(shared, token);
+                        if (content is null)
+                        {
+                            await DeliverAsync(Reply.Error(problem!), context, null, replyTo, token);
+                            return;
+                        }
+                        request = request with { Text = $"{request.Text}\n{content}" };
+                    }
                     var reply = await router.HandleAsync(request, token);
                     // A successful submit replaces the form's card; a refusal comes as a new message so the form stays to be fixed.
                     if (reply is not null) await DeliverAsync(reply, context, reply.IsError ? null : submittedCard, replyTo, token);
@@ -118,6 +132,31 @@ public sealed partial class TeamsHandler(
         var text = JsonRead.Str(activity, "text");
         if (string.IsNullOrWhiteSpace(text)) return null;
         return new ChatRequest("teams", context.Tenant, context.ConversationId, context.FromId, CommandText(text), UserName: context.FromName, Raw: activity.Clone());
+    }
+
+    private const string FileDownloadInfo = "application/vnd.microsoft.teams.file.download.info";
+
+    /// <summary>The first file attached to a message (Teams sends a pre-authenticated download URL), if any.</summary>
+    private static (string Name, string Url)? SharedFile(JsonElement activity)
+    {
+        if (!activity.TryGetProperty("attachments", out var attachments) || attachments.ValueKind != JsonValueKind.Array) return null;
+        foreach (var attachment in attachments.EnumerateArray())
+            if (JsonRead.Str(attachment, "contentType") == FileDownloadInfo && JsonRead.Str(attachment, "content", "downloadUrl") is { } url)
+                return (JsonRead.Str(attachment, "name") ?? "the file", url);
+        return null;
+    }
+
+    /// <summary>
+    /// Reads a shared file through the same guarded fetcher as calendar URLs: https on public
+    /// addresses only, 2 MB, 10 s. The URL came in an authenticated activity, but is still not trusted
+    /// to point anywhere inside the network.
+    /// </summary>
+    private async Task<(string? Content, string? Problem)> ReadSharedFileAsync((string Name, string Url) file, CancellationToken ct)
+    {
+        if (Path.GetExtension(file.Name).ToLowerInvariant() is not (".ics" or ".csv" or ".txt"))
+            return (null, $"I can read .ics calendars and .csv files; {file.Name} is neither.");
+        var (text, error) = await files.FetchAsync(file.Url, ct);
+        return text is null ? (null, $"I could not read {file.Name}: {error}") : (text, null);
     }
 
     /// <summary>The command in a message: mentions (<c>&lt;at&gt;CoordBot&lt;/at&gt;</c>) removed, entities decoded, one line per paragraph.</summary>

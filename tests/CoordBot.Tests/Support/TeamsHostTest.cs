@@ -38,6 +38,8 @@ public abstract class TeamsHostTest : IAsyncLifetime
             ["Teams:EntraMetadataUrlTemplate"] = Identity.EntraMetadataUrlTemplate,
             ["Teams:TokenEndpoint"] = Connector.TokenEndpoint,
             ["Bot:PublicBaseUrl"] = PublicBaseUrl,
+            // Files shared in tests are served on loopback, which the guarded fetcher refuses by default.
+            ["Elections:AllowPrivateFeeds"] = "true",
         });
         Teams = new TeamsTestClient(Host.Http, Identity, Connector.ServiceUrl);
     }

@@ -133,7 +133,7 @@ public sealed class TeamsPackageTests
     {
         var bot = Open(TeamsPackage.Build(Folder, AppId, Host)).Manifest["bots"]!.AsArray().Single()!;
         Assert.Equal(["personal", "team", "groupChat"], Strings(bot["scopes"]));
-        Assert.False(bot["supportsFiles"]!.GetValue<bool>());
+        Assert.True(bot["supportsFiles"]!.GetValue<bool>());   // .ics and .csv files sent with election import / ally import
         Assert.False(bot["isNotificationOnly"]!.GetValue<bool>());
 
         var lists = bot["commandLists"]!.AsArray();
