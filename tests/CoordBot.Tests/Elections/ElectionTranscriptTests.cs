@@ -216,6 +216,26 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Import_from_text_adds_then_updates_by_uid_and_refuses_a_broken_feed_whole()
+    {
+        const string feed = "BEGIN:VCALENDAR\nVERSION:2.0\n" +
+            "BEGIN:VEVENT\nUID:primary-2026@clerk\nDTSTART;VALUE=DATE:20260519\nSUMMARY:Primary Election\nLOCATION:Atlanta\nEND:VEVENT\n" +
+            "BEGIN:VEVENT\nUID:general-2026@clerk\nDTSTART;TZID=America/New_York:20261103T070000\nSUMMARY:General Election\nLOCATION:Atlanta\nEND:VEVENT\n" +
+            "END:VCALENDAR\n";
+        Assert.Contains("Imported 2 new and updated 0 elections", await Say("election import\n" + feed));
+        Assert.Contains("Imported 0 new and updated 2 elections", await Say("election import\n" + feed.Replace("General Election", "General Election (county)")));
+        var list = await Say("election list --all");
+        Assert.Contains("Primary Election (E1) · 2026-05-19", list);
+        Assert.Contains("General Election (county) (E2) · 2026-11-03", list);
+        Assert.Contains("primary", await Say("election show E1"));
+
+        var broken = feed.Replace("END:VEVENT\nEND:VCALENDAR", "END:VCALENDAR").Replace("UID:primary-2026@clerk", "UID:other@clerk");
+        Assert.Contains("Nothing imported: line", await Say("election import\n" + broken));
+        Assert.DoesNotContain("(E3)", await Say("election list --all"));
+        Assert.Contains("Give the calendar's URL", await Say("election import"));
+    }
+
+    [Fact]
     public async Task Coord_status_lists_the_next_scheduled_sends()
     {
         await Say("election add atlanta 2026-11-03");
