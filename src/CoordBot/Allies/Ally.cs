@@ -20,7 +20,8 @@ public sealed record Ally(
     string? Notes,
     DateOnly? LastContact,
     string CreatedBy,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    DateOnly? LeftOffice = null)
 {
     public string Ref => $"A{RefNo}";
     public string Label => $"{Name} ({Ref})";

@@ -366,6 +366,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         Add("Role", a.Role);
         Add("Sector", a.Sector);
         Add("Level", a.Level);
+        Add("Left office", a.LeftOffice is { } left ? $"{Day(left)} (former officeholder)" : null);
         Add("Jurisdiction", a.Jurisdiction);
         Add("Stance", a.Stance);
         Add("Email", a.Email);

@@ -39,7 +39,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     /// <summary>How far past the requested page <see cref="ListAsync"/> counts.</summary>
     public const int CountAhead = 1000;
 
-    private const string Columns = "id, ref_no, name, org, role, sector, level, jurisdiction, stance, email, phone, tags, owner, notes, last_contact, created_by, created_at";
+    private const string Columns = "id, ref_no, name, org, role, sector, level, jurisdiction, stance, email, phone, tags, owner, notes, last_contact, created_by, created_at, left_office_on";
 
     private sealed class Row
     {
@@ -61,10 +61,11 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         public string CreatedBy { get; set; } = "";
         public string CreatedAt { get; set; } = "";
         public string? Relation { get; set; }
+        public string? LeftOfficeOn { get; set; }
 
         public Ally ToAlly() => new(Id, RefNo, Name, Org, Role, Sector, Level, Jurisdiction, Stance, Email, Phone,
             AllyVocabulary.ParseTags(Tags), Owner, Notes, LastContact is null ? null : Database.ParseDay(LastContact),
-            CreatedBy, Database.ParseStamp(CreatedAt));
+            CreatedBy, Database.ParseStamp(CreatedAt), LeftOfficeOn is null ? null : Database.ParseDay(LeftOfficeOn));
     }
 
     private static object Parameters(string workspace, AllyFields f, string createdBy, DateTimeOffset now) => new

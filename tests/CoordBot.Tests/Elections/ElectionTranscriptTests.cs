@@ -127,7 +127,7 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
         Assert.Contains("Marked Mayor Ada (A1) as having left office", CoreChat.Plain(reply!));
         var risk = await Say("election risk E1");
         Assert.DoesNotContain("Mayor Ada", risk);
-        Assert.Contains("Mayor Ada (A1)", await Say("ally show A1"));   // kept, with its history
+        Assert.Contains("Left office: 2026-05-01 (former officeholder)", await Say("ally show A1"));   // kept, with its history, marked former
     }
 
     [Fact]
