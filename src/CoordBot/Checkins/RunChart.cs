@@ -64,7 +64,7 @@ public sealed record RunChartResult(
 /// <item>A trend counts points, not steps, as Perla et al. do: 5 points = 4 consecutive increases (or decreases).
 /// A value equal to its predecessor is skipped (neither adds nor breaks). Points on the median take part.</item>
 /// <item>Runs are counted over useful points; the runs test applies only for 10–60 useful observations.</item>
-/// <item>Astronomical point: see <see cref="AstronomicalSigmas"/>.</item>
+/// <item>Astronomical point: see <see cref="AstronomicalIqrs"/>.</item>
 /// </list>
 /// </remarks>
 public static class RunChart
@@ -79,16 +79,13 @@ public static class RunChart
     public const int TrendLength = 5;
 
     /// <summary>
-    /// Operational definition of an astronomical point (the paper leaves it to judgement): a point farther than
-    /// 3.5 σ̂ from the median, where σ̂ = median moving range / 0.954 (the unbiasing constant for the median of
-    /// moving ranges of two; Wheeler). The median moving range, unlike the average one, is barely moved by the
-    /// outlier itself or by a shift. 3.5 rather than 3 keeps the false alarm rate low because no other points are
-    /// judged against it. When the median moving range is 0 (most weeks repeat the previous value) no point is
-    /// called astronomical: there is no spread to judge against.
+    /// Operational definition of an astronomical point (the paper leaves it to "any observer would agree"): a point
+    /// beyond Tukey's far-out fences, below Q1 − 3 × IQR or above Q3 + 3 × IQR of the non-missing points (quartiles by
+    /// linear interpolation, as Excel's QUARTILE.INC and R's default). Quartiles are robust to the outlier itself, and
+    /// unlike a moving-range sigma they do not flag every point after a large, genuine step change (the quartiles then
+    /// straddle the step). When the IQR is 0 (most weeks share one value) no point is judged astronomical.
     /// </summary>
-    public const double AstronomicalSigmas = 3.5;
-
-    private const double MedianMovingRangeToSigma = 0.954;
+    public const double AstronomicalIqrs = 3;
 
     // Runs limits for n = 10..60 useful observations: fewer runs than Lower, or more than Upper, is a signal.
     // Source: Perla RJ, Provost LP, Murray SK. The run chart: a simple analytical tool for learning from variation
@@ -240,19 +237,26 @@ public static class RunChart
 
     private static IEnumerable<RunChartSignal> Astronomical(List<(int Index, double Value)> points, double median, Direction wanted)
     {
-        if (points.Count < 2) yield break;
-        var movingRanges = new List<double>(points.Count - 1);
-        for (var i = 1; i < points.Count; i++) movingRanges.Add(Math.Abs(points[i].Value - points[i - 1].Value));
-        var medianMovingRange = Median(movingRanges)!.Value;
-        if (medianMovingRange <= 0) yield break;
-        var limit = AstronomicalSigmas * medianMovingRange / MedianMovingRangeToSigma;
-        foreach (var (index, value) in points.Where(p => Math.Abs(p.Value - median) > limit))
+        var sorted = points.Select(p => p.Value).Order().ToArray();
+        var q1 = Quantile(sorted, 0.25);
+        var q3 = Quantile(sorted, 0.75);
+        var iqr = q3 - q1;
+        if (iqr <= 0) yield break;
+        var (low, high) = (q1 - AstronomicalIqrs * iqr, q3 + AstronomicalIqrs * iqr);
+        foreach (var (index, value) in points.Where(p => p.Value < low || p.Value > high))
         {
             var side = value > median ? 1 : -1;
             yield return new RunChartSignal("astronomical", index, index, IsWanted(side, wanted),
                 $"an astronomical point: {value.ToString("0.##", CultureInfo.InvariantCulture)} in week {index + 1}, " +
-                $"far {SideWord(side)} the median");
+                $"far {SideWord(side)} the rest");
         }
+    }
+
+    private static double Quantile(double[] sorted, double p)
+    {
+        var h = (sorted.Length - 1) * p;
+        var lower = (int)Math.Floor(h);
+        return lower + 1 < sorted.Length ? sorted[lower] + (h - lower) * (sorted[lower + 1] - sorted[lower]) : sorted[lower];
     }
 
     private static bool IsWanted(int side, Direction wanted) => side > 0 == (wanted == Direction.Increase);
