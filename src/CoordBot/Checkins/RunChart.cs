@@ -91,8 +91,8 @@ public static class RunChart
     // Source: Perla RJ, Provost LP, Murray SK. The run chart: a simple analytical tool for learning from variation
     // in healthcare processes. BMJ Qual Saf 2011;20:46–51, Table 1 (adapted from Swed FS, Eisenhart C, Ann Math
     // Stat 1943;14:66–87), as reproduced in IHI run-chart material.
-    // NOTE: entered from the published table as we have it; the paper's text was not available when this was
-    // written, so the entries should be re-checked against the printed Table 1.
+    // UNVERIFIED: neither the paper nor a copy of its table could be retrieved when this was written; the
+    // entries were typed from memory of the widely reproduced table and must be checked against the printed Table 1.
     // Cross-check (RunChartTests.Published_table_against_exact_Swed_Eisenhart): the exact two-sided 5% limits
     // (2.5% each tail, n/2 below and n/2 above, the larger half above for odd n) differ by one run at
     // n = 11, 12, 17, 20, 22, 23, 25, 29, 32, 37, 41, 43, 53, 55, 57, 59. The published table is kept, as the
