@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 
-namespace CoordBot.Checkins;
+namespace CoordBot.CheckIns;
 
 /// <summary>Which set of run-chart rules <see cref="RunChart.Analyze"/> applies.</summary>
 public enum RunChartRules

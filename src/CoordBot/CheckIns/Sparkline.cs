@@ -1,4 +1,4 @@
-namespace CoordBot.Checkins;
+namespace CoordBot.CheckIns;
 
 /// <summary>
 /// A one-line Unicode block sparkline for the weekly digest (▁▂▃▄▅▆▇█), one character per week.

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Xml.Linq;
-using CoordBot.Checkins;
+using CoordBot.CheckIns;
 using CoordBot.Tests.Support;
 using Xunit;
 
-namespace CoordBot.Tests.Checkins;
+namespace CoordBot.Tests.CheckIns;
 
 public sealed class SparklineTests
 {

@@ -1,8 +1,8 @@
 using System.Numerics;
-using CoordBot.Checkins;
+using CoordBot.CheckIns;
 using Xunit;
 
-namespace CoordBot.Tests.Checkins;
+namespace CoordBot.Tests.CheckIns;
 
 /// <summary>Run-chart rules on hand-checked series (SPEC §2.3).</summary>
 public sealed class RunChartTests

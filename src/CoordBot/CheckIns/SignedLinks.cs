@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace CoordBot.Checkins;
+namespace CoordBot.CheckIns;
 
 /// <summary>
 /// Links that expire, such as a chart image handed to a chat client: <c>path?exp=UNIX&amp;sig=…</c>

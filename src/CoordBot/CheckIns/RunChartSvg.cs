@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 
-namespace CoordBot.Checkins;
+namespace CoordBot.CheckIns;
 
 /// <summary>One week on a run chart. <paramref name="Highlight"/> marks a point that is part of a signal.</summary>
 public sealed record ChartPoint(string Label, double? Value, bool Highlight);
