@@ -36,6 +36,8 @@ public static class CoordBotServices
         services.AddSingleton<IScheduledSendHandler>(sp => sp.GetRequiredService<ElectionReminders>());
         services.AddSingleton<ITimeZoneListener>(sp => sp.GetRequiredService<ElectionReminders>());
         services.AddSingleton<ElectionCommands>();
+        services.AddSingleton<CheckIns.InitiativeStore>();
+        services.AddSingleton<CheckIns.CheckInCommands>();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<FeedFetcherOptions>();
@@ -47,6 +49,7 @@ public static class CoordBotServices
         [
             sp.GetRequiredService<AllyCommands>().Group,
             sp.GetRequiredService<ElectionCommands>().Group,
+            sp.GetRequiredService<CheckIns.CheckInCommands>().Group,
             sp.GetRequiredService<CoordCommands>().Group,
         ]));
         services.AddSingleton(sp => new Lazy<CommandTable>(sp.GetRequiredService<CommandTable>));

@@ -135,7 +135,7 @@ public sealed class CommandRouter(
             var name = raw.ToLowerInvariant();
             var flag = spec.Flag(name);
             if (flag is null) return new(null, UnknownFlag(spec, raw));
-            if (flags.ContainsKey(name)) return new(null, $"--{name} is given twice; give it once.", name);
+            if (flags.ContainsKey(name) && !flag.Repeatable) return new(null, $"--{name} is given twice; give it once.", name);
 
             string value;
             if (flag.Kind == FlagKind.Switch)
@@ -159,7 +159,8 @@ public sealed class CommandRouter(
 
             var (normalised, error) = Check(flag, value, today);
             if (error is not null) return new(null, error, name);
-            flags[name] = normalised!;
+            // A repeatable flag (--metric a --metric b) keeps every value, one per line.
+            flags[name] = flags.TryGetValue(name, out var earlier) ? earlier + "\n" + normalised : normalised!;
         }
         return new(new CommandArgs(words, flags), null);
     }

@@ -19,8 +19,8 @@ public enum FlagKind
     User,
 }
 
-/// <summary>A flag a command accepts.</summary>
-public sealed record FlagSpec(string Name, FlagKind Kind, string Help, IReadOnlyList<string>? Choices = null)
+/// <summary>A flag a command accepts; a <paramref name="Repeatable"/> one may be given several times (values joined by line breaks).</summary>
+public sealed record FlagSpec(string Name, FlagKind Kind, string Help, IReadOnlyList<string>? Choices = null, bool Repeatable = false)
 {
     public string Display => Kind switch
     {
@@ -87,6 +87,9 @@ public sealed class CommandArgs(IReadOnlyList<string> words, IReadOnlyDictionary
     public bool Has(string name) => Flags.TryGetValue(name, out var v) && v == "true";
     public bool Given(string name) => Flags.ContainsKey(name);
     public string? Text(string name) => Flags.TryGetValue(name, out var v) ? v : null;
+
+    /// <summary>Every value of a repeatable flag, in the order given.</summary>
+    public IReadOnlyList<string> All(string name) => Flags.TryGetValue(name, out var v) ? v.Split('\n') : [];
     public DateOnly? Date(string name) => Flags.TryGetValue(name, out var v) ? DateOnly.ParseExact(v, "yyyy-MM-dd") : null;
     public int? Number(string name) => Flags.TryGetValue(name, out var v) ? int.Parse(v) : null;
 

@@ -487,5 +487,36 @@ public static class Migrations
 
             ALTER TABLE allies ADD COLUMN left_office_on TEXT;
             """),
+
+        new(7, "check-in initiatives and their members", """
+            CREATE TABLE initiatives (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                ref_no INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                name_key TEXT NOT NULL,
+                metrics TEXT NOT NULL,
+                baseline REAL,
+                target REAL,
+                target_date TEXT,
+                weekday INTEGER NOT NULL,
+                at_time TEXT NOT NULL,
+                time_zone TEXT NOT NULL,
+                nudge_after_hours INTEGER NOT NULL DEFAULT 24,
+                rules TEXT NOT NULL DEFAULT 'ppm',
+                channel_id TEXT NOT NULL,
+                platform TEXT NOT NULL,
+                paused INTEGER NOT NULL DEFAULT 0,
+                created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                UNIQUE (workspace_id, ref_no),
+                UNIQUE (workspace_id, name_key));
+
+            CREATE TABLE initiative_members (
+                workspace_id TEXT NOT NULL,
+                initiative_id INTEGER NOT NULL REFERENCES initiatives(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, initiative_id, user_id));
+            """),
     ];
 }

@@ -379,7 +379,7 @@ public sealed class AllyTranscriptTests : HostTest
         var help = await _alice.Says("ally log help").Expect("ally log <ref> <note>", "--via meeting|call|email|event|message", "--on DATE");
         Assert.True(help.Ephemeral);
         await _alice.Says("ally list --help").Expect("--stale N", "--page N");
-        await _alice.Says("dance").ExpectError("I don't know the command \"dance\".", "Commands: ally, election, coord");
+        await _alice.Says("dance").ExpectError("I don't know the command \"dance\".", "Commands: ally, election, checkin, coord");
         await _alice.Says("ally sing").ExpectError("ally has no subcommand \"sing\".", "add, list, find");
         foreach (var group in new[] { "ally", "coord" })
             foreach (var sub in Host.Get<CoordBot.Chat.CommandTable>().Group(group)!.Commands)

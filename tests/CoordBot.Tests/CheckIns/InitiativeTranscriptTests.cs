@@ -1,0 +1,69 @@
+using CoordBot.Tests.Support;
+using Xunit;
+
+namespace CoordBot.Tests.CheckIns;
+
+/// <summary>checkin setup, list, pause, resume and remove through the router on a real SQLite file.</summary>
+public sealed class InitiativeTranscriptTests : CoreTest
+{
+    private async Task<string> Say(string text, string user = "alice") => CoreChat.Plain(await Chat.Say("W", user, text));
+
+    [Fact]
+    public async Task Setup_with_the_bfz_template_and_a_schedule()
+    {
+        var setup = await Say("checkin setup \"Veteran homelessness\" --template bfz --baseline 120 --target 0 --by 2027-12-31 " +
+                              "--every wed 14:30 --tz America/Denver --members @ana @ben");
+        Assert.Contains("Set up Veteran homelessness (I1)", setup);
+        Assert.Contains("Aim: actively homeless: from 120 to 0 people by 2027-12-31", setup);
+        Assert.Contains("Metrics: actively homeless:people:decrease:last; inflow:people:decrease:sum; outflow:people:increase:sum", setup);
+        Assert.Contains("Check-in: every Wednesday at 14:30 (America/Denver)", setup);
+        Assert.Contains("Members: @ana, @ben", setup);
+
+        var list = await Say("checkin list");
+        Assert.Contains("Veteran homelessness (I1)", list);
+        Assert.Contains("every Wednesday 14:30 (America/Denver) · 2 members", list);
+    }
+
+    [Fact]
+    public async Task Several_metrics_and_defaults()
+    {
+        var setup = await Say("checkin setup Youth --metric \"youth housed:households:increase:sum\" --metric \"days to house:days:decrease\"");
+        Assert.Contains("Aim: youth housed (up, no target set)", setup);
+        Assert.Contains("youth housed:households:increase:sum; days to house:days:decrease:last", setup);
+        Assert.Contains("every Monday at 09:00 (UTC)", setup);
+        Assert.Contains("Members: @alice", setup);
+    }
+
+    [Theory]
+    [InlineData("checkin setup X --metric housed", "needs 3 or 4 parts")]
+    [InlineData("checkin setup X --metric \"housed:people:up\"", "\"up\" is not a direction")]
+    [InlineData("checkin setup X", "needs at least one metric")]
+    [InlineData("checkin setup --template bfz", "needs a name")]
+    [InlineData("checkin setup X --template bfz --tz Mars/Olympus", "\"Mars/Olympus\" is not a time zone")]
+    [InlineData("checkin setup X --template bfz --every someday", "--every starts with a weekday")]
+    [InlineData("checkin setup X --template bfz --every mon 25:00", "is not a time of day")]
+    [InlineData("checkin setup X --template bfz --target lots", "--target must be a number")]
+    [InlineData("checkin setup X --template bfz --metric \"inflow:people:decrease\"", "\"inflow\" is given twice")]
+    [InlineData("checkin setup X --template bfz --members \"@ana <@U1|x\"", "is not a user")]
+    [InlineData("checkin setup X --template bfz --rules shewhart", "--rules")]
+    public async Task Setup_errors_name_the_problem(string command, string message)
+    {
+        Assert.Contains(message, await Say(command));
+        Assert.Contains("No initiatives yet", await Say("checkin list"));
+    }
+
+    [Fact]
+    public async Task Names_are_unique_and_pause_resume_remove_need_the_creator_or_an_admin()
+    {
+        await Say("coord help");                                   // alice is the first user, so an admin
+        await Say("checkin setup Youth --template bfz", user: "bob");
+        Assert.Contains("already an initiative named \"youth\"", await Say("checkin setup youth --template bfz"));
+        Assert.Contains("Only bob", await Say("checkin pause I1", user: "carol"));
+        Assert.Contains("Paused Youth (I1)", await Say("checkin pause youth", user: "bob"));
+        Assert.Contains("paused", await Say("checkin list"));
+        Assert.Contains("Resumed Youth (I1)", await Say("checkin resume I1"));
+        Assert.Contains("No initiative \"I9\"", await Say("checkin remove I9"));
+        Assert.Contains("Removed Youth (I1)", await Say("checkin remove I1"));
+        Assert.Contains("No initiatives yet", await Say("checkin list"));
+    }
+}
