@@ -37,6 +37,7 @@ public static class CoordBotServices
         services.AddSingleton<ITimeZoneListener>(sp => sp.GetRequiredService<ElectionReminders>());
         services.AddSingleton<ElectionCommands>();
         services.AddSingleton<CheckIns.InitiativeStore>();
+        services.AddSingleton<CheckIns.CheckInStore>();
         services.AddSingleton<CheckIns.CheckInCommands>();
         services.AddSingleton(sp =>
         {

@@ -171,18 +171,24 @@ public sealed class CommandRouter(
         var fromCommand = ParseArgs(spec, commandTokens, today);
         if (fromCommand.Error is not null) return fromCommand;
         var flags = new Dictionary<string, string>(fromCommand.Args!.Flags);
+        var words = fromCommand.Args.Words.ToList();
         foreach (var (key, rawValue) in args ?? new Dictionary<string, string>())
         {
             var name = key.ToLowerInvariant();
             var flag = spec.Flag(name);
-            if (flag is null) return new(null, UnknownFlag(spec, key));
             var value = Tokenizer.Clean(rawValue ?? "").Trim();
+            if (flag is null && spec.FormInputsAsWords)
+            {
+                if (value.Length > 0) words.Add($"{Tokenizer.Clean(key).Trim()}={value}");
+                continue;
+            }
+            if (flag is null) return new(null, UnknownFlag(spec, key));
             if (value.Length == 0) continue;
             var (normalised, error) = Check(flag, value, today);
             if (error is not null) return new(null, error, name);
             flags[name] = normalised!;
         }
-        return new(new CommandArgs(fromCommand.Args.Words, flags), null);
+        return new(new CommandArgs(words, flags), null);
     }
 
     private static string UnknownFlag(CommandSpec spec, string raw) =>

@@ -56,6 +56,12 @@ public sealed record CommandSpec(
 {
     public string FullName => $"{Command} {Name}";
     public FlagSpec? Flag(string name) => Flags.FirstOrDefault(f => f.Name == name);
+
+    /// <summary>
+    /// A form may carry inputs that are not flags (one per metric of a check-in): each arrives as a
+    /// positional word <c>name=value</c>, exactly as if typed, instead of being refused.
+    /// </summary>
+    public bool FormInputsAsWords { get; init; }
 }
 
 /// <summary>A command word (<c>ally</c>) and its subcommands, as one feature declares them.</summary>

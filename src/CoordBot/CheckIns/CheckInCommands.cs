@@ -6,7 +6,7 @@ using CoordBot.Workspaces;
 namespace CoordBot.CheckIns;
 
 /// <summary>The <c>checkin</c> command: initiatives with a measurable aim and their weekly check-ins.</summary>
-public sealed partial class CheckInCommands(InitiativeStore store)
+public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore checkIns)
 {
     public CommandGroup Group => new("checkin", "weekly progress check-ins toward a measurable aim",
     [
@@ -27,6 +27,13 @@ public sealed partial class CheckInCommands(InitiativeStore store)
             ["checkin setup \"Veteran homelessness\" --template bfz --baseline 120 --target 0 --by 2027-12-31 --every mon 09:00 --members @ana @ben"],
             SetupAsync),
         new("checkin", "list", "checkin list", "The initiatives of this workspace.", [], ["checkin list"], ListAsync),
+        new("checkin", "submit", "checkin submit [<initiative>] [metric=value...] [--wins T] [--barriers T] [--next T] [--help-needed T]",
+            "Record this week's check-in (again to change it); with no values it opens a form.",
+            [new("wins", FlagKind.Text, "what went well"), new("barriers", FlagKind.Text, "what is in the way"),
+             new("next", FlagKind.Text, "next steps"), new("help-needed", FlagKind.Text, "where partners could help")],
+            ["checkin submit \"actively homeless\"=42 inflow=5 outflow=9 --wins \"3 landlords joined\"", "checkin submit"], SubmitAsync)
+            { FormInputsAsWords = true },
+        new("checkin", "status", "checkin status [<initiative>]", "Who has and has not checked in this week.", [], ["checkin status I1"], StatusAsync),
         new("checkin", "pause", "checkin pause <initiative>", "Stop the prompts (creator or admin).", [], ["checkin pause I1"], (c, t) => PauseAsync(c, true, t)),
         new("checkin", "resume", "checkin resume <initiative>", "Restart the prompts (creator or admin).", [], ["checkin resume I1"], (c, t) => PauseAsync(c, false, t)),
         new("checkin", "remove", "checkin remove <initiative>", "Delete an initiative (creator or admin).", [], ["checkin remove I1"], RemoveAsync),
@@ -143,9 +150,95 @@ public sealed partial class CheckInCommands(InitiativeStore store)
         return Reply.Say($"Removed {initiative.Label}.");
     }
 
-    private async Task<(Initiative? Initiative, Reply? Error)> ResolveAsync(CommandContext ctx, CancellationToken ct)
+    private static readonly string[] Answers = ["wins", "barriers", "next", "help-needed"];
+
+    private async Task<Reply> SubmitAsync(CommandContext ctx, CancellationToken ct)
     {
-        var text = ctx.Args.Rest();
+        var words = ctx.Args.Words;
+        var named = words.TakeWhile(w => !w.Contains('=')).ToList();
+        var (initiative, error) = named.Count > 0 ? await ResolveTextAsync(ctx, string.Join(' ', named), ct) : await MineAsync(ctx, ct);
+        if (initiative is null) return error!;
+        if (!initiative.Members.Contains(ctx.UserId))
+            return Reply.Error($"You are not a member of {initiative.Label}.", $"Members: {string.Join(", ", initiative.Members.Select(m => "@" + m))}");
+
+        var week = IsoWeeks.Of(Today(initiative, ctx.Now));
+        var pairs = words.Skip(named.Count).ToList();
+        if (pairs.Count == 0 && !Answers.Any(ctx.Args.Given)) return Form(initiative, week);
+
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=');
+            if (eq < 0) return Reply.Error($"\"{Short(pair)}\" is not metric=value.", $"Metrics: {string.Join(", ", initiative.Metrics.Select(m => m.Name))}");
+            var (name, text) = (pair[..eq].Trim(), pair[(eq + 1)..].Trim());
+            var metric = initiative.Metrics.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (metric is null)
+                return Reply.Error($"{initiative.Label} has no metric \"{Short(name)}\".", $"Metrics: {string.Join(", ", initiative.Metrics.Select(m => m.Name))}", name);
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || Math.Abs(value) > 1e12)
+                return Reply.Error($"\"{Short(text)}\" is not a number for {metric.Name}.", "Write numbers like 42 or 3.5.", metric.Name);
+            values[metric.Name] = value;
+        }
+        var replaced = await checkIns.SaveAsync(ctx.WorkspaceId, initiative.Id, new CheckIn(week, ctx.UserId, values,
+            ctx.Args.Text("wins"), ctx.Args.Text("barriers"), ctx.Args.Text("next"), ctx.Args.Text("help-needed"), ctx.Now), ct);
+        var summary = values.Count == 0 ? "no numbers" : string.Join(", ", values.Select(v => $"{v.Key} {v.Value.ToString("0.##", CultureInfo.InvariantCulture)}"));
+        var text2 = $"{(replaced ? "Updated" : "Recorded")} your {week} check-in for {initiative.Label}: {summary}.";
+        return new Reply(text2, [new Paragraph(text2), new Context("You can change it until the digest is posted: checkin submit again.")], Ephemeral: true);
+    }
+
+    /// <summary>The check-in form: one number per metric, then the four answers.</summary>
+    private static Reply Form(Initiative initiative, string week) => new($"Check-in for {initiative.Label}, {week}: fill in the form.",
+    [
+        new Form($"Check-in {week}", $"checkin submit {initiative.Ref}",
+        [
+            .. initiative.Metrics.Select(m => new Input(m.Name, $"{m.Name} ({m.Unit})", InputKind.Number)),
+            new Input("wins", "Wins", InputKind.LongText),
+            new Input("barriers", "Barriers", InputKind.LongText),
+            new Input("next", "Next steps", InputKind.LongText),
+            new Input("help-needed", "Help needed", InputKind.LongText),
+        ], "Check in"),
+    ], Ephemeral: true);
+
+    private async Task<Reply> StatusAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var (initiative, error) = ctx.Args.Words.Count > 0 ? await ResolveAsync(ctx, ct) : await MineAsync(ctx, ct);
+        if (initiative is null) return error!;
+        var week = IsoWeeks.Of(Today(initiative, ctx.Now));
+        var answered = (await checkIns.WeekAsync(ctx.WorkspaceId, initiative.Id, week, ct)).Select(c => c.Member).ToHashSet();
+        var waiting = initiative.Members.Where(m => !answered.Contains(m)).ToList();
+        var text = $"{initiative.Label}, {week}: {answered.Count} of {initiative.Members.Count} checked in";
+        return new Reply(text,
+        [
+            new Heading(text),
+            new Fields(
+            [
+                new Field("Checked in", answered.Count == 0 ? "nobody yet" : string.Join(", ", answered.Order().Select(m => "@" + m))),
+                new Field("Not yet", waiting.Count == 0 ? "nobody" : string.Join(", ", waiting.Select(m => "@" + m))),
+            ]),
+        ], Ephemeral: true);
+    }
+
+    private static DateOnly Today(Initiative initiative, DateTimeOffset now) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, WorkspaceStore.FindZone(initiative.TimeZoneId) ?? TimeZoneInfo.Utc).DateTime);
+
+    /// <summary>The one initiative the asker belongs to, when no initiative is named.</summary>
+    private async Task<(Initiative? Initiative, Reply? Error)> MineAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var mine = (await store.ListAsync(ctx.WorkspaceId, ct)).Where(i => i.Members.Contains(ctx.UserId)).ToList();
+        return mine.Count switch
+        {
+            1 => (mine[0], null),
+            0 => (null, Reply.Error("You are not a member of any initiative here.", "See them with: checkin list")),
+            _ => (null, Reply.Error($"You are in several initiatives; name one: {string.Join(", ", mine.Select(i => i.Ref))}.", $"e.g. {ctx.Spec.Examples[0]}")),
+        };
+    }
+
+    private static string Short(string s) => s.Length <= 40 ? s : s[..40] + "…";
+
+    private async Task<(Initiative? Initiative, Reply? Error)> ResolveAsync(CommandContext ctx, CancellationToken ct) =>
+        await ResolveTextAsync(ctx, ctx.Args.Rest(), ct);
+
+    private async Task<(Initiative? Initiative, Reply? Error)> ResolveTextAsync(CommandContext ctx, string text, CancellationToken ct)
+    {
         if (text.Length == 0) return (null, Reply.Error($"Which initiative? {ctx.Spec.Examples[0]}", "See them with: checkin list"));
         return await store.FindAsync(ctx.WorkspaceId, text, ct) is { } initiative
             ? (initiative, null)

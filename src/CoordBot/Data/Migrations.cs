@@ -518,5 +518,20 @@ public static class Migrations
                 user_id TEXT NOT NULL,
                 PRIMARY KEY (workspace_id, initiative_id, user_id));
             """),
+
+        new(8, "weekly check-ins", """
+            CREATE TABLE checkins (
+                workspace_id TEXT NOT NULL,
+                initiative_id INTEGER NOT NULL REFERENCES initiatives(id) ON DELETE CASCADE,
+                week TEXT NOT NULL,
+                member TEXT NOT NULL,
+                metric_values TEXT NOT NULL,
+                wins TEXT,
+                barriers TEXT,
+                next_steps TEXT,
+                help_needed TEXT,
+                submitted_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, initiative_id, week, member));
+            """),
     ];
 }

@@ -66,4 +66,61 @@ public sealed class InitiativeTranscriptTests : CoreTest
         Assert.Contains("Removed Youth (I1)", await Say("checkin remove I1"));
         Assert.Contains("No initiatives yet", await Say("checkin list"));
     }
+
+    [Fact]
+    public async Task Submit_by_text_edit_and_status()
+    {
+        await Say("checkin setup Vets --template bfz --members @alice @bob");
+        Assert.Contains("0 of 2 checked in", await Say("checkin status"));
+        Assert.Contains("Recorded your", await Say("checkin submit \"actively homeless\"=42 inflow=5 outflow=9 --wins \"3 landlords joined\""));
+        var again = await Say("checkin submit Vets \"actively homeless\"=41");
+        Assert.Contains("Updated your", again);
+        Assert.Contains("check-in for Vets (I1): actively homeless 41.", again);
+        var status = await Say("checkin status I1");
+        Assert.Contains("1 of 2 checked in", status);
+        Assert.Contains("Checked in: @alice", status);
+        Assert.Contains("Not yet: @bob", status);
+    }
+
+    [Theory]
+    [InlineData("checkin submit housed=3", "has no metric \"housed\"")]
+    [InlineData("checkin submit inflow=lots", "\"lots\" is not a number for inflow")]
+    [InlineData("checkin submit Nope inflow=3", "No initiative \"Nope\"")]
+    public async Task Bad_submissions_are_refused(string command, string message)
+    {
+        await Say("checkin setup Vets --template bfz --members @alice");
+        Assert.Contains(message, await Say(command));
+    }
+
+    [Fact]
+    public async Task Only_members_check_in_and_several_initiatives_need_a_name()
+    {
+        await Say("checkin setup Vets --template bfz --members @alice");
+        Assert.Contains("not a member of Vets (I1)", await Say("checkin submit Vets inflow=1", user: "carol"));
+        Assert.Contains("not a member of any initiative", await Say("checkin submit inflow=1", user: "carol"));
+        await Say("checkin setup Youth --metric \"youth housed:households:increase:sum\" --members @alice");
+        Assert.Contains("several initiatives; name one: I1, I2", await Say("checkin submit inflow=1"));
+    }
+
+    [Fact]
+    public async Task Submit_with_no_values_opens_a_form_whose_submission_is_recorded()
+    {
+        await Say("checkin setup Vets --template bfz --members @alice");
+        var reply = await Chat.Say("W", "alice", "checkin submit");
+        var form = reply.Blocks.OfType<CoordBot.Chat.Form>().Single();
+        Assert.Equal("checkin submit I1", form.Command);
+        Assert.Equal(["actively homeless", "inflow", "outflow", "wins", "barriers", "next", "help-needed"], form.Inputs.Select(i => i.Name));
+
+        var submitted = await Chat.Get<CoordBot.Chat.CommandRouter>().HandleAsync(new CoordBot.Chat.ChatRequest("local", "W", "C1", "alice", null,
+            new CoordBot.Chat.ChatAction(form.Command, new Dictionary<string, string>
+            {
+                ["actively homeless"] = "40", ["inflow"] = "4", ["outflow"] = "", ["wins"] = "A landlord joined --barriers x", ["barriers"] = "",
+            })));
+        Assert.Contains("Recorded your", CoreChat.Plain(submitted!));
+        Assert.Contains("actively homeless 40, inflow 4", CoreChat.Plain(submitted!));
+        var week = (await Chat.Get<CoordBot.CheckIns.CheckInStore>().WeekAsync("W", 1, CoordBot.CheckIns.IsoWeeks.Of(DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime))));
+        var checkIn = Assert.Single(week);
+        Assert.Equal("A landlord joined --barriers x", checkIn.Wins);   // a form value is never re-read as flags
+        Assert.Null(checkIn.Barriers);
+    }
 }

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using CoordBot.Data;
+using Dapper;
+
+namespace CoordBot.CheckIns;
+
+/// <summary>One member's check-in for one ISO week: metric values (by metric name) and the four answers.</summary>
+public sealed record CheckIn(string Week, string Member, IReadOnlyDictionary<string, double> Values,
+    string? Wins, string? Barriers, string? NextSteps, string? HelpNeeded, DateTimeOffset SubmittedAt);
+
+/// <summary>Check-ins by initiative and week; a member's second submission for a week replaces the first.</summary>
+public sealed class CheckInStore(Database database, TimeProvider time)
+{
+    private sealed class Row
+    {
+        public string Week { get; set; } = "";
+        public string Member { get; set; } = "";
+        public string MetricValues { get; set; } = "{}";
+        public string? Wins { get; set; }
+        public string? Barriers { get; set; }
+        public string? NextSteps { get; set; }
+        public string? HelpNeeded { get; set; }
+        public string SubmittedAt { get; set; } = "";
+    }
+
+    /// <summary>Records (or replaces) a member's check-in for the week; returns true when it replaced an earlier one.</summary>
+    public async Task<bool> SaveAsync(string workspace, long initiativeId, CheckIn checkIn, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var replaced = await connection.ExecuteScalarAsync<long>("""
+            SELECT COUNT(*) FROM checkins WHERE workspace_id = @Workspace AND initiative_id = @Id AND week = @Week AND member = @Member
+            """, new { Workspace = workspace, Id = initiativeId, checkIn.Week, checkIn.Member }) > 0;
+        await connection.ExecuteAsync("""
+            INSERT INTO checkins (workspace_id, initiative_id, week, member, metric_values, wins, barriers, next_steps, help_needed, submitted_at)
+            VALUES (@Workspace, @Id, @Week, @Member, @Values, @Wins, @Barriers, @NextSteps, @HelpNeeded, @At)
+            ON CONFLICT (workspace_id, initiative_id, week, member) DO UPDATE SET metric_values = excluded.metric_values, wins = excluded.wins,
+                barriers = excluded.barriers, next_steps = excluded.next_steps, help_needed = excluded.help_needed, submitted_at = excluded.submitted_at
+            """, new
+        {
+            Workspace = workspace, Id = initiativeId, checkIn.Week, checkIn.Member, Values = JsonSerializer.Serialize(checkIn.Values),
+            checkIn.Wins, checkIn.Barriers, checkIn.NextSteps, checkIn.HelpNeeded, At = Database.Stamp(time.GetUtcNow()),
+        });
+        return replaced;
+    }
+
+    public async Task<IReadOnlyList<CheckIn>> WeekAsync(string workspace, long initiativeId, string week, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<Row>("""
+            SELECT week AS Week, member AS Member, metric_values AS MetricValues, wins AS Wins, barriers AS Barriers, next_steps AS NextSteps,
+                   help_needed AS HelpNeeded, submitted_at AS SubmittedAt
+            FROM checkins WHERE workspace_id = @Workspace AND initiative_id = @Id AND week = @Week ORDER BY submitted_at, member
+            """, new { Workspace = workspace, Id = initiativeId, Week = week });
+        return rows.Select(r => new CheckIn(r.Week, r.Member, JsonSerializer.Deserialize<Dictionary<string, double>>(r.MetricValues) ?? [],
+            r.Wins, r.Barriers, r.NextSteps, r.HelpNeeded, Database.ParseStamp(r.SubmittedAt))).ToList();
+    }
+}
