@@ -34,6 +34,10 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
             ["checkin submit \"actively homeless\"=42 inflow=5 outflow=9 --wins \"3 landlords joined\"", "checkin submit"], SubmitAsync)
             { FormInputsAsWords = true },
         new("checkin", "status", "checkin status [<initiative>]", "Who has and has not checked in this week.", [], ["checkin status I1"], StatusAsync),
+        new("checkin", "skip", "checkin skip <initiative> <date>", "Skip the week of that date (a holiday): no prompts or digest (creator or admin).",
+            [], ["checkin skip I1 2026-12-28"], SkipAsync),
+        new("checkin", "away", "checkin away <until DATE> | checkin away off", "Stop your own prompts until a date (inclusive).",
+            [], ["checkin away until 2027-01-04", "checkin away off"], AwayAsync),
         new("checkin", "pause", "checkin pause <initiative>", "Stop the prompts (creator or admin).", [], ["checkin pause I1"], (c, t) => PauseAsync(c, true, t)),
         new("checkin", "resume", "checkin resume <initiative>", "Restart the prompts (creator or admin).", [], ["checkin resume I1"], (c, t) => PauseAsync(c, false, t)),
         new("checkin", "remove", "checkin remove <initiative>", "Delete an initiative (creator or admin).", [], ["checkin remove I1"], RemoveAsync),
@@ -215,6 +219,37 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
                 new Field("Not yet", waiting.Count == 0 ? "nobody" : string.Join(", ", waiting.Select(m => "@" + m))),
             ]),
         ], Ephemeral: true);
+    }
+
+    private async Task<Reply> SkipAsync(CommandContext ctx, CancellationToken ct)
+    {
+        if (ctx.Args.Words.Count < 2) return Reply.Error("Say which initiative and a date in the week to skip: checkin skip I1 2026-12-28", $"Usage: {ctx.Spec.Usage}");
+        if (!DateWords.TryParse(ctx.Args.Words[^1], ctx.Today, out var date))
+            return Reply.Error($"\"{Short(ctx.Args.Words[^1])}\" is not a date. Use YYYY-MM-DD, e.g. 2026-12-28.", $"Usage: {ctx.Spec.Usage}");
+        var (initiative, error) = await ResolveTextAsync(ctx, string.Join(' ', ctx.Args.Words.Take(ctx.Args.Words.Count - 1)), ct);
+        if (initiative is null) return error!;
+        if (initiative.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
+            return Reply.Error($"Only {initiative.CreatedBy}, who set up {initiative.Label}, or a workspace admin can skip a week.");
+        var week = IsoWeeks.Of(date);
+        if (string.CompareOrdinal(week, IsoWeeks.Of(Today(initiative, ctx.Now))) < 0)
+            return Reply.Error($"{week} is already over; only this week or later can be skipped.");
+        await checkIns.SkipAsync(ctx.WorkspaceId, initiative.Id, week, ctx.UserId, ct);
+        return Reply.Say($"{initiative.Label} skips {week}: no prompts, nudges or digest that week.");
+    }
+
+    private async Task<Reply> AwayAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var words = ctx.Args.Words.Where(w => !w.Equals("until", StringComparison.OrdinalIgnoreCase)).ToList();
+        if (words is [var off] && off.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            await checkIns.SetAwayAsync(ctx.WorkspaceId, ctx.UserId, null, ct);
+            return Reply.Say("Welcome back: your check-in prompts are on again.", ephemeral: true);
+        }
+        if (words.Count != 1 || !DateWords.TryParse(words[0], ctx.Today, out var until))
+            return Reply.Error("Say until when: checkin away until 2027-01-04 (or checkin away off).", $"Usage: {ctx.Spec.Usage}");
+        if (until < ctx.Today) return Reply.Error($"{until:yyyy-MM-dd} is in the past.");
+        await checkIns.SetAwayAsync(ctx.WorkspaceId, ctx.UserId, until, ct);
+        return Reply.Say($"No check-in prompts for you until {until:yyyy-MM-dd} (inclusive). Back sooner? checkin away off", ephemeral: true);
     }
 
     private static DateOnly Today(Initiative initiative, DateTimeOffset now) =>

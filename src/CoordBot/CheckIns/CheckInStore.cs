@@ -54,4 +54,43 @@ public sealed class CheckInStore(Database database, TimeProvider time)
         return rows.Select(r => new CheckIn(r.Week, r.Member, JsonSerializer.Deserialize<Dictionary<string, double>>(r.MetricValues) ?? [],
             r.Wins, r.Barriers, r.NextSteps, r.HelpNeeded, Database.ParseStamp(r.SubmittedAt))).ToList();
     }
+
+    /// <summary>Marks a week as skipped (a holiday): no prompts, nudges or digest that week.</summary>
+    public async Task SkipAsync(string workspace, long initiativeId, string week, string by, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync("""
+            INSERT INTO checkin_skips (workspace_id, initiative_id, week, skipped_by) VALUES (@Workspace, @Id, @Week, @By)
+            ON CONFLICT (workspace_id, initiative_id, week) DO NOTHING
+            """, new { Workspace = workspace, Id = initiativeId, Week = week, By = by });
+    }
+
+    public async Task<bool> IsSkippedAsync(string workspace, long initiativeId, string week, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM checkin_skips WHERE workspace_id = @Workspace AND initiative_id = @Id AND week = @Week",
+            new { Workspace = workspace, Id = initiativeId, Week = week }) > 0;
+    }
+
+    /// <summary>A member is away until a date (inclusive): no prompts to them until then. Null clears it.</summary>
+    public async Task SetAwayAsync(string workspace, string user, DateOnly? until, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        if (until is { } day)
+            await connection.ExecuteAsync("""
+                INSERT INTO checkin_away (workspace_id, user_id, until) VALUES (@Workspace, @User, @Until)
+                ON CONFLICT (workspace_id, user_id) DO UPDATE SET until = excluded.until
+                """, new { Workspace = workspace, User = user, Until = Database.Day(day) });
+        else
+            await connection.ExecuteAsync("DELETE FROM checkin_away WHERE workspace_id = @Workspace AND user_id = @User", new { Workspace = workspace, User = user });
+    }
+
+    public async Task<DateOnly?> AwayUntilAsync(string workspace, string user, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var until = await connection.ExecuteScalarAsync<string?>("SELECT until FROM checkin_away WHERE workspace_id = @Workspace AND user_id = @User",
+            new { Workspace = workspace, User = user });
+        return until is null ? null : Database.ParseDay(until);
+    }
 }

@@ -533,5 +533,20 @@ public static class Migrations
                 submitted_at TEXT NOT NULL,
                 PRIMARY KEY (workspace_id, initiative_id, week, member));
             """),
+
+        new(9, "skipped check-in weeks, members away", """
+            CREATE TABLE checkin_skips (
+                workspace_id TEXT NOT NULL,
+                initiative_id INTEGER NOT NULL REFERENCES initiatives(id) ON DELETE CASCADE,
+                week TEXT NOT NULL,
+                skipped_by TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, initiative_id, week));
+
+            CREATE TABLE checkin_away (
+                workspace_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                until TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, user_id));
+            """),
     ];
 }

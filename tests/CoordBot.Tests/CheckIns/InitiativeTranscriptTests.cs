@@ -123,4 +123,24 @@ public sealed class InitiativeTranscriptTests : CoreTest
         Assert.Equal("A landlord joined --barriers x", checkIn.Wins);   // a form value is never re-read as flags
         Assert.Null(checkIn.Barriers);
     }
+
+    [Fact]
+    public async Task Skip_a_week_and_go_away()
+    {
+        await Say("checkin setup Vets --template bfz --members @alice @bob");
+        var skip = await Say("checkin skip Vets 2099-12-28");
+        Assert.Contains("Vets (I1) skips 2099-W53", skip);
+        var store = Chat.Get<CoordBot.CheckIns.CheckInStore>();
+        Assert.True(await store.IsSkippedAsync("W", 1, "2099-W53"));
+        Assert.False(await store.IsSkippedAsync("W", 1, "2099-W52"));
+        Assert.Contains("Only alice", await Say("checkin skip I1 2099-12-21", user: "bob"));
+        Assert.Contains("is already over", await Say("checkin skip I1 2001-01-01"));
+        Assert.Contains("is not a date", await Say("checkin skip I1 someday"));
+
+        Assert.Contains("until 2099-01-04", await Say("checkin away until 2099-01-04", user: "bob"));
+        Assert.Equal(new DateOnly(2099, 1, 4), await store.AwayUntilAsync("W", "bob"));
+        Assert.Contains("in the past", await Say("checkin away 2001-01-01", user: "bob"));
+        Assert.Contains("Welcome back", await Say("checkin away off", user: "bob"));
+        Assert.Null(await store.AwayUntilAsync("W", "bob"));
+    }
 }
