@@ -23,7 +23,7 @@ public sealed class SlackHome(AllyStore allies, ElectionStore elections, Workspa
     public async Task<IReadOnlyList<Reply>> SectionsAsync(string workspaceId, string userId, CancellationToken ct)
     {
         var (workspace, _) = await workspaces.EnsureUserAsync(workspaceId, "slack", userId, null, ct);
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), workspace.TimeZone).DateTime);
+        var today = DateWords.LocalDate(time.GetUtcNow(), workspace.TimeZone);
         var (due, total, exact) = await allies.ListAsync(workspaceId, new AllyFilter(Owner: userId, StaleBefore: today.AddDays(-DueAfterDays)), 1, 10, ct);
         var mine = new List<Block> { new Heading("Your allies due for contact") };
         if (due.Count == 0)

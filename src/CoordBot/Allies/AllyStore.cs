@@ -118,6 +118,16 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         return row?.ToAlly();
     }
 
+    /// <summary>Allies by reference in one query, in the order given (references that no longer exist are skipped).</summary>
+    public async Task<IReadOnlyList<Ally>> GetManyAsync(string workspace, IReadOnlyList<long> refs, CancellationToken ct = default)
+    {
+        if (refs.Count == 0) return [];
+        await using var connection = await database.OpenAsync(ct);
+        var byRef = (await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND ref_no IN @Refs",
+            new { Workspace = workspace, Refs = refs })).ToDictionary(r => r.RefNo, r => r.ToAlly());
+        return refs.Where(byRef.ContainsKey).Select(r => byRef[r]).ToList();
+    }
+
     /// <summary>
     /// Resolves <c>A12</c> or a case-insensitive name prefix. An exact name beats prefixes; several
     /// matches come back as candidates.

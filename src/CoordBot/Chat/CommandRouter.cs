@@ -101,7 +101,7 @@ public sealed class CommandRouter(
 
         var (workspace, user) = await workspaces.EnsureUserAsync(request.WorkspaceId, request.Platform, request.UserId, request.UserName, ct);
         var now = time.GetUtcNow();
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, workspace.TimeZone).DateTime);
+        var today = DateWords.LocalDate(now, workspace.TimeZone);
 
         var parsed = request.Action is { } a
             ? ParseActionArgs(spec, rest, a.Args, today)

@@ -6,6 +6,20 @@ namespace CoordBot.Chat;
 /// <summary>Reads the dates users type: ISO dates and a few relative words.</summary>
 public static partial class DateWords
 {
+    /// <summary>The calendar date at <paramref name="instant"/> in <paramref name="zone"/> ("today" for a workspace or initiative).</summary>
+    public static DateOnly LocalDate(DateTimeOffset instant, TimeZoneInfo zone) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, zone).DateTime);
+
+    /// <summary>"today", "tomorrow", "in 12 days", "yesterday", "3 days ago".</summary>
+    public static string Relative(DateOnly date, DateOnly today) => (date.DayNumber - today.DayNumber) switch
+    {
+        0 => "today",
+        1 => "tomorrow",
+        > 1 and var n => $"in {n} days",
+        -1 => "yesterday",
+        var n => $"{-n} days ago",
+    };
+
     public const string Accepted = "an ISO date like 2027-11-02, today, tomorrow, yesterday, \"in 3 days\", \"in 2 weeks\", \"5 days ago\"";
 
     [GeneratedRegex(@"^in\s+(\d{1,4})\s+(day|days|week|weeks)$", RegexOptions.IgnoreCase)]

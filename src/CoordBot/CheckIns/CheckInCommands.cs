@@ -173,13 +173,13 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
         foreach (var pair in pairs)
         {
             var eq = pair.IndexOf('=');
-            if (eq < 0) return Reply.Error($"\"{Short(pair)}\" is not metric=value.", $"Metrics: {string.Join(", ", initiative.Metrics.Select(m => m.Name))}");
+            if (eq < 0) return Reply.Error($"\"{CommandRouter.Shorten(pair)}\" is not metric=value.", $"Metrics: {string.Join(", ", initiative.Metrics.Select(m => m.Name))}");
             var (name, text) = (pair[..eq].Trim(), pair[(eq + 1)..].Trim());
             var metric = initiative.Metrics.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
             if (metric is null)
-                return Reply.Error($"{initiative.Label} has no metric \"{Short(name)}\".", $"Metrics: {string.Join(", ", initiative.Metrics.Select(m => m.Name))}", name);
+                return Reply.Error($"{initiative.Label} has no metric \"{CommandRouter.Shorten(name)}\".", $"Metrics: {string.Join(", ", initiative.Metrics.Select(m => m.Name))}", name);
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || Math.Abs(value) > 1e12)
-                return Reply.Error($"\"{Short(text)}\" is not a number for {metric.Name}.", "Write numbers like 42 or 3.5.", metric.Name);
+                return Reply.Error($"\"{CommandRouter.Shorten(text)}\" is not a number for {metric.Name}.", "Write numbers like 42 or 3.5.", metric.Name);
             values[metric.Name] = value;
         }
         var replaced = await checkIns.SaveAsync(ctx.WorkspaceId, initiative.Id, new CheckIn(week, ctx.UserId, values,
@@ -225,7 +225,7 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
     {
         if (ctx.Args.Words.Count < 2) return Reply.Error("Say which initiative and a date in the week to skip: checkin skip I1 2026-12-28", $"Usage: {ctx.Spec.Usage}");
         if (!DateWords.TryParse(ctx.Args.Words[^1], ctx.Today, out var date))
-            return Reply.Error($"\"{Short(ctx.Args.Words[^1])}\" is not a date. Use YYYY-MM-DD, e.g. 2026-12-28.", $"Usage: {ctx.Spec.Usage}");
+            return Reply.Error($"\"{CommandRouter.Shorten(ctx.Args.Words[^1])}\" is not a date. Use YYYY-MM-DD, e.g. 2026-12-28.", $"Usage: {ctx.Spec.Usage}");
         var (initiative, error) = await ResolveTextAsync(ctx, string.Join(' ', ctx.Args.Words.Take(ctx.Args.Words.Count - 1)), ct);
         if (initiative is null) return error!;
         if (initiative.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
@@ -253,7 +253,7 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
     }
 
     private static DateOnly Today(Initiative initiative, DateTimeOffset now) =>
-        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, WorkspaceStore.FindZone(initiative.TimeZoneId) ?? TimeZoneInfo.Utc).DateTime);
+        DateWords.LocalDate(now, WorkspaceStore.FindZone(initiative.TimeZoneId) ?? TimeZoneInfo.Utc);
 
     /// <summary>The one initiative the asker belongs to, when no initiative is named.</summary>
     private async Task<(Initiative? Initiative, Reply? Error)> MineAsync(CommandContext ctx, CancellationToken ct)
@@ -266,8 +266,6 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
             _ => (null, Reply.Error($"You are in several initiatives; name one: {string.Join(", ", mine.Select(i => i.Ref))}.", $"e.g. {ctx.Spec.Examples[0]}")),
         };
     }
-
-    private static string Short(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
     private async Task<(Initiative? Initiative, Reply? Error)> ResolveAsync(CommandContext ctx, CancellationToken ct) =>
         await ResolveTextAsync(ctx, ctx.Args.Rest(), ct);

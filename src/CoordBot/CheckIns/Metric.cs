@@ -1,4 +1,5 @@
 using System.Globalization;
+using CoordBot.Chat;
 
 namespace CoordBot.CheckIns;
 
@@ -24,16 +25,16 @@ public sealed record Metric(string Name, string Unit, Direction Wanted, Combine 
     {
         const string Form = "Use NAME:UNIT:decrease|increase[:last|sum], e.g. \"actively homeless:people:decrease\".";
         var parts = spec.Split(':', StringSplitOptions.TrimEntries);
-        if (parts.Length is < 3 or > 4) return (null, $"--metric \"{Short(spec)}\" needs 3 or 4 parts separated by colons. {Form}");
+        if (parts.Length is < 3 or > 4) return (null, $"--metric \"{CommandRouter.Shorten(spec)}\" needs 3 or 4 parts separated by colons. {Form}");
         var (name, unit) = (parts[0], parts[1]);
         if (name.Length == 0 || name.Length > MaxName || name.Any(c => char.IsControl(c) || c is '=' or ','))
-            return (null, $"The metric name \"{Short(name)}\" must be 1 to {MaxName} characters without '=' or ','. {Form}");
+            return (null, $"The metric name \"{CommandRouter.Shorten(name)}\" must be 1 to {MaxName} characters without '=' or ','. {Form}");
         if (unit.Length == 0 || unit.Length > 30 || unit.Any(char.IsControl))
-            return (null, $"The unit of \"{Short(name)}\" must be 1 to 30 characters (e.g. people, households, days). {Form}");
+            return (null, $"The unit of \"{CommandRouter.Shorten(name)}\" must be 1 to 30 characters (e.g. people, households, days). {Form}");
         Direction? wanted = parts[2].ToLowerInvariant() switch { "decrease" => Direction.Decrease, "increase" => Direction.Increase, _ => null };
-        if (wanted is null) return (null, $"\"{Short(parts[2])}\" is not a direction for \"{Short(name)}\": say decrease or increase. {Form}");
+        if (wanted is null) return (null, $"\"{CommandRouter.Shorten(parts[2])}\" is not a direction for \"{CommandRouter.Shorten(name)}\": say decrease or increase. {Form}");
         Combine? combine = parts.Length == 3 ? Combine.Last : parts[3].ToLowerInvariant() switch { "last" => Combine.Last, "sum" => Combine.Sum, _ => null };
-        if (combine is null) return (null, $"\"{Short(parts[3])}\" is not a way to combine answers for \"{Short(name)}\": say last or sum. {Form}");
+        if (combine is null) return (null, $"\"{CommandRouter.Shorten(parts[3])}\" is not a way to combine answers for \"{CommandRouter.Shorten(name)}\": say last or sum. {Form}");
         return (new Metric(name, unit, wanted.Value, combine.Value), null);
     }
 
@@ -57,7 +58,6 @@ public sealed record Metric(string Name, string Unit, Direction Wanted, Combine 
         return Combine == Combine.Sum ? answers.Sum() : answers[^1];
     }
 
-    private static string Short(string s) => s.Length <= 40 ? s : s[..40] + "…";
 }
 
 /// <summary>ISO 8601 weeks (<c>2026-W07</c>): the unit check-ins are counted in.</summary>

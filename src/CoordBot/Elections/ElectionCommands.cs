@@ -1,6 +1,7 @@
 using System.Globalization;
 using CoordBot.Allies;
 using CoordBot.Chat;
+using CoordBot.Data;
 
 namespace CoordBot.Elections;
 
@@ -45,7 +46,7 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
             return Reply.Error("An election needs a jurisdiction and a date: election add atlanta 2027-11-02", $"Usage: {ctx.Spec.Usage}");
         var dateText = ctx.Args.Words[^1];
         if (!DateWords.TryParse(dateText, ctx.Today, out var date))
-            return Reply.Error($"\"{Shorten(dateText)}\" is not a date. Use YYYY-MM-DD, e.g. 2027-11-02.", $"Usage: {ctx.Spec.Usage}");
+            return Reply.Error($"\"{CommandRouter.Shorten(dateText)}\" is not a date. Use YYYY-MM-DD, e.g. 2027-11-02.", $"Usage: {ctx.Spec.Usage}");
         var jurisdiction = string.Join(' ', ctx.Args.Words.Take(ctx.Args.Words.Count - 1));
         if (ElectionVocabulary.JurisdictionKey(jurisdiction) is null || jurisdiction.Length > 200)
             return Reply.Error("The jurisdiction must be a place name (up to 200 characters) or an Open Civic Data id.");
@@ -54,9 +55,9 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
         var election = await store.AddAsync(ctx.WorkspaceId,
             new ElectionFields(jurisdiction, date, ctx.Args.Text("name"), ctx.Args.Text("kind"), ctx.Args.Text("offices"), takes), ctx.UserId, ct);
         var scheduled = await reminders.ScheduleAsync(ctx.WorkspaceId, election, ct);
-        return new Reply($"Added {election.Label} on {Day(election.Date)}",
+        return new Reply($"Added {election.Label} on {Database.Day(election.Date)}",
         [
-            new Paragraph($"Added {election.Label} on {Day(election.Date)}."),
+            new Paragraph($"Added {election.Label} on {Database.Day(election.Date)}."),
             new Fields(Details(election, ctx.Today)),
             new Context(scheduled > 0 ? $"{scheduled} reminders scheduled in subscribed channels." : "No channel gets reminders yet: type election remind in one."),
         ], Ephemeral: !ctx.Args.Has("share"));
@@ -72,7 +73,7 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
         return new Reply($"{list.Count} {(all ? "" : "upcoming ")}elections",
         [
             new Heading(all ? "Elections" : "Upcoming elections"),
-            new ItemList(list.Select(e => new ListItem($"{e.Label} · {Day(e.Date)}", $"{e.Jurisdiction} · {DaysTo(e.Date, ctx.Today)}{(e.Offices is null ? "" : " · " + e.Offices)}")).ToList()),
+            new ItemList(list.Select(e => new ListItem($"{e.Label} · {Database.Day(e.Date)}", $"{e.Jurisdiction} · {DateWords.Relative(e.Date, ctx.Today)}{(e.Offices is null ? "" : " · " + e.Offices)}")).ToList()),
         ], Ephemeral: !ctx.Args.Has("share"));
     }
 
@@ -80,7 +81,7 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
     {
         var (election, error) = await ResolveAsync(ctx, ct);
         if (election is null) return error!;
-        return new Reply($"{election.Label}: {Day(election.Date)}",
+        return new Reply($"{election.Label}: {Database.Day(election.Date)}",
             [new Heading(election.Label), new Fields(Details(election, ctx.Today)), new Context($"election risk {election.Ref} · election preview {election.Ref}")],
             Ephemeral: !ctx.Args.Has("share"));
     }
@@ -116,7 +117,7 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
         {
             var jurisdiction = ctx.Args.Text("jurisdiction") ?? e.Location;
             if (ElectionVocabulary.JurisdictionKey(jurisdiction) is null)
-                return Reply.Error($"Nothing imported: the event on line {e.Line} (\"{Shorten(e.Summary)}\") has no LOCATION; give --jurisdiction.");
+                return Reply.Error($"Nothing imported: the event on line {e.Line} (\"{CommandRouter.Shorten(e.Summary)}\") has no LOCATION; give --jurisdiction.");
             fields.Add(new ElectionFields(jurisdiction!, e.Date, e.Summary, KindOf(e), null, null, e.Uid));
         }
         var (added, updated) = await store.ImportAsync(ctx.WorkspaceId, fields, ctx.UserId, ct);
@@ -130,7 +131,7 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
         return new Reply(summary,
         [
             new Paragraph(summary),
-            new ItemList(added.Concat(updated).OrderBy(e => e.Date).Take(20).Select(e => new ListItem($"{e.Label} · {Day(e.Date)}", e.Jurisdiction)).ToList()),
+            new ItemList(added.Concat(updated).OrderBy(e => e.Date).Take(20).Select(e => new ListItem($"{e.Label} · {Database.Day(e.Date)}", e.Jurisdiction)).ToList()),
             new Context($"{scheduled} reminders scheduled in subscribed channels."),
         ], Ephemeral: true);
     }
@@ -145,7 +146,7 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
             return Reply.Say(was ? "This channel will get no more election reminders." : "This channel was not subscribed to election reminders.");
         }
         if (ctx.Args.Words.Count > 0)
-            return Reply.Error($"election remind takes flags only, or off (got \"{Shorten(ctx.Args.Rest())}\").", $"Usage: {ctx.Spec.Usage}");
+            return Reply.Error($"election remind takes flags only, or off (got \"{CommandRouter.Shorten(ctx.Args.Rest())}\").", $"Usage: {ctx.Spec.Usage}");
         IReadOnlyList<int> leads = ElectionVocabulary.DefaultLeads, afters = ElectionVocabulary.DefaultAfters;
         if (ctx.Args.Text("lead") is { } leadText)
         {
@@ -193,9 +194,9 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
             .FirstOrDefault(x => x.At > ctx.Now);
         if (next.At == default)
             return Reply.Say($"{election.Label} has no reminders left to send.", ephemeral: true);
-        var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(next.At, ctx.Workspace.TimeZone).DateTime);
+        var day = DateWords.LocalDate(next.At, ctx.Workspace.TimeZone);
         var reminder = await reminders.ComposeAsync(ctx.WorkspaceId, election, next.Offset, day, ct);
-        var note = new Context($"Preview of the reminder due {Day(day)} at 09:00 ({ctx.Workspace.TimeZone.Id}).");
+        var note = new Context($"Preview of the reminder due {Database.Day(day)} at 09:00 ({ctx.Workspace.TimeZone.Id}).");
         return reminder with { Blocks = [note, .. reminder.Blocks], Ephemeral = true };
     }
 
@@ -204,7 +205,7 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
         if (ctx.Args.Text("status") is not { } status) return Reply.Error("Say --status in or --status left.", field: "status");
         var text = ctx.Args.Rest();
         if (await allies.ResolveAsync(ctx.WorkspaceId, text, ct) is not Resolution.Found { Ally: var ally })
-            return Reply.Error($"No single ally matches \"{Shorten(text)}\"; use a reference like A12.");
+            return Reply.Error($"No single ally matches \"{CommandRouter.Shorten(text)}\"; use a reference like A12.");
         await store.SetLeftOfficeAsync(ctx.WorkspaceId, ally.Id, status == "left" ? ctx.Today : null, ct);
         return Reply.Say(status == "left"
             ? $"Marked {ally.Label} as having left office. Their history stays; they no longer count as at risk."
@@ -223,10 +224,10 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
 
     private static List<Field> Details(Election e, DateOnly today)
     {
-        var fields = new List<Field> { new("Jurisdiction", e.Jurisdiction), new("Date", $"{Day(e.Date)} ({DaysTo(e.Date, today)})") };
+        var fields = new List<Field> { new("Jurisdiction", e.Jurisdiction), new("Date", $"{Database.Day(e.Date)} ({DateWords.Relative(e.Date, today)})") };
         if (e.Kind is { } kind) fields.Add(new Field("Kind", kind));
         if (e.Offices is { } offices) fields.Add(new Field("Offices", offices));
-        if (e.TakesOffice is { } takes) fields.Add(new Field("Winners take office", Day(takes)));
+        if (e.TakesOffice is { } takes) fields.Add(new Field("Winners take office", Database.Day(takes)));
         return fields;
     }
 
@@ -236,16 +237,4 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
         return ElectionVocabulary.Kinds.FirstOrDefault(words.Contains) ?? "general";
     }
 
-    private static string DaysTo(DateOnly date, DateOnly today) => (date.DayNumber - today.DayNumber) switch
-    {
-        0 => "today",
-        1 => "tomorrow",
-        > 1 and var n => $"in {n} days",
-        -1 => "yesterday",
-        var n => $"{-n} days ago",
-    };
-
-    private static string Day(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
-    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
 }

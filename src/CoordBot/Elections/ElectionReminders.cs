@@ -52,7 +52,7 @@ public sealed class ElectionReminders(
     public async Task<int> ScheduleAsync(string workspace, ElectionSubscription subscription, CancellationToken ct)
     {
         var zone = await workspaces.EnsureWorkspaceZoneAsync(workspace, ct);
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone).DateTime);
+        var today = DateWords.LocalDate(time.GetUtcNow(), zone);
         var count = 0;
         foreach (var election in await elections.ListAsync(workspace, today.AddDays(-ElectionVocabulary.DefaultAfters.Max() - 400), 500, ct))
             count += await ScheduleAsync(workspace, election, subscription, zone, ct);
@@ -123,7 +123,7 @@ public sealed class ElectionReminders(
             return;
         }
         var zone = await workspaces.EnsureWorkspaceZoneAsync(send.WorkspaceId, ct);
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), zone).DateTime);
+        var today = DateWords.LocalDate(time.GetUtcNow(), zone);
         // Missed while the host was down: still useful before the election (or, for an after-reminder, within a week).
         if (offset < 0 ? today > election.Date : today > election.Date.AddDays(offset + 7))
         {
@@ -140,16 +140,7 @@ public sealed class ElectionReminders(
     public async Task<Reply> ComposeAsync(string workspace, Election election, int offset, DateOnly today, CancellationToken ct)
     {
         var risk = await elections.RiskAsync(workspace, election.JurisdictionKey, ct);
-        var days = election.Date.DayNumber - today.DayNumber;
-        var when = days switch
-        {
-            > 1 => $"in {days} days",
-            1 => "tomorrow",
-            0 => "today",
-            -1 => "yesterday",
-            _ => $"{-days} days ago",
-        };
-        var heading = $"{election.Title}: {when} ({election.Date:yyyy-MM-dd})";
+        var heading = $"{election.Title}: {DateWords.Relative(election.Date, today)} ({election.Date:yyyy-MM-dd})";
         var blocks = new List<Block> { new Heading(heading) };
         var facts = new List<Field> { new("Jurisdiction", election.Jurisdiction) };
         if (election.Offices is { } offices) facts.Add(new Field("Offices", offices));

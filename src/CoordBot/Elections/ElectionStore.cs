@@ -163,17 +163,13 @@ public sealed class ElectionStore(Database database, AllyStore allies, TimeProvi
             SELECT ref_no FROM allies WHERE workspace_id = @Workspace AND jurisdiction_key = @Key AND level IN ('elected', 'appointed')
               AND left_office_on IS NULL ORDER BY name_key, ref_no LIMIT 200
             """, new { Workspace = workspace, Key = jurisdictionKey })).ToList();
-        var atRisk = new List<Ally>();
-        foreach (var refNo in atRiskRefs)
-            if (await allies.GetAsync(workspace, refNo, ct) is { } a) atRisk.Add(a);
+        var atRisk = await allies.GetManyAsync(workspace, atRiskRefs, ct);
         var orgs = atRisk.Select(a => AllyVocabulary.Key(a.Org)).OfType<string>().Distinct().ToList();
-        var continuityRefs = orgs.Count == 0 ? [] : (await connection.QueryAsync<long>("""
+        List<long> continuityRefs = orgs.Count == 0 ? [] : (await connection.QueryAsync<long>("""
             SELECT ref_no FROM allies WHERE workspace_id = @Workspace AND org_key IN @Orgs AND level IN ('career', 'executive', 'staff')
             ORDER BY name_key, ref_no LIMIT 200
             """, new { Workspace = workspace, Orgs = orgs })).ToList();
-        var continuity = new List<Ally>();
-        foreach (var refNo in continuityRefs)
-            if (await allies.GetAsync(workspace, refNo, ct) is { } a) continuity.Add(a);
+        var continuity = await allies.GetManyAsync(workspace, continuityRefs, ct);
         var covered = continuity.Select(a => AllyVocabulary.Key(a.Org)).ToHashSet();
         var exposed = atRisk.Where(a => a.Org is not null && !covered.Contains(AllyVocabulary.Key(a.Org))).Select(a => a.Org!)
             .DistinctBy(o => AllyVocabulary.Key(o)).ToList();
