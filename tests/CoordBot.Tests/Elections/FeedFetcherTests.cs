@@ -21,10 +21,7 @@ public sealed class FeedFetcherTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
-        _app.Urls.Add("http://127.0.0.1:0");
+        _app = Loopback.CreateApp();
         _app.MapGet("/feed.ics", () => Results.Text(Feed, "text/calendar"));
         _app.MapGet("/host", (HttpContext context) => context.Request.Host.Value);
         _app.MapGet("/missing", () => Results.NotFound());
@@ -57,9 +54,7 @@ public sealed class FeedFetcherTests : IAsyncLifetime
             {
             }
         });
-        await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        _root = new Uri(address.TrimEnd('/') + "/");
+        _root = await Loopback.StartAsync(_app);
     }
 
     public async ValueTask DisposeAsync()

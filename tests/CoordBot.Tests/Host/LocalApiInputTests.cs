@@ -13,8 +13,11 @@ public sealed class LocalApiInputTests : HostTest
 
     private async Task<(HttpStatusCode Status, string Error)> PostRaw(string body, string contentType = "application/json")
     {
-        using var content = new StringContent(body, Encoding.UTF8, contentType);
-        using var response = await Host.Http.PostAsync("/local/messages", content);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/local/messages") { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        // As curl does for large bodies: the server can refuse (413) before the body is sent, instead of
+        // resetting a connection the client is still writing to.
+        request.Headers.ExpectContinue = true;
+        using var response = await Host.Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         var error = text.Length > 0 && text.TrimStart().StartsWith('{') && JsonDocument.Parse(text).RootElement.TryGetProperty("error", out var e) ? e.GetString()! : text;
         return (response.StatusCode, error);
@@ -74,6 +77,7 @@ public sealed class LocalApiInputTests : HostTest
         content.Headers.ContentType = new("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/local/messages") { Content = content };
         request.Headers.TransferEncodingChunked = true;
+        request.Headers.ExpectContinue = true;
         using var response = await Host.Http.SendAsync(request);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         await AssertNothingStored();

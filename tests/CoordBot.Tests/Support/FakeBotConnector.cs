@@ -58,19 +58,14 @@ public sealed class FakeBotConnector : IAsyncDisposable
     /// <summary>Starts the fake on a free loopback port.</summary>
     public static async Task<FakeBotConnector> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.Urls.Add("http://127.0.0.1:0");
+        var app = Loopback.CreateApp();
         var fake = new FakeBotConnector(app);
         app.MapPost("/{tenant}/oauth2/v2.0/token", fake.HandleTokenAsync);
         app.MapPost($"/{Region}/v3/conversations", fake.HandleCreateConversationAsync);
         app.MapPost($"/{Region}/v3/conversations/{{conversationId}}/activities", fake.HandleActivityAsync);
         app.MapPost($"/{Region}/v3/conversations/{{conversationId}}/activities/{{activityId}}", fake.HandleActivityAsync);
         app.MapPut($"/{Region}/v3/conversations/{{conversationId}}/activities/{{activityId}}", fake.HandleActivityAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake._root = new Uri(address.TrimEnd('/') + "/");
+        fake._root = await Loopback.StartAsync(app);
         return fake;
     }
 

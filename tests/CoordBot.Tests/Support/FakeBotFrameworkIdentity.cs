@@ -54,18 +54,13 @@ public sealed class FakeBotFrameworkIdentity : IAsyncDisposable
     /// <summary>Starts the fake on a free loopback port; tokens are stamped with <paramref name="time"/> (default the system clock).</summary>
     public static async Task<FakeBotFrameworkIdentity> StartAsync(TimeProvider? time = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.Urls.Add("http://127.0.0.1:0");
+        var app = Loopback.CreateApp();
         var fake = new FakeBotFrameworkIdentity(app, time ?? TimeProvider.System);
         app.MapGet("/v1/.well-known/openidconfiguration", fake.ServeMetadataAsync);
         app.MapGet("/v1/.well-known/keys", fake.ServeKeysAsync);
         app.MapGet("/{tenant}/v2.0/.well-known/openid-configuration", fake.ServeEntraMetadataAsync);
         app.MapGet("/{tenant}/discovery/v2.0/keys", fake.ServeEntraKeysAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake._root = address.TrimEnd('/') + "/";
+        fake._root = (await Loopback.StartAsync(app)).ToString();
         return fake;
     }
 

@@ -80,19 +80,14 @@ public sealed class FakeSlackApi : IAsyncDisposable
     /// <summary>Starts the fake on a free loopback port.</summary>
     public static async Task<FakeSlackApi> StartAsync(TimeProvider? time = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.Urls.Add("http://127.0.0.1:0");
+        var app = Loopback.CreateApp();
         var fake = new FakeSlackApi(app, time ?? TimeProvider.System);
         app.Map("/api/{method}", fake.HandleApiAsync);
         app.Map("/upload/{id}", fake.HandleUploadAsync);
         app.Map("/response/{id}", fake.HandleResponseUrlAsync);
         app.MapGet("/files-pri/{id}/{name}", fake.HandleSharedFile);
         app.MapGet("/files-pri/{id}/download/{name}", fake.HandleSharedFile);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake._root = new Uri(address.TrimEnd('/') + "/");
+        fake._root = await Loopback.StartAsync(app);
         fake.SocketUrl = new Uri($"wss://wss-primary.slack.com/link/?ticket=fake-{Guid.NewGuid():N}&app_id={AppId}");
         return fake;
     }

@@ -32,15 +32,12 @@ public sealed class FakeSocketModeServer : IAsyncDisposable
 
     public static async Task<FakeSocketModeServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = Loopback.CreateApp();
         var server = new FakeSocketModeServer(app);
         app.UseWebSockets();
-        app.Urls.Add("http://127.0.0.1:0");
         app.Run(server.AcceptAsync);
-        await app.StartAsync();
-        server.WebSocketUrl = new Uri(app.Urls.First().Replace("http://", "ws://") + "/link/");
+        var root = await Loopback.StartAsync(app);
+        server.WebSocketUrl = new Uri(root.ToString().Replace("http://", "ws://") + "link/");
         return server;
     }
 

@@ -148,6 +148,8 @@ public sealed class SlackTestClient(HttpClient http, string signingSecret, FakeS
         if (timestamp is not null) request.Headers.TryAddWithoutValidation("X-Slack-Request-Timestamp", timestamp);
         if (signature is not null) request.Headers.TryAddWithoutValidation("X-Slack-Signature", signature);
         foreach (var (name, value) in headers ?? []) request.Headers.TryAddWithoutValidation(name, value);
+        // A large body waits for the server's go-ahead, so a 413 arrives as a response, not as a reset connection.
+        if (body.Length > 64 * 1024) request.Headers.ExpectContinue = true;
         using var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         return new SlackAnswer(response.StatusCode, text);

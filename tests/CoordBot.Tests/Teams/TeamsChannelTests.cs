@@ -188,20 +188,18 @@ public sealed class TeamsChannelTests : TeamsHostTest
     [Fact]
     public async Task A_calendar_file_sent_with_election_import_is_imported()
     {
-        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
-        await using var files = builder.Build();
-        files.Urls.Add("http://127.0.0.1:0");
+        await using var files = Loopback.CreateApp();
         files.MapGet("/sites/clerk/elections.ics", () => Microsoft.AspNetCore.Http.Results.Text(
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:e1@clerk\r\nDTSTART;VALUE=DATE:20991105\r\nSUMMARY:General Election\r\n" +
             "LOCATION:Atlanta\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "text/calendar"));
-        await files.StartAsync();
+        var filesRoot = await Loopback.StartAsync(files);
 
         var message = Teams.Message("election import");
         message["attachments"] = new JsonArray(new JsonObject
         {
             ["contentType"] = "application/vnd.microsoft.teams.file.download.info",
             ["name"] = "elections.ics",
-            ["content"] = new JsonObject { ["downloadUrl"] = files.Urls.First() + "/sites/clerk/elections.ics", ["uniqueId"] = "1", ["fileType"] = "ics" },
+            ["content"] = new JsonObject { ["downloadUrl"] = filesRoot + "sites/clerk/elections.ics", ["uniqueId"] = "1", ["fileType"] = "ics" },
         });
         await Teams.SendAsync(message);
         (await PostedTo("a:personal-alice", "Imported 1 new")).Body.Card().CardShows("General Election (E1)");
@@ -210,7 +208,7 @@ public sealed class TeamsChannelTests : TeamsHostTest
         png["attachments"] = new JsonArray(new JsonObject
         {
             ["contentType"] = "application/vnd.microsoft.teams.file.download.info", ["name"] = "photo.png",
-            ["content"] = new JsonObject { ["downloadUrl"] = files.Urls.First() + "/photo.png" },
+            ["content"] = new JsonObject { ["downloadUrl"] = filesRoot + "photo.png" },
         });
         await Teams.SendAsync(png);
         await PostedTo("a:personal-alice", "photo.png is neither");
