@@ -43,17 +43,31 @@ public sealed class CheckInStore(Database database, TimeProvider time)
         return replaced;
     }
 
+    private const string Columns = "week AS Week, member AS Member, metric_values AS MetricValues, wins AS Wins, barriers AS Barriers, " +
+        "next_steps AS NextSteps, help_needed AS HelpNeeded, submitted_at AS SubmittedAt";
+
+    /// <summary>The week's check-ins in the order they were submitted.</summary>
     public async Task<IReadOnlyList<CheckIn>> WeekAsync(string workspace, long initiativeId, string week, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
-        var rows = await connection.QueryAsync<Row>("""
-            SELECT week AS Week, member AS Member, metric_values AS MetricValues, wins AS Wins, barriers AS Barriers, next_steps AS NextSteps,
-                   help_needed AS HelpNeeded, submitted_at AS SubmittedAt
-            FROM checkins WHERE workspace_id = @Workspace AND initiative_id = @Id AND week = @Week ORDER BY submitted_at, member
+        var rows = await connection.QueryAsync<Row>($"""
+            SELECT {Columns} FROM checkins WHERE workspace_id = @Workspace AND initiative_id = @Id AND week = @Week ORDER BY submitted_at, member
             """, new { Workspace = workspace, Id = initiativeId, Week = week });
-        return rows.Select(r => new CheckIn(r.Week, r.Member, JsonSerializer.Deserialize<Dictionary<string, double>>(r.MetricValues) ?? [],
-            r.Wins, r.Barriers, r.NextSteps, r.HelpNeeded, Database.ParseStamp(r.SubmittedAt))).ToList();
+        return rows.Select(ToCheckIn).ToList();
     }
+
+    /// <summary>Every check-in from <paramref name="fromWeek"/> (inclusive; null = all), by week, then in submission order.</summary>
+    public async Task<IReadOnlyList<CheckIn>> HistoryAsync(string workspace, long initiativeId, string? fromWeek = null, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var rows = await connection.QueryAsync<Row>($"""
+            SELECT {Columns} FROM checkins WHERE workspace_id = @Workspace AND initiative_id = @Id AND week >= @From ORDER BY week, submitted_at, member
+            """, new { Workspace = workspace, Id = initiativeId, From = fromWeek ?? "" });
+        return rows.Select(ToCheckIn).ToList();
+    }
+
+    private static CheckIn ToCheckIn(Row r) => new(r.Week, r.Member, JsonSerializer.Deserialize<Dictionary<string, double>>(r.MetricValues) ?? [],
+        r.Wins, r.Barriers, r.NextSteps, r.HelpNeeded, Database.ParseStamp(r.SubmittedAt));
 
     /// <summary>Marks a week as skipped (a holiday): no prompts, nudges or digest that week.</summary>
     public async Task SkipAsync(string workspace, long initiativeId, string week, string by, CancellationToken ct = default)

@@ -548,5 +548,19 @@ public static class Migrations
                 until TEXT NOT NULL,
                 PRIMARY KEY (workspace_id, user_id));
             """),
+
+        new(10, "posted check-in digests, host secrets", """
+            CREATE TABLE checkin_digests (
+                workspace_id TEXT NOT NULL,
+                initiative_id INTEGER NOT NULL REFERENCES initiatives(id) ON DELETE CASCADE,
+                week TEXT NOT NULL,
+                posted_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, initiative_id, week));
+
+            CREATE TABLE host_secrets (
+                name TEXT PRIMARY KEY,
+                protected_value TEXT NOT NULL,
+                created_at TEXT NOT NULL);
+            """),
     ];
 }
