@@ -90,9 +90,14 @@ public static class RunChart
     // Runs limits for n = 10..60 useful observations: fewer runs than Lower, or more than Upper, is a signal.
     // Source: Perla RJ, Provost LP, Murray SK. The run chart: a simple analytical tool for learning from variation
     // in healthcare processes. BMJ Qual Saf 2011;20:46–51, Table 1 (adapted from Swed FS, Eisenhart C, Ann Math
-    // Stat 1943;14:66–87), as reproduced in IHI run-chart material.
-    // UNVERIFIED: neither the paper nor a copy of its table could be retrieved when this was written; the
-    // entries were typed from memory of the widely reproduced table and must be checked against the printed Table 1.
+    // Stat 1943;14:66–87).
+    // Checked: n = 10..15 match a public reproduction of the IHI Open School QI 104 table (GitHub alioh/IHI-QI104,
+    // post "L2 How to Learn from Run Charts and Control Charts"), including n = 11 and 12 where the table departs
+    // from the exact limits below. UNVERIFIED for n = 16..60: neither the paper nor a trustworthy full reproduction
+    // could be retrieved; those entries were typed from memory of the widely reproduced table and must still be
+    // checked against the printed Table 1. (One unattributed code copy of n = 10..40 was found; it differs at
+    // n = 27, 29, 30, 33, 35, 37, 39 but is internally inconsistent, so it was not used.) The test
+    // RunChartTests.Runs_limits_equal_the_published_table_for_every_n_from_10_to_60 holds a separately typed copy.
     // Cross-check (RunChartTests.Published_table_against_exact_Swed_Eisenhart): the exact two-sided 5% limits
     // (2.5% each tail, n/2 below and n/2 above, the larger half above for odd n) differ by one run at
     // n = 11, 12, 17, 20, 22, 23, 25, 29, 32, 37, 41, 43, 53, 55, 57, 59. The published table is kept, as the

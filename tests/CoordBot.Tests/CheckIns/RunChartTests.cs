@@ -121,16 +121,44 @@ public sealed class RunChartTests
 
     // ---- runs: the published table for 10..60 useful observations ----
 
-    public static TheoryData<int> UsefulCounts()
+    /// <summary>
+    /// Expected (n, lower, upper) for Perla, Provost &amp; Murray (2011) Table 1, typed here independently of RunChart.cs
+    /// so the production table is checked against this list rather than against itself.
+    /// Rows n = 10..15 are confirmed by a public reproduction of the IHI Open School QI 104 table (GitHub alioh/IHI-QI104,
+    /// _posts/2020-04-08-L2 How to Learn from Run Charts and Control Charts.md), including n = 11 and 12 where the table
+    /// departs from the exact Swed–Eisenhart limits. Rows n = 16..60 could not be checked against the printed table or any
+    /// trustworthy reproduction and carry the same caveat as RunChart.cs (UNVERIFIED).
+    /// </summary>
+    private static readonly (int N, int Lower, int Upper)[] PublishedTable =
+    [
+        (10, 3, 9), (11, 3, 10), (12, 3, 11), (13, 4, 11), (14, 4, 12), (15, 5, 12), // confirmed (IHI QI 104)
+        (16, 5, 13), (17, 5, 13), (18, 6, 14), (19, 6, 15), (20, 6, 16), (21, 7, 16), (22, 7, 17), (23, 7, 17),
+        (24, 8, 18), (25, 8, 18), (26, 9, 19), (27, 10, 19), (28, 10, 20), (29, 10, 20), (30, 11, 21), (31, 11, 22),
+        (32, 11, 23), (33, 12, 23), (34, 12, 24), (35, 13, 24), (36, 13, 25), (37, 13, 25), (38, 14, 26), (39, 14, 26),
+        (40, 15, 27), (41, 16, 27), (42, 16, 28), (43, 17, 28), (44, 17, 29), (45, 17, 30), (46, 17, 31), (47, 18, 31),
+        (48, 18, 32), (49, 19, 32), (50, 19, 33), (51, 20, 33), (52, 20, 34), (53, 21, 34), (54, 21, 35), (55, 22, 35),
+        (56, 22, 36), (57, 23, 36), (58, 23, 37), (59, 24, 38), (60, 24, 38),
+    ];
+
+    public static TheoryData<int, int, int> PublishedRows()
     {
-        var data = new TheoryData<int>();
-        for (var n = 10; n <= 60; n++) data.Add(n);
+        var data = new TheoryData<int, int, int>();
+        foreach (var (n, lower, upper) in PublishedTable) data.Add(n, lower, upper);
         return data;
+    }
+
+    [Fact]
+    public void Runs_limits_equal_the_published_table_for_every_n_from_10_to_60()
+    {
+        Assert.Equal(Enumerable.Range(10, 51), PublishedTable.Select(row => row.N));
+        foreach (var (n, lower, upper) in PublishedTable)
+            Assert.True(RunChart.RunsLimits(n) == (lower, upper), $"n = {n}: RunChart has {RunChart.RunsLimits(n)}, table has ({lower}, {upper})");
     }
 
     /// <summary>
     /// n useful points with exactly <paramref name="runs"/> runs: lows 0, highs 2 (n/2 each; for odd n one more high and
     /// two points of 1 in front, which are then the median). Null when that many runs cannot be made.
+    /// Three levels can never make a trend of 5; long groups may be shifts, so callers assert on the runs signal only.
     /// </summary>
     private static double?[]? WithRuns(int n, int runs)
     {
@@ -154,20 +182,32 @@ public sealed class RunChartTests
         return null;
     }
 
+    /// <summary>
+    /// For every n in the published table, a concrete series with exactly Lower − 1, Lower, Upper and Upper + 1 runs (where
+    /// 2 ≤ runs ≤ n): only Lower − 1 ("too few") and Upper + 1 ("too many") give a runs signal.
+    /// </summary>
     [Theory]
-    [MemberData(nameof(UsefulCounts))]
-    public void Runs_at_the_table_limits_are_not_signals_and_one_beyond_them_are(int n)
+    [MemberData(nameof(PublishedRows))]
+    public void Runs_at_the_table_limits_are_not_signals_and_one_beyond_them_are(int n, int lower, int upper)
     {
-        var (lower, upper) = RunChart.RunsLimits(n)!.Value;
-        foreach (var (runs, signal) in new[] { (lower, false), (lower - 1, true), (upper, false), (upper + 1, true) })
+        (int Runs, string? Signal)[] cases = [(lower - 1, "few"), (lower, null), (upper, null), (upper + 1, "many")];
+        var tested = 0;
+        foreach (var (runs, signal) in cases)
         {
+            if (runs < 2 || runs > n) continue; // not a possible count of runs for n useful points
             var series = WithRuns(n, runs);
-            Assert.NotNull(series); // every case is feasible for 10..60
+            Assert.NotNull(series);
             var result = RunChart.Analyze(series, Direction.Increase);
             Assert.Equal(n, result.UsefulObservations);
             Assert.Equal(runs, result.Runs);
-            Assert.Equal(signal, result.Signals.Any(s => s.Kind == "runs"));
+            var runsSignals = result.Signals.Where(s => s.Kind == "runs").ToList();
+            if (signal is null)
+                Assert.Empty(runsSignals);
+            else
+                Assert.StartsWith($"too {signal} runs ({runs};", Assert.Single(runsSignals).Description);
+            tested++;
         }
+        Assert.Equal(4, tested); // every case is a possible count for 10..60
     }
 
     [Fact]
