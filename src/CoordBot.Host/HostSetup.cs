@@ -1,4 +1,7 @@
+using CoordBot.CheckIns;
 using CoordBot.Data;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
 using CoordBot.Elections;
 using CoordBot.Host.Local;
 using CoordBot.Outbox;
@@ -29,9 +32,24 @@ public static class HostSetup
         builder.Services.AddSingleton(new LocalChannel(local));
         builder.Services.AddSingleton<LocalMessageStore>();
         builder.Services.AddSingleton<IChannelSender, LocalSender>();
-        builder.AddSlackChannel(storage.ConnectionString);
+        // Secrets at rest (Slack bot tokens, the chart-link key) are encrypted; the key ring lives beside the database file.
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName("CoordBot");
+        if (KeysFolder(storage.ConnectionString) is { } keys) dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keys));
+        builder.Services.AddSingleton<HostSecrets>();
+        builder.Services.AddSingleton(sp => new SignedLinks(
+            new Lazy<byte[]>(() => sp.GetRequiredService<HostSecrets>().GetOrCreate("chart-links", SignedLinks.NewKey)), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(new ChartLinkOptions(builder.Configuration["Bot:PublicBaseUrl"]));
+
+        builder.AddSlackChannel();
         builder.AddTeamsChannel();
         return builder;
+    }
+
+    private static string? KeysFolder(string connectionString)
+    {
+        var source = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        if (string.IsNullOrEmpty(source) || source == ":memory:") return null;
+        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".", "keys");
     }
 
     /// <summary>Creates the database file if needed and applies pending migrations before anything is served.</summary>
@@ -47,6 +65,7 @@ public static class HostSetup
         app.UseRequestLimits();
         app.MapHealthChecks();
         app.MapDownloads();
+        app.MapCharts();
         app.MapAboutPages();
         app.MapLocalChat();
         app.MapSlack();

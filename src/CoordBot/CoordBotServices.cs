@@ -39,6 +39,11 @@ public static class CoordBotServices
         services.AddSingleton<CheckIns.InitiativeStore>();
         services.AddSingleton<CheckIns.CheckInStore>();
         services.AddSingleton<CheckIns.CheckInCommands>();
+        services.AddSingleton(sp => new CheckIns.SignedLinks(CheckIns.SignedLinks.NewKey(), sp.GetRequiredService<TimeProvider>()));   // the host replaces it with its persisted key
+        services.AddSingleton(new CheckIns.ChartLinkOptions(null));
+        services.AddSingleton<CheckIns.CheckInDigest>();
+        services.AddSingleton<CheckIns.CheckInSchedule>();
+        services.AddSingleton<IScheduledSendHandler>(sp => sp.GetRequiredService<CheckIns.CheckInSchedule>());
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<FeedFetcherOptions>();

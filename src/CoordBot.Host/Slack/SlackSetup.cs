@@ -2,23 +2,17 @@ using CoordBot.Outbox;
 using CoordBot.Slack;
 using CoordBot.Slack.Api;
 using CoordBot.Slack.SocketMode;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Data.Sqlite;
 
 namespace CoordBot.Host.Slack;
 
 /// <summary>Registers the Slack channel: the HTTP endpoints when a signing secret is set, Socket Mode when an app token is.</summary>
 public static class SlackSetup
 {
-    public static WebApplicationBuilder AddSlackChannel(this WebApplicationBuilder builder, string databaseConnectionString)
+    public static WebApplicationBuilder AddSlackChannel(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection("Slack").Get<SlackOptions>() ?? new SlackOptions();
         var services = builder.Services;
         services.AddSingleton(options);
-
-        // Bot tokens are encrypted at rest; the key ring lives beside the database file.
-        var dataProtection = services.AddDataProtection().SetApplicationName("CoordBot");
-        if (KeysFolder(databaseConnectionString) is { } keys) dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keys));
 
         // One limiter for the process, so every sender shares Slack's per-method and per-channel budgets.
         services.AddSingleton(sp => new SlackRateLimiter(sp.GetRequiredService<TimeProvider>()));
@@ -58,13 +52,6 @@ public static class SlackSetup
             logger.LogInformation("Channel slack (Socket Mode): off (missing Slack:AppToken)");
         else
             logger.LogInformation("Channel slack (Socket Mode): on; {Install}", install ?? "but no Slack:BotToken, so replies that need the Web API cannot be sent");
-    }
-
-    private static string? KeysFolder(string connectionString)
-    {
-        var source = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        if (string.IsNullOrEmpty(source) || source == ":memory:") return null;
-        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".", "keys");
     }
 
     /// <summary>Socket Mode's WebSocket URL comes from apps.connections.open with the app-level token.</summary>

@@ -189,6 +189,9 @@ public static partial class BlockKitRenderer
         return groups;
     }
 
+    /// <summary>The action id of a chart's link button (Slack still reports the click; it needs no answer).</summary>
+    public const string ChartLinkActionId = "coordbot-chart-link";
+
     private static JsonObject Section(JsonObject text) => new() { ["type"] = "section", ["text"] = text };
 
     private static JsonObject ContextBlock(params JsonObject[] elements) => new() { ["type"] = "context", ["elements"] = new JsonArray(elements) };
@@ -221,6 +224,7 @@ public static partial class BlockKitRenderer
                     case FileAttachment file:
                         WriteContext($"📎 {Truncate(OrDash(Line(file.FileName)), 500)} — sent to you as a file");
                         break;
+                    case Chart chart: WriteChart(chart); break;
                     default:
                         // A block type newer than this renderer: show its plain-text form rather than nothing.
                         WriteText(PlainTextRenderer.Render(new Reply("", [block])));
@@ -234,6 +238,23 @@ public static partial class BlockKitRenderer
         {
             var text = Line(heading.Text);
             if (text.Length > 0) _blocks.Add(new JsonObject { ["type"] = "header", ["text"] = Plain(Truncate(text, MaxHeaderText)) });
+        }
+
+        /// <summary>Slack shows no SVG: the chart's title with a link button to it (link buttons need no handling).</summary>
+        private void WriteChart(Chart chart)
+        {
+            var title = Truncate(OrDash(Line(chart.Title)), MaxSectionText);
+            if (!chart.IsAbsolute)
+            {
+                WriteContext($"📈 {title}: on the CoordBot host (set Bot:PublicBaseUrl to link charts here)");
+                return;
+            }
+            _blocks.Add(new JsonObject
+            {
+                ["type"] = "section",
+                ["text"] = Plain("📈 " + title),
+                ["accessory"] = new JsonObject { ["type"] = "button", ["text"] = Plain("Open chart"), ["url"] = chart.Url, ["action_id"] = ChartLinkActionId },
+            });
         }
 
         /// <summary>Plain text as as many sections as it needs.</summary>

@@ -187,6 +187,7 @@ public static partial class AdaptiveCardRenderer
                     case FileAttachment file:
                         Add(new Unit(TextBlock($"📎 {Escape(Truncate(OrDash(Line(file.FileName)), MaxFileName))} — download link follows")));
                         break;
+                    case Chart chart: WriteChart(chart); break;
                     default:
                         // A block type newer than this renderer: show its plain-text form rather than nothing.
                         WriteLines(PlainTextRenderer.Render(new Reply("", [block])));
@@ -387,6 +388,23 @@ public static partial class AdaptiveCardRenderer
         }
 
         /// <summary>Buttons as ActionSets of Action.Execute; a button too big for a card says to type its command instead.</summary>
+        /// <summary>Teams shows no SVG reliably: the chart's title and an Action.OpenUrl button to it.</summary>
+        private void WriteChart(Chart chart)
+        {
+            var title = Truncate(OrDash(Line(chart.Title)), MaxTextChunk);
+            if (!chart.IsAbsolute)
+            {
+                WriteLines($"📈 {title}: on the CoordBot host (set Bot:PublicBaseUrl to link charts here)", context: true);
+                return;
+            }
+            Add(new Unit(TextBlock(Escape("📈 " + title))));
+            Add(new Unit(new JsonObject
+            {
+                ["type"] = "ActionSet",
+                ["actions"] = new JsonArray(new JsonObject { ["type"] = "Action.OpenUrl", ["title"] = "Open chart", ["url"] = chart.Url }),
+            }));
+        }
+
         private void WriteActions(Actions actions)
         {
             var group = new List<JsonObject>();

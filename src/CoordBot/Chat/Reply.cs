@@ -36,6 +36,7 @@ public sealed record Reply(string Text, IReadOnlyList<Block> Blocks, bool Epheme
 [JsonDerivedType(typeof(Context), "context")]
 [JsonDerivedType(typeof(Divider), "divider")]
 [JsonDerivedType(typeof(FileAttachment), "file")]
+[JsonDerivedType(typeof(Chart), "chart")]
 public abstract record Block;
 
 /// <summary>A title line.</summary>
@@ -89,6 +90,22 @@ public sealed record Divider : Block;
 
 /// <summary>A file to hand to the user (CSV export). Channels upload it or offer a download.</summary>
 public sealed record FileAttachment(string FileName, string MediaType, string Content) : Block;
+
+/// <summary>
+/// A chart image CoordBot serves at a signed, expiring link (an SVG run chart). The local page shows it
+/// inline; Slack and Teams, which do not show SVG, get a link. <see cref="Url"/> is absolute when the
+/// host knows its public address (<c>Bot:PublicBaseUrl</c>), otherwise a path on the host.
+/// </summary>
+public sealed record Chart(string Title, string Url) : Block
+{
+    /// <summary>True for an http(s) URL or a host path: the only links renderers emit.</summary>
+    public bool IsSafeUrl => Url is { Length: > 0 and <= 2000 } url &&
+        (url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) ||
+         Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp));
+
+    /// <summary>True when a chat client elsewhere can open the link (it is absolute).</summary>
+    public bool IsAbsolute => IsSafeUrl && !Url.StartsWith('/');
+}
 
 /// <summary>
 /// A command invocation carried by a button or a form: the command words and named arguments.

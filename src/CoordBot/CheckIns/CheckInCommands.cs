@@ -6,7 +6,7 @@ using CoordBot.Workspaces;
 namespace CoordBot.CheckIns;
 
 /// <summary>The <c>checkin</c> command: initiatives with a measurable aim and their weekly check-ins.</summary>
-public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore checkIns)
+public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore checkIns, CheckInSchedule cycles, CheckInDigest digests)
 {
     public CommandGroup Group => new("checkin", "weekly progress check-ins toward a measurable aim",
     [
@@ -34,6 +34,11 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
             ["checkin submit \"actively homeless\"=42 inflow=5 outflow=9 --wins \"3 landlords joined\"", "checkin submit"], SubmitAsync)
             { FormInputsAsWords = true },
         new("checkin", "status", "checkin status [<initiative>]", "Who has and has not checked in this week.", [], ["checkin status I1"], StatusAsync),
+        new("checkin", "report", "checkin report [<initiative>] [--weeks N]",
+            "Run chart summary of each metric (default the last 26 weeks): values, median, signals, progress, projection, balance check, participation.",
+            [new("weeks", FlagKind.Number, "how many weeks, 4 to 156 (default 26)")], ["checkin report I1 --weeks 52"], ReportAsync),
+        new("checkin", "digest", "checkin digest <initiative>", "Post this week's digest in the initiative's channel now (creator or admin).",
+            [], ["checkin digest I1"], DigestAsync),
         new("checkin", "skip", "checkin skip <initiative> <date>", "Skip the week of that date (a holiday): no prompts or digest (creator or admin).",
             [], ["checkin skip I1 2026-12-28"], SkipAsync),
         new("checkin", "away", "checkin away <until DATE> | checkin away off", "Stop your own prompts until a date (inclusive).",
@@ -101,9 +106,15 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
         if (memberIds.Count == 0) memberIds.Add(ctx.UserId);
         if (memberIds.Count > 200) return Reply.Error("An initiative can have at most 200 members.", field: "members");
 
+        var nudgeAfter = ctx.Args.Number("nudge-after") ?? 24;
+        if (nudgeAfter is < 1 or > 120) return Reply.Error("--nudge-after is in hours, from 1 to 120 (the nudge must come before the digest).", field: "nudge-after");
+
         var initiative = await store.AddAsync(ctx.WorkspaceId, new Initiative(0, 0, name, metrics, Number("baseline"), Number("target"), ctx.Args.Date("by"),
-            weekday, at, zone.Id, ctx.Args.Number("nudge-after") ?? 24, ctx.Args.Text("rules") == "anhoej" ? RunChartRules.Anhoej : RunChartRules.PerlaProvostMurray,
+            weekday, at, zone.Id, nudgeAfter, ctx.Args.Text("rules") == "anhoej" ? RunChartRules.Anhoej : RunChartRules.PerlaProvostMurray,
             ctx.Request.ChannelId, ctx.Request.Platform, false, ctx.UserId, memberIds), ct);
+        await cycles.ScheduleAsync(ctx.WorkspaceId, initiative, ct);
+        var cycle = new CheckInCycle(initiative);
+        var digestAt = cycle.Weekly(CheckInStage.Digest);
         var aim = metrics[0];
         var aimText = initiative.Target is { } target
             ? $"{aim.Name}: from {Format(initiative.Baseline)} to {Format(target)} {aim.Unit}{(initiative.TargetDate is { } by ? $" by {by:yyyy-MM-dd}" : "")}"
@@ -115,10 +126,11 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
             [
                 new Field("Aim", aimText),
                 new Field("Metrics", string.Join("; ", metrics.Select(m => m.Spec))),
-                new Field("Check-in", $"every {weekday} at {at:HH:mm} ({zone.Id})"),
+                new Field("Check-in", $"every {weekday} at {at:HH:mm} ({zone.Id}), one nudge {nudgeAfter} hours later"),
+                new Field("Digest", $"every {digestAt.Day} at {digestAt.At:HH:mm}, in this channel"),
                 new Field("Members", string.Join(", ", memberIds.Select(m => "@" + m))),
             ]),
-            new Context("This channel gets the weekly digest."),
+            new Context($"First prompt: {TimeZoneInfo.ConvertTime(cycle.At(CheckInStage.Prompt, FirstPromptWeek(cycle, ctx.Now)), cycle.Zone):yyyy-MM-dd HH:mm}. Members can check in any time: checkin submit {initiative.Ref}"),
         ]);
     }
 
@@ -141,6 +153,8 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
         if (initiative.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
             return Reply.Error($"Only {initiative.CreatedBy}, who set up {initiative.Label}, or a workspace admin can {(pause ? "pause" : "resume")} it.");
         await store.SetPausedAsync(ctx.WorkspaceId, initiative.Id, pause, ct);
+        if (pause) await cycles.CancelAsync(ctx.WorkspaceId, initiative, ct);
+        else await cycles.ScheduleAsync(ctx.WorkspaceId, initiative with { Paused = false }, ct);
         return Reply.Say(pause ? $"Paused {initiative.Label}: no prompts until checkin resume {initiative.Ref}." : $"Resumed {initiative.Label}.");
     }
 
@@ -150,6 +164,7 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
         if (initiative is null) return error!;
         if (initiative.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
             return Reply.Error($"Only {initiative.CreatedBy}, who set up {initiative.Label}, or a workspace admin can remove it.");
+        await cycles.CancelAsync(ctx.WorkspaceId, initiative, ct);
         await store.RemoveAsync(ctx.WorkspaceId, initiative.Id, ct);
         return Reply.Say($"Removed {initiative.Label}.");
     }
@@ -165,9 +180,10 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
         if (!initiative.Members.Contains(ctx.UserId))
             return Reply.Error($"You are not a member of {initiative.Label}.", $"Members: {string.Join(", ", initiative.Members.Select(m => "@" + m))}");
 
-        var week = IsoWeeks.Of(Today(initiative, ctx.Now));
+        var (week, early) = await OpenWeekAsync(ctx.WorkspaceId, initiative, ctx.Now, ct);
         var pairs = words.Skip(named.Count).ToList();
-        if (pairs.Count == 0 && !Answers.Any(ctx.Args.Given)) return Form(initiative, week);
+        if (pairs.Count == 0 && !Answers.Any(ctx.Args.Given))
+            return Form(initiative, week, (await checkIns.WeekAsync(ctx.WorkspaceId, initiative.Id, week, ct)).FirstOrDefault(c => c.Member == ctx.UserId));
 
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var pair in pairs)
@@ -186,27 +202,73 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
             ctx.Args.Text("wins"), ctx.Args.Text("barriers"), ctx.Args.Text("next"), ctx.Args.Text("help-needed"), ctx.Now), ct);
         var summary = values.Count == 0 ? "no numbers" : string.Join(", ", values.Select(v => $"{v.Key} {v.Value.ToString("0.##", CultureInfo.InvariantCulture)}"));
         var text2 = $"{(replaced ? "Updated" : "Recorded")} your {week} check-in for {initiative.Label}: {summary}.";
-        return new Reply(text2, [new Paragraph(text2), new Context("You can change it until the digest is posted: checkin submit again.")], Ephemeral: true);
+        var note = early is { } closed
+            ? $"The {closed} digest is already posted, so this counts for {week}. You can change it until that digest: checkin submit again."
+            : "You can change it until the digest is posted: checkin submit again.";
+        return new Reply(text2, [new Paragraph(text2), new Context(note)], Ephemeral: true);
     }
 
-    /// <summary>The check-in form: one number per metric, then the four answers.</summary>
-    private static Reply Form(Initiative initiative, string week) => new($"Check-in for {initiative.Label}, {week}: fill in the form.",
+    /// <summary>The check-in form: one number per metric, then the four answers; filled in with this week's check-in when editing.</summary>
+    private static Reply Form(Initiative initiative, string week, CheckIn? current) => new($"Check-in for {initiative.Label}, {week}: fill in the form.",
     [
         new Form($"Check-in {week}", $"checkin submit {initiative.Ref}",
         [
-            .. initiative.Metrics.Select(m => new Input(m.Name, $"{m.Name} ({m.Unit})", InputKind.Number)),
-            new Input("wins", "Wins", InputKind.LongText),
-            new Input("barriers", "Barriers", InputKind.LongText),
-            new Input("next", "Next steps", InputKind.LongText),
-            new Input("help-needed", "Help needed", InputKind.LongText),
+            .. initiative.Metrics.Select(m => new Input(m.Name, $"{m.Name} ({m.Unit})", InputKind.Number,
+                Initial: current?.Values.TryGetValue(m.Name, out var v) == true ? CheckInSummary.Number(v) : null)),
+            new Input("wins", "Wins", InputKind.LongText, Initial: current?.Wins),
+            new Input("barriers", "Barriers", InputKind.LongText, Initial: current?.Barriers),
+            new Input("next", "Next steps", InputKind.LongText, Initial: current?.NextSteps),
+            new Input("help-needed", "Help needed", InputKind.LongText, Initial: current?.HelpNeeded),
         ], "Check in"),
     ], Ephemeral: true);
+
+    /// <summary>
+    /// The week a check-in made now counts for: the current cycle's, or the next one once the current
+    /// cycle's digest is posted (then <c>Closed</c> names the closed week).
+    /// </summary>
+    private async Task<(string Week, string? Closed)> OpenWeekAsync(string workspace, Initiative initiative, DateTimeOffset now, CancellationToken ct)
+    {
+        var week = new CheckInCycle(initiative).WeekAt(now);
+        return await checkIns.DigestPostedAtAsync(workspace, initiative.Id, week, ct) is null ? (week, null) : (CheckInCycle.Next(week), week);
+    }
+
+    /// <summary>The week of the first prompt still to come.</summary>
+    private static string FirstPromptWeek(CheckInCycle cycle, DateTimeOffset now)
+    {
+        var week = cycle.WeekAt(now);
+        return cycle.At(CheckInStage.Prompt, week) > now ? week : CheckInCycle.Next(week);
+    }
+
+    private async Task<Reply> ReportAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var (initiative, error) = ctx.Args.Words.Count > 0 ? await ResolveAsync(ctx, ct) : await MineAsync(ctx, ct);
+        if (initiative is null) return error!;
+        var weeks = ctx.Args.Number("weeks") ?? CheckInSummary.ChartWeeks;
+        if (weeks is < 4 or > 156) return Reply.Error("--weeks is from 4 to 156.", field: "weeks");
+        return await digests.ReportAsync(ctx.WorkspaceId, initiative, new CheckInCycle(initiative).WeekAt(ctx.Now), weeks, ct);
+    }
+
+    private async Task<Reply> DigestAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var (initiative, error) = await ResolveAsync(ctx, ct);
+        if (initiative is null) return error!;
+        if (initiative.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
+            return Reply.Error($"Only {initiative.CreatedBy}, who set up {initiative.Label}, or a workspace admin can post its digest.");
+        var week = new CheckInCycle(initiative).WeekAt(ctx.Now);
+        if (await checkIns.DigestPostedAtAsync(ctx.WorkspaceId, initiative.Id, week, ct) is { } posted)
+            return Reply.Error($"The {week} digest of {initiative.Label} was already posted ({posted:yyyy-MM-dd HH:mm} UTC); it is not posted twice.",
+                $"See the numbers any time: checkin report {initiative.Ref}");
+        if (await checkIns.IsSkippedAsync(ctx.WorkspaceId, initiative.Id, week, ct))
+            return Reply.Error($"{initiative.Label} skips {week}: there is no digest that week.");
+        await cycles.PostDigestAsync(ctx.WorkspaceId, initiative, week, ct);
+        return Reply.Say($"Posting the {week} digest of {initiative.Label} in its channel. Check-ins from now on count for {CheckInCycle.Next(week)}.", ephemeral: true);
+    }
 
     private async Task<Reply> StatusAsync(CommandContext ctx, CancellationToken ct)
     {
         var (initiative, error) = ctx.Args.Words.Count > 0 ? await ResolveAsync(ctx, ct) : await MineAsync(ctx, ct);
         if (initiative is null) return error!;
-        var week = IsoWeeks.Of(Today(initiative, ctx.Now));
+        var (week, _) = await OpenWeekAsync(ctx.WorkspaceId, initiative, ctx.Now, ct);
         var answered = (await checkIns.WeekAsync(ctx.WorkspaceId, initiative.Id, week, ct)).Select(c => c.Member).ToHashSet();
         var waiting = initiative.Members.Where(m => !answered.Contains(m)).ToList();
         var text = $"{initiative.Label}, {week}: {answered.Count} of {initiative.Members.Count} checked in";

@@ -87,6 +87,43 @@ public sealed class CheckInStore(Database database, TimeProvider time)
             new { Workspace = workspace, Id = initiativeId, Week = week }) > 0;
     }
 
+    /// <summary>Records that the week's digest was posted (from then on, check-ins go to the next week); false if it already was.</summary>
+    public async Task<bool> MarkDigestPostedAsync(string workspace, long initiativeId, string week, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync("""
+            INSERT INTO checkin_digests (workspace_id, initiative_id, week, posted_at) VALUES (@Workspace, @Id, @Week, @At)
+            ON CONFLICT (workspace_id, initiative_id, week) DO NOTHING
+            """, new { Workspace = workspace, Id = initiativeId, Week = week, At = Database.Stamp(time.GetUtcNow()) }) == 1;
+    }
+
+    /// <summary>When the week's digest was posted, or null.</summary>
+    public async Task<DateTimeOffset?> DigestPostedAtAsync(string workspace, long initiativeId, string week, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var at = await connection.ExecuteScalarAsync<string?>(
+            "SELECT posted_at FROM checkin_digests WHERE workspace_id = @Workspace AND initiative_id = @Id AND week = @Week",
+            new { Workspace = workspace, Id = initiativeId, Week = week });
+        return at is null ? null : Database.ParseStamp(at);
+    }
+
+    /// <summary>The skipped weeks from <paramref name="fromWeek"/> on.</summary>
+    public async Task<IReadOnlySet<string>> SkippedWeeksAsync(string workspace, long initiativeId, string fromWeek, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<string>(
+            "SELECT week FROM checkin_skips WHERE workspace_id = @Workspace AND initiative_id = @Id AND week >= @From",
+            new { Workspace = workspace, Id = initiativeId, From = fromWeek })).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Members away on <paramref name="day"/> (their away date is that day or later).</summary>
+    public async Task<IReadOnlySet<string>> AwayOnAsync(string workspace, DateOnly day, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<string>("SELECT user_id FROM checkin_away WHERE workspace_id = @Workspace AND until >= @Day",
+            new { Workspace = workspace, Day = Database.Day(day) })).ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>A member is away until a date (inclusive): no prompts to them until then. Null clears it.</summary>
     public async Task SetAwayAsync(string workspace, string user, DateOnly? until, CancellationToken ct = default)
     {

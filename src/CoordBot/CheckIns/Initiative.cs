@@ -92,6 +92,18 @@ public sealed class InitiativeStore(Database database, TimeProvider time)
         return rows.Select(r => ToInitiative(r, members[r.Id].ToList())).ToList();
     }
 
+    /// <summary>The initiative with that id in the workspace, or null (removed, or another workspace's).</summary>
+    public async Task<Initiative?> GetAsync(string workspace, long id, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM initiatives WHERE workspace_id = @Workspace AND id = @Id",
+            new { Workspace = workspace, Id = id });
+        if (row is null) return null;
+        var members = await connection.QueryAsync<string>(
+            "SELECT user_id FROM initiative_members WHERE workspace_id = @Workspace AND initiative_id = @Id ORDER BY user_id", new { Workspace = workspace, Id = id });
+        return ToInitiative(row, members.ToList());
+    }
+
     /// <summary>By reference (I3) or by name, ignoring case.</summary>
     public async Task<Initiative?> FindAsync(string workspace, string text, CancellationToken ct = default)
     {

@@ -11,7 +11,7 @@ namespace CoordBot.CheckIns;
 /// </summary>
 public sealed class SignedLinks
 {
-    private readonly byte[] _key;
+    private readonly Lazy<byte[]> _key;
     private readonly TimeProvider _time;
 
     public SignedLinks(byte[] key, TimeProvider time)
@@ -19,7 +19,17 @@ public sealed class SignedLinks
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(time);
         if (key.Length < 16) throw new ArgumentException("The key must be at least 16 bytes.", nameof(key));
-        _key = (byte[])key.Clone();
+        var copy = (byte[])key.Clone();
+        _key = new Lazy<byte[]>(() => copy);
+        _time = time;
+    }
+
+    /// <summary>With a key loaded on first use (the host reads it from its database, which is migrated by then).</summary>
+    public SignedLinks(Lazy<byte[]> key, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(time);
+        _key = new Lazy<byte[]>(() => key.Value is { Length: >= 16 } k ? k : throw new InvalidOperationException("The link key must be at least 16 bytes."));
         _time = time;
     }
 
@@ -54,5 +64,5 @@ public sealed class SignedLinks
     }
 
     private string Signature(string path, string exp) =>
-        Base64Url.EncodeToString(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(path + "\n" + exp)));
+        Base64Url.EncodeToString(HMACSHA256.HashData(_key.Value, Encoding.UTF8.GetBytes(path + "\n" + exp)));
 }

@@ -103,7 +103,7 @@ public sealed class ElectionReminders(
         {
             if (send.Kind != KindName || (channel is not null && send.Data.GetValueOrDefault("channel") != channel)) continue;
             if (election is not null && send.Data.GetValueOrDefault("election") != election.RefNo.ToString(CultureInfo.InvariantCulture)) continue;
-            await schedule.CancelAsync(send.Key, ct);
+            await schedule.CancelAsync(workspace, send.Key, ct);
         }
     }
 

@@ -17,17 +17,10 @@ public sealed class QuartzScheduledSends(ISchedulerFactory schedulers, TimeProvi
     public async Task ScheduleAsync(ScheduledSend send, CancellationToken ct = default)
     {
         var scheduler = await schedulers.GetScheduler(ct);
-        var data = new JobDataMap
-        {
-            [KindKey] = send.Kind,
-            [WorkspaceKey] = send.WorkspaceId,
-        };
-        foreach (var (name, value) in send.Data) data[DataPrefix + name] = value;
-
         var job = JobBuilder.Create<ScheduledSendJob>()
             .WithIdentity(send.Key, send.WorkspaceId)
             .StoreDurably(false)
-            .UsingJobData(data)
+            .UsingJobData(JobData(send.Kind, send.WorkspaceId, send.Data))
             .Build();
         var trigger = TriggerBuilder.Create(time)
             .WithIdentity(send.Key, send.WorkspaceId)
@@ -38,13 +31,45 @@ public sealed class QuartzScheduledSends(ISchedulerFactory schedulers, TimeProvi
         await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
     }
 
-    public async Task CancelAsync(string key, CancellationToken ct = default)
+    public async Task ScheduleWeeklyAsync(WeeklySend send, CancellationToken ct = default)
     {
-        // The key is unique across workspaces, but the job's group is the workspace: find it by name.
         var scheduler = await schedulers.GetScheduler(ct);
-        var found = await scheduler.QueryJobs(new JobQuery { Name = NameMatcher<JobKey>.NameEquals(key), Take = PagedQuery.All }, ct);
-        if (found.Items.Count > 0)
-            await scheduler.DeleteJobs(found.Items.Select(j => j.Key).ToList(), ct);
+        var job = JobBuilder.Create<ScheduledSendJob>()
+            .WithIdentity(send.Key, send.WorkspaceId)
+            .StoreDurably(false)
+            .UsingJobData(JobData(send.Kind, send.WorkspaceId, send.Data))
+            .Build();
+        // A cron trigger in the zone: Quartz computes each week's instant from the local time, so DST moves it correctly.
+        var trigger = TriggerBuilder.Create(time)
+            .WithIdentity(send.Key, send.WorkspaceId)
+            .ForJob(job)
+            .StartAt(time.GetUtcNow())
+            .WithSchedule(CronScheduleBuilder.Create(WeeklyCron(send.Day, send.At))
+                .InTimeZone(send.Zone)
+                .WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
+            .Build();
+        await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
+    }
+
+    /// <summary>Quartz's cron for a weekday and time: seconds minutes hours day-of-month month day-of-week.</summary>
+    internal static string WeeklyCron(DayOfWeek day, TimeOnly at) =>
+        string.Create(CultureInfo.InvariantCulture, $"0 {at.Minute} {at.Hour} ? * {day.ToString()[..3].ToUpperInvariant()}");
+
+    private static JobDataMap JobData(string kind, string workspace, IReadOnlyDictionary<string, string> values)
+    {
+        var data = new JobDataMap
+        {
+            [KindKey] = kind,
+            [WorkspaceKey] = workspace,
+        };
+        foreach (var (name, value) in values) data[DataPrefix + name] = value;
+        return data;
+    }
+
+    public async Task CancelAsync(string workspaceId, string key, CancellationToken ct = default)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        await scheduler.DeleteJob(new JobKey(key, workspaceId), ct);
     }
 
     public async Task CancelWhereAsync(string workspaceId, string keyPrefix, CancellationToken ct = default)

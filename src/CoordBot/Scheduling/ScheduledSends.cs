@@ -11,14 +11,25 @@ namespace CoordBot.Scheduling;
 /// <param name="Data">What the handler needs (ids, offsets), as strings.</param>
 public sealed record ScheduledSend(string Key, string Kind, string WorkspaceId, DateTimeOffset FireAt, IReadOnlyDictionary<string, string> Data);
 
+/// <summary>
+/// A send that repeats every week at a local weekday and time in a time zone (a check-in prompt):
+/// the moment follows the zone's DST changes. A fire missed while the host was down fires once on
+/// start-up; the handler works out which occurrence it stands for and whether it is still worth sending.
+/// </summary>
+public sealed record WeeklySend(string Key, string Kind, string WorkspaceId, DayOfWeek Day, TimeOnly At, TimeZoneInfo Zone,
+    IReadOnlyDictionary<string, string> Data);
+
 /// <summary>The persistent schedule (Quartz.NET with its job store in CoordBot's database).</summary>
 public interface IScheduledSends
 {
     /// <summary>Adds the send, or replaces the one with the same key.</summary>
     Task ScheduleAsync(ScheduledSend send, CancellationToken ct = default);
 
-    /// <summary>Removes the send with that key, if any.</summary>
-    Task CancelAsync(string key, CancellationToken ct = default);
+    /// <summary>Adds the weekly send, or replaces the one (weekly or not) with the same key.</summary>
+    Task ScheduleWeeklyAsync(WeeklySend send, CancellationToken ct = default);
+
+    /// <summary>Removes the workspace's send with that key, if any.</summary>
+    Task CancelAsync(string workspaceId, string key, CancellationToken ct = default);
 
     /// <summary>Removes every pending send of the workspace whose key starts with <paramref name="keyPrefix"/>.</summary>
     Task CancelWhereAsync(string workspaceId, string keyPrefix, CancellationToken ct = default);

@@ -69,14 +69,16 @@ public sealed class SchedulerTests : IDisposable
         await host.Sends.ScheduleAsync(Send("rem:W1:E1:2", "W1", fireAt));
         await host.Sends.ScheduleAsync(Send("rem:W1:E2:1", "W1", fireAt));
         await host.Sends.ScheduleAsync(Send("rem:W1:E1:x", "W2", fireAt));   // same prefix, other workspace
+        await host.Sends.ScheduleAsync(Send("single:W1", "W2", fireAt));     // same key, other workspace
 
-        await host.Sends.CancelAsync("single:W1");
-        await host.Sends.CancelAsync("no-such-key");
+        await host.Sends.CancelAsync("W1", "single:W1");
+        await host.Sends.CancelAsync("W1", "no-such-key");
         await host.Sends.CancelWhereAsync("W1", "rem:W1:E1:");
 
-        await host.Handler.WaitForAsync(2);
+        await host.Handler.WaitForAsync(3);
         await Task.Delay(500);
-        Assert.Equal(["rem:W1:E1:x", "rem:W1:E2:1"], host.Handler.Fired.Select(f => f.Send.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["rem:W1:E1:x", "rem:W1:E2:1", "single:W1"], host.Handler.Fired.Select(f => f.Send.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("W2", host.Handler.Fired.Single(f => f.Send.Key == "single:W1").Send.WorkspaceId);
     }
 
     [Fact]

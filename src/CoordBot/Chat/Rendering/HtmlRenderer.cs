@@ -71,6 +71,14 @@ public static class HtmlRenderer
                   .Append(HtmlEncode(file.MediaType)).Append(";base64,").Append(Convert.ToBase64String(Encoding.UTF8.GetBytes(file.Content)))
                   .Append("\">Download ").Append(HtmlEncode(file.FileName)).Append("</a>");
                 break;
+            case Chart chart when chart.IsSafeUrl:
+                sb.Append("<figure class=\"chart\"><img src=\"").Append(HtmlEncode(chart.Url)).Append("\" alt=\"").Append(HtmlEncode(chart.Title))
+                  .Append("\"><figcaption><a href=\"").Append(HtmlEncode(chart.Url)).Append("\" target=\"_blank\" rel=\"noopener\">")
+                  .Append(HtmlEncode(chart.Title)).Append("</a></figcaption></figure>");
+                break;
+            case Chart chart:
+                sb.Append("<p class=\"context\">").Append(HtmlEncode(chart.Title)).Append(" (no link)</p>");
+                break;
         }
     }
 

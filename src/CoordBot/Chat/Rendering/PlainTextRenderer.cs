@@ -34,6 +34,7 @@ public static class PlainTextRenderer
                     break;
                 case FileAttachment file: sb.Append("File: ").AppendLine(file.FileName); break;
                 case Divider: sb.AppendLine("—"); break;
+                case Chart chart: sb.Append(chart.Title).Append(": ").AppendLine(chart.IsSafeUrl ? chart.Url : "(no link)"); break;
             }
         }
         return sb.ToString().TrimEnd();

@@ -1,0 +1,149 @@
+using CoordBot.Chat;
+
+namespace CoordBot.CheckIns;
+
+/// <summary>Where chart links point: the host's public address (<c>Bot:PublicBaseUrl</c>), when known.</summary>
+public sealed record ChartLinkOptions(string? PublicBaseUrl);
+
+/// <summary>
+/// Composes the weekly digest and <c>checkin report</c> from the stored check-ins, and serves the SVG
+/// run chart behind their signed, expiring links.
+/// </summary>
+public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore checkIns, SignedLinks links, ChartLinkOptions linkOptions)
+{
+    /// <summary>How long a chart link in a digest or report works.</summary>
+    public static readonly TimeSpan ChartLinkLifetime = TimeSpan.FromDays(30);
+
+    private sealed record Data(IReadOnlyList<string> Weeks, IReadOnlyDictionary<string, List<CheckIn>> ByWeek, IReadOnlySet<string> Skipped,
+        IReadOnlyList<MetricSummary> Metrics);
+
+    private async Task<Data> LoadAsync(string workspace, Initiative initiative, string week, int weekCount, CancellationToken ct)
+    {
+        var weeks = CheckInSummary.WeeksEndingWith(week, weekCount);
+        var history = await checkIns.HistoryAsync(workspace, initiative.Id, weeks[0], ct);
+        var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, week) <= 0));
+        var skipped = await checkIns.SkippedWeeksAsync(workspace, initiative.Id, weeks[0], ct);
+        var metrics = Enumerable.Range(0, initiative.Metrics.Count).Select(i => CheckInSummary.Summarize(initiative, i, weeks, byWeek, skipped)).ToList();
+        return new Data(weeks, byWeek, skipped, metrics);
+    }
+
+    /// <summary>The digest of <paramref name="week"/> as it is posted in the initiative's channel.</summary>
+    public async Task<Reply> BuildAsync(string workspace, Initiative initiative, string week, CancellationToken ct)
+    {
+        var data = await LoadAsync(workspace, initiative, week, CheckInSummary.ChartWeeks, ct);
+        var cycle = new CheckInCycle(initiative);
+        var away = await checkIns.AwayOnAsync(workspace, cycle.PromptDay(week), ct);
+        var answers = data.ByWeek.GetValueOrDefault(week) ?? [];
+        var answered = initiative.Members.Where(m => answers.Any(c => c.Member == m)).ToList();
+        var expected = initiative.Members.Where(m => !away.Contains(m) || answered.Contains(m)).ToList();
+        var waiting = expected.Where(m => !answered.Contains(m)).ToList();
+        var awayNow = initiative.Members.Where(m => away.Contains(m) && !answered.Contains(m)).ToList();
+
+        var heading = $"{initiative.Name}: weekly digest, {week}";
+        var blocks = new List<Block> { new Heading(heading) };
+        foreach (var (summary, index) in data.Metrics.Select((s, i) => (s, i)))
+            AddMetric(blocks, workspace, initiative, summary, index, week, sparkline: true);
+
+        if (CheckInSummary.Balance(initiative, data.Metrics) is { } balance)
+            blocks.Add(balance.Possible && !balance.Balanced ? new Paragraph(balance.Text) : new Context(balance.Text));
+
+        var rate = expected.Count == 0 ? "nobody was asked this week" : $"{answered.Count} of {expected.Count} ({CheckInSummary.Percent(100.0 * answered.Count / expected.Count)})";
+        var people = new List<Field> { new("Checked in", rate), new("Not yet", waiting.Count == 0 ? "nobody" : string.Join(", ", waiting.Select(At))) };
+        if (awayNow.Count > 0) people.Add(new Field("Away", string.Join(", ", awayNow.Select(At))));
+        blocks.Add(new Fields(people));
+
+        foreach (var (title, pick) in new (string, Func<CheckIn, string?>)[] { ("Wins", c => c.Wins), ("Barriers", c => c.Barriers), ("Help needed", c => c.HelpNeeded) })
+        {
+            var items = answers.Where(c => !string.IsNullOrWhiteSpace(pick(c))).Select(c => new ListItem(At(c.Member), pick(c)!.Trim())).ToList();
+            if (items.Count == 0) continue;
+            blocks.Add(new Paragraph(title));
+            blocks.Add(new ItemList(items));
+        }
+        blocks.Add(new Context($"{initiative.Ref} · checkin report {initiative.Ref} for {CheckInSummary.ChartWeeks} weeks of run chart · charts link for {ChartLinkLifetime.Days} days"));
+
+        var aim = data.Metrics[0];
+        var text = $"{initiative.Name} {week}: {aim.Metric.Name} {aim.ValueText} · {rate} checked in";
+        return new Reply(text, blocks);
+    }
+
+    /// <summary><c>checkin report</c>: the run chart summary of every metric over <paramref name="weekCount"/> weeks, and participation.</summary>
+    public async Task<Reply> ReportAsync(string workspace, Initiative initiative, string week, int weekCount, CancellationToken ct)
+    {
+        var data = await LoadAsync(workspace, initiative, week, weekCount, ct);
+        var heading = $"{initiative.Name}: {weekCount} weeks to {week}";
+        var blocks = new List<Block> { new Heading(heading) };
+        foreach (var (summary, index) in data.Metrics.Select((s, i) => (s, i)))
+        {
+            AddMetric(blocks, workspace, initiative, summary, index, week, sparkline: false);
+            blocks.Add(new Context($"{summary.Metric.Name}, week by week: {Sparkline.Render(summary.Values, weekCount)}"));
+        }
+        if (CheckInSummary.Balance(initiative, data.Metrics) is { } balance) blocks.Add(new Paragraph(balance.Text));
+
+        blocks.Add(new Table(["week", .. initiative.Metrics.Select(m => m.Name)],
+            data.Weeks.Select((w, i) => (IReadOnlyList<string>)[w + (data.Skipped.Contains(w) ? " (skipped)" : ""),
+                .. data.Metrics.Select(m => m.Values[i] is { } v ? CheckInSummary.Number(v) : "–")]).Reverse().ToList()));
+
+        // Participation over the last 12 weeks that were not skipped.
+        var recent = data.Weeks.Where(w => !data.Skipped.Contains(w)).TakeLast(CheckInSummary.SparklineWeeks).ToList();
+        var rows = initiative.Members.Select(m =>
+        {
+            var count = recent.Count(w => data.ByWeek.TryGetValue(w, out var list) && list.Any(c => c.Member == m));
+            return (Member: m, Count: count);
+        }).OrderByDescending(r => r.Count).ThenBy(r => r.Member, StringComparer.Ordinal).ToList();
+        var total = rows.Sum(r => r.Count);
+        var overall = recent.Count * rows.Count == 0 ? 0 : 100.0 * total / (recent.Count * rows.Count);
+        blocks.Add(new Paragraph($"Participation over the last {recent.Count} weeks: {CheckInSummary.Percent(overall)} of the expected check-ins."));
+        blocks.Add(new Table(["member", "check-ins", "response rate"],
+            rows.Select(r => (IReadOnlyList<string>)[At(r.Member), $"{r.Count} of {recent.Count}",
+                recent.Count == 0 ? "–" : CheckInSummary.Percent(100.0 * r.Count / recent.Count)]).ToList()));
+
+        var aim = data.Metrics[0];
+        return new Reply($"{heading}: {aim.Metric.Name} {aim.ValueText}; {aim.Chart.Summary}", blocks, Ephemeral: true);
+    }
+
+    private void AddMetric(List<Block> blocks, string workspace, Initiative initiative, MetricSummary summary, int index, string week, bool sparkline)
+    {
+        var fields = new List<Field> { new(summary.Metric.Name + (summary.IsAim ? " (aim)" : ""), summary.ValueText) };
+        if (sparkline) fields.Add(new Field($"Last {CheckInSummary.SparklineWeeks} weeks", Sparkline.Render(summary.Values, CheckInSummary.SparklineWeeks)));
+        if (summary.Chart.Median is { } median) fields.Add(new Field("Median", $"{CheckInSummary.Number(median)} over {summary.Weeks.Count} weeks"));
+        if (summary.ProgressPercent is { } progress)
+            fields.Add(new Field("Progress", $"{CheckInSummary.Percent(progress)} of the way from {CheckInSummary.Number(initiative.Baseline!.Value)} to {CheckInSummary.Number(initiative.Target!.Value)}"));
+        if (summary.Projection is { } projection) fields.Add(new Field("Projection", projection));
+        if (summary.Parts.Count > 1) fields.Add(new Field("By member", string.Join(", ", summary.Parts.Select(p => $"{At(p.Member)} {CheckInSummary.Number(p.Value)}"))));
+        blocks.Add(new Fields(fields));
+        var signals = CheckInSummary.SignalLines(summary);
+        blocks.Add(signals.Count == 0
+            ? new Context($"Run chart: {summary.Chart.Summary}.")
+            : new ItemList(signals.Select(s => new ListItem(s)).ToList()));
+        blocks.Add(new Chart($"Run chart: {summary.Metric.Name}, {summary.Weeks.Count} weeks to {week}", ChartLink(workspace, initiative, index, week, summary.Weeks.Count)));
+    }
+
+    /// <summary>The signed link of a metric's run chart (absolute when the public address is known).</summary>
+    public string ChartLink(string workspace, Initiative initiative, int metric, string week, int weekCount)
+    {
+        var path = ChartPath(workspace, initiative.Id, metric, week, weekCount);
+        var signed = links.Sign(path, ChartLinkLifetime);
+        return linkOptions.PublicBaseUrl is { Length: > 0 } publicBase ? publicBase.TrimEnd('/') + signed : signed;
+    }
+
+    /// <summary>The chart's path as signed: <c>/charts/{workspace}/{initiative id}/{metric}/{week}.svg?weeks=N</c>.</summary>
+    public static string ChartPath(string workspace, long initiativeId, int metric, string week, int weekCount) =>
+        $"/charts/{Uri.EscapeDataString(workspace)}/{initiativeId}/{metric}/{week}.svg?weeks={weekCount}";
+
+    /// <summary>True when the link's signature matches the path and has not expired.</summary>
+    public bool VerifyChart(string path, string? exp, string? sig) => links.Verify(path, exp, sig);
+
+    /// <summary>The SVG run chart of one metric, or null when the initiative or metric does not exist (any more).</summary>
+    public async Task<string?> ChartSvgAsync(string workspace, long initiativeId, int metric, string week, int weekCount, CancellationToken ct)
+    {
+        if (await initiatives.GetAsync(workspace, initiativeId, ct) is not { } initiative || metric < 0 || metric >= initiative.Metrics.Count) return null;
+        var data = await LoadAsync(workspace, initiative, week, weekCount, ct);
+        var summary = data.Metrics[metric];
+        var highlighted = summary.Chart.Signals.SelectMany(s => Enumerable.Range(s.FirstIndex, s.LastIndex - s.FirstIndex + 1)).ToHashSet();
+        var points = summary.Weeks.Select((w, i) => new ChartPoint(w, summary.Values[i], highlighted.Contains(i))).ToList();
+        return RunChartSvg.Render($"{initiative.Name}: {summary.Metric.Name}", summary.Metric.Unit, points, summary.Chart.Median,
+            summary.IsAim ? initiative.Target : null);
+    }
+
+    private static string At(string member) => "@" + member;
+}
