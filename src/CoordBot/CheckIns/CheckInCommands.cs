@@ -6,7 +6,7 @@ using CoordBot.Workspaces;
 namespace CoordBot.CheckIns;
 
 /// <summary>The <c>checkin</c> command: initiatives with a measurable aim and their weekly check-ins.</summary>
-public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore checkIns, CheckInSchedule cycles, CheckInDigest digests)
+public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore checkIns, CheckInSchedule cycles, CheckInDigest digests, WorkspaceStore workspaces)
 {
     public CommandGroup Group => new("checkin", "weekly progress check-ins toward a measurable aim",
     [
@@ -55,8 +55,9 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
         // Positional words: the name, plus any @members and an HH:mm that belong to --members / --every.
         var words = ctx.Args.Words;
         var time = words.FirstOrDefault(w => TimeRegex().IsMatch(w));
-        var extraMembers = words.Where(w => w.StartsWith('@')).ToList();
-        var name = string.Join(' ', words.Where(w => w != time && !w.StartsWith('@'))).Trim();
+        static bool IsMention(string w) => w.StartsWith('@') || w.StartsWith("<@", StringComparison.Ordinal);
+        var extraMembers = words.Where(IsMention).ToList();
+        var name = string.Join(' ', words.Where(w => w != time && !IsMention(w))).Trim();
         if (name.Length == 0) return Reply.Error("The initiative needs a name: checkin setup \"Veteran homelessness\" --template bfz", $"Usage: {ctx.Spec.Usage}");
         if (name.Length > 80) return Reply.Error("The initiative's name must be at most 80 characters.");
         if (await store.NameTakenAsync(ctx.WorkspaceId, name, ct)) return Reply.Error($"There is already an initiative named \"{name}\".", "See them with: checkin list");
@@ -101,6 +102,15 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
         foreach (var mention in (ctx.Args.Text("members") ?? "").Split([' ', ','], StringSplitOptions.RemoveEmptyEntries).Concat(extraMembers))
         {
             if (!UserRef.TryParse(mention, out var id)) return Reply.Error($"\"{mention}\" is not a user; members are users, like @ana @ben.", field: "members");
+            // A mention the platform resolved (<@U123>) is a real user; a typed name must be someone this workspace knows.
+            // The local channel's users are whatever names are used.
+            if (!mention.StartsWith("<@", StringComparison.Ordinal) && ctx.Request.Platform != "local")
+            {
+                if (await workspaces.FindUserAsync(ctx.WorkspaceId, id, ct) is not { } known)
+                    return Reply.Error($"I don't know {CommandRouter.Shorten(mention)} in this workspace.",
+                        "Mention them so the platform fills in who they are (type @ and pick the person), or ask them to say hi to CoordBot first.", "members");
+                id = known;
+            }
             if (!memberIds.Contains(id)) memberIds.Add(id);
         }
         if (memberIds.Count == 0) memberIds.Add(ctx.UserId);

@@ -74,6 +74,19 @@ public sealed class WorkspaceStore(Database database, TimeProvider time)
                 new UserInfo(userId, row.IsAdmin == 1));
     }
 
+    /// <summary>
+    /// The id of a user the workspace knows (someone who has used CoordBot or been made an admin), by id or
+    /// display name ignoring case; null when there is nobody by that name.
+    /// </summary>
+    public async Task<string?> FindUserAsync(string workspaceId, string idOrName, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<string?>("""
+            SELECT user_id FROM users WHERE workspace_id = @Workspace AND (user_id = @Text OR lower(display_name) = lower(@Text))
+            ORDER BY user_id = @Text DESC LIMIT 1
+            """, new { Workspace = workspaceId, Text = idOrName });
+    }
+
     /// <summary>The workspace's time zone (UTC for a workspace not seen yet or with an unknown zone).</summary>
     public async Task<TimeZoneInfo> EnsureWorkspaceZoneAsync(string workspaceId, CancellationToken ct = default)
     {

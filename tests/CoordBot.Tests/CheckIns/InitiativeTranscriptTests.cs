@@ -12,7 +12,7 @@ public sealed class InitiativeTranscriptTests : CoreTest
     public async Task Setup_with_the_bfz_template_and_a_schedule()
     {
         var setup = await Say("checkin setup \"Veteran homelessness\" --template bfz --baseline 120 --target 0 --by 2027-12-31 " +
-                              "--every wed 14:30 --tz America/Denver --members @ana @ben");
+                              "--every wed 14:30 --tz America/Denver --members <@ana> <@ben>");
         Assert.Contains("Set up Veteran homelessness (I1)", setup);
         Assert.Contains("Aim: actively homeless: from 120 to 0 people by 2027-12-31", setup);
         Assert.Contains("Metrics: actively homeless:people:decrease:last; inflow:people:decrease:sum; outflow:people:increase:sum", setup);
@@ -44,8 +44,10 @@ public sealed class InitiativeTranscriptTests : CoreTest
     [InlineData("checkin setup X --template bfz --every mon 25:00", "is not a time of day")]
     [InlineData("checkin setup X --template bfz --target lots", "--target must be a number")]
     [InlineData("checkin setup X --template bfz --metric \"inflow:people:decrease\"", "\"inflow\" is given twice")]
-    [InlineData("checkin setup X --template bfz --members \"@ana <@U1|x\"", "is not a user")]
+    [InlineData("checkin setup X --template bfz --members \"<@U1|x @ana\"", "is not a user")]
     [InlineData("checkin setup X --template bfz --rules shewhart", "--rules")]
+    [InlineData("checkin setup X --template bfz --members @alice @nobody", "I don't know @nobody in this workspace")]
+    [InlineData("checkin setup X --template bfz --nudge-after 200", "--nudge-after is in hours, from 1 to 120")]
     public async Task Setup_errors_name_the_problem(string command, string message)
     {
         Assert.Contains(message, await Say(command));
@@ -70,7 +72,7 @@ public sealed class InitiativeTranscriptTests : CoreTest
     [Fact]
     public async Task Submit_by_text_edit_and_status()
     {
-        await Say("checkin setup Vets --template bfz --members @alice @bob");
+        await Say("checkin setup Vets --template bfz --members @alice <@bob>");
         Assert.Contains("0 of 2 checked in", await Say("checkin status"));
         Assert.Contains("Recorded your", await Say("checkin submit \"actively homeless\"=42 inflow=5 outflow=9 --wins \"3 landlords joined\""));
         var again = await Say("checkin submit Vets \"actively homeless\"=41");
@@ -127,7 +129,7 @@ public sealed class InitiativeTranscriptTests : CoreTest
     [Fact]
     public async Task Skip_a_week_and_go_away()
     {
-        await Say("checkin setup Vets --template bfz --members @alice @bob");
+        await Say("checkin setup Vets --template bfz --members @alice <@bob>");
         var skip = await Say("checkin skip Vets 2099-12-28");
         Assert.Contains("Vets (I1) skips 2099-W53", skip);
         var store = Chat.Get<CoordBot.CheckIns.CheckInStore>();
