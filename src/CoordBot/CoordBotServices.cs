@@ -38,6 +38,7 @@ public static class CoordBotServices
         services.AddSingleton<ElectionCommands>();
         services.AddSingleton<CheckIns.InitiativeStore>();
         services.AddSingleton<CheckIns.CheckInStore>();
+        services.AddSingleton<CheckIns.CheckInCsv>();
         services.AddSingleton<CheckIns.CheckInCommands>();
         services.AddSingleton(sp => new CheckIns.SignedLinks(CheckIns.SignedLinks.NewKey(), sp.GetRequiredService<TimeProvider>()));   // the host replaces it with its persisted key
         services.AddSingleton(new CheckIns.ChartLinkOptions(null));

@@ -6,7 +6,8 @@ using CoordBot.Workspaces;
 namespace CoordBot.CheckIns;
 
 /// <summary>The <c>checkin</c> command: initiatives with a measurable aim and their weekly check-ins.</summary>
-public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore checkIns, CheckInSchedule cycles, CheckInDigest digests, WorkspaceStore workspaces)
+public sealed partial class CheckInCommands(
+    InitiativeStore store, CheckInStore checkIns, CheckInSchedule cycles, CheckInDigest digests, WorkspaceStore workspaces, CheckInCsv csv)
 {
     public CommandGroup Group => new("checkin", "weekly progress check-ins toward a measurable aim",
     [
@@ -46,6 +47,13 @@ public sealed partial class CheckInCommands(InitiativeStore store, CheckInStore 
         new("checkin", "pause", "checkin pause <initiative>", "Stop the prompts (creator or admin).", [], ["checkin pause I1"], (c, t) => PauseAsync(c, true, t)),
         new("checkin", "resume", "checkin resume <initiative>", "Restart the prompts (creator or admin).", [], ["checkin resume I1"], (c, t) => PauseAsync(c, false, t)),
         new("checkin", "remove", "checkin remove <initiative>", "Delete an initiative (creator or admin).", [], ["checkin remove I1"], RemoveAsync),
+        new("checkin", "export", "checkin export <initiative>",
+            "Download all check-ins as CSV: week, member, one column per metric, wins, barriers, next, help_needed, submitted_at.",
+            [], ["checkin export I1"], ExportAsync),
+        new("checkin", "import", "checkin import <initiative>  (CSV on the lines after the command, or an attached file)",
+            "Load history from a spreadsheet (creator or admin): columns week (2026-W07 or a date in it), one per metric, optional member; " +
+            "a row replaces the member's check-in for that week. A file with errors is refused and nothing imported.",
+            [], ["checkin import I1", "checkin import I1\nweek,member,actively homeless,inflow,outflow\n2026-W07,@ana,118,6,9"], ImportAsync),
     ]);
 
     private static readonly string[] Days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];

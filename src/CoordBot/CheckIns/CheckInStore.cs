@@ -144,4 +144,30 @@ public sealed class CheckInStore(Database database, TimeProvider time)
             new { Workspace = workspace, User = user });
         return until is null ? null : Database.ParseDay(until);
     }
+
+    /// <summary>
+    /// Stores imported check-ins in one transaction, all or nothing: each replaces the member's
+    /// check-in for its week, if there is one, and keeps its own submission time. Returns how many
+    /// replaced a stored check-in.
+    /// </summary>
+    public async Task<int> ImportAsync(string workspace, long initiativeId, IReadOnlyList<CheckIn> rows, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var stored = (await connection.QueryAsync<(string Week, string Member)>(
+            "SELECT week, member FROM checkins WHERE workspace_id = @Workspace AND initiative_id = @Id",
+            new { Workspace = workspace, Id = initiativeId }, tx)).ToHashSet();
+        await connection.ExecuteAsync("""
+            INSERT INTO checkins (workspace_id, initiative_id, week, member, metric_values, wins, barriers, next_steps, help_needed, submitted_at)
+            VALUES (@Workspace, @Id, @Week, @Member, @Values, @Wins, @Barriers, @NextSteps, @HelpNeeded, @At)
+            ON CONFLICT (workspace_id, initiative_id, week, member) DO UPDATE SET metric_values = excluded.metric_values, wins = excluded.wins,
+                barriers = excluded.barriers, next_steps = excluded.next_steps, help_needed = excluded.help_needed, submitted_at = excluded.submitted_at
+            """, rows.Select(c => new
+        {
+            Workspace = workspace, Id = initiativeId, c.Week, c.Member, Values = JsonSerializer.Serialize(c.Values),
+            c.Wins, c.Barriers, c.NextSteps, c.HelpNeeded, At = Database.Stamp(c.SubmittedAt),
+        }), tx);
+        await tx.CommitAsync(ct);
+        return rows.Count(c => stored.Contains((c.Week, c.Member)));
+    }
 }
