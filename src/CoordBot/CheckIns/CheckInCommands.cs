@@ -216,9 +216,17 @@ public sealed partial class CheckInCommands(
                 return Reply.Error($"\"{CommandRouter.Shorten(text)}\" is not a number for {metric.Name}.", "Write numbers like 42 or 3.5.", metric.Name);
             values[metric.Name] = value;
         }
-        var replaced = await checkIns.SaveAsync(ctx.WorkspaceId, initiative.Id, new CheckIn(week, ctx.UserId, values,
-            ctx.Args.Text("wins"), ctx.Args.Text("barriers"), ctx.Args.Text("next"), ctx.Args.Text("help-needed"), ctx.Now), ct);
-        var summary = values.Count == 0 ? "no numbers" : string.Join(", ", values.Select(v => $"{v.Key} {v.Value.ToString("0.##", CultureInfo.InvariantCulture)}"));
+        // A second submission in the week changes what it names and keeps the rest (the form comes filled in with the rest).
+        var earlier = (await checkIns.WeekAsync(ctx.WorkspaceId, initiative.Id, week, ct)).FirstOrDefault(c => c.Member == ctx.UserId);
+        if (earlier is not null)
+            foreach (var (name, value) in earlier.Values)
+                values.TryAdd(name, value);
+        string? Answer(string flag, string? before) => ctx.Args.Text(flag) is { Length: > 0 } text ? text : before;
+        await checkIns.SaveAsync(ctx.WorkspaceId, initiative.Id, new CheckIn(week, ctx.UserId, values,
+            Answer("wins", earlier?.Wins), Answer("barriers", earlier?.Barriers), Answer("next", earlier?.NextSteps), Answer("help-needed", earlier?.HelpNeeded), ctx.Now), ct);
+        var replaced = earlier is not null;
+        var ordered = initiative.Metrics.Where(m => values.ContainsKey(m.Name)).Select(m => (m.Name, Value: values[m.Name])).ToList();
+        var summary = ordered.Count == 0 ? "no numbers" : string.Join(", ", ordered.Select(v => $"{v.Name} {v.Value.ToString("0.##", CultureInfo.InvariantCulture)}"));
         var text2 = $"{(replaced ? "Updated" : "Recorded")} your {week} check-in for {initiative.Label}: {summary}.";
         var note = early is { } closed
             ? $"The {closed} digest is already posted, so this counts for {week}. You can change it until that digest: checkin submit again."

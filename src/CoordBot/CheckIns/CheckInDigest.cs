@@ -105,7 +105,7 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
     {
         var fields = new List<Field> { new(summary.Metric.Name + (summary.IsAim ? " (aim)" : ""), summary.ValueText) };
         if (sparkline) fields.Add(new Field($"Last {CheckInSummary.SparklineWeeks} weeks", Sparkline.Render(summary.Values, CheckInSummary.SparklineWeeks)));
-        if (summary.Chart.Median is { } median) fields.Add(new Field("Median", $"{CheckInSummary.Number(median)} over {summary.Weeks.Count} weeks"));
+        if (summary.Chart.Median is { } median) fields.Add(new Field("Median", $"{CheckInSummary.Number(median)} over {summary.Values.Count(v => v is not null)} weeks with values (of the last {summary.Weeks.Count})"));
         if (summary.ProgressPercent is { } progress)
             fields.Add(new Field("Progress", $"{CheckInSummary.Percent(progress)} of the way from {CheckInSummary.Number(initiative.Baseline!.Value)} to {CheckInSummary.Number(initiative.Target!.Value)}"));
         if (summary.Projection is { } projection) fields.Add(new Field("Projection", projection));

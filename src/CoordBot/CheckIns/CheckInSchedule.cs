@@ -121,7 +121,7 @@ public sealed class CheckInSchedule(
     public static Reply Prompt(Initiative initiative, string week, DateTimeOffset digestLocal, bool nudge)
     {
         var heading = nudge ? $"Reminder: your {week} check-in for {initiative.Name}" : $"Weekly check-in: {initiative.Name}, {week}";
-        var due = $"The digest goes to the team {digestLocal:ddd yyyy-MM-dd HH:mm} ({initiative.TimeZoneId}).";
+        var due = string.Create(CultureInfo.InvariantCulture, $"The digest goes to the team {digestLocal:ddd yyyy-MM-dd HH:mm} ({initiative.TimeZoneId}).");
         var ask = nudge
             ? $"We have not heard from you yet this week. {due}"
             : $"How did this week go? Your numbers ({string.Join(", ", initiative.Metrics.Select(m => m.Name))}) and a few words on wins, barriers and help needed. {due}";

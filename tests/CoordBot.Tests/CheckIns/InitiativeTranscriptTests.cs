@@ -77,7 +77,7 @@ public sealed class InitiativeTranscriptTests : CoreTest
         Assert.Contains("Recorded your", await Say("checkin submit \"actively homeless\"=42 inflow=5 outflow=9 --wins \"3 landlords joined\""));
         var again = await Say("checkin submit Vets \"actively homeless\"=41");
         Assert.Contains("Updated your", again);
-        Assert.Contains("check-in for Vets (I1): actively homeless 41.", again);
+        Assert.Contains("check-in for Vets (I1): actively homeless 41, inflow 5, outflow 9.", again);   // what it names changes, the rest stays
         var status = await Say("checkin status I1");
         Assert.Contains("1 of 2 checked in", status);
         Assert.Contains("Checked in: @alice", status);
