@@ -66,7 +66,13 @@ public sealed partial class SlackHandler(
                 if (BlockKitRenderer.ParseAction(value) is not { } action) return SlackAck.Empty;
                 var request = new ChatRequest("slack", workspace, channel ?? user, user, null, action, UserName: JsonRead.Str(payload, "user", "username"), Raw: payload.Clone());
                 // Buttons answer through response_url (or a DM from the Home tab), never in the HTTP body.
-                await work.EnqueueAsync("slack button", async token => await DeliverAsync(await router.HandleAsync(request, token), target, token));
+                await work.EnqueueAsync("slack button", async token =>
+                {
+                    // A button whose command answers with only a form (a check-in prompt's "Check in") opens it as a modal at once.
+                    var reply = await router.HandleAsync(request, token);
+                    if (reply is not null && SoleForm(reply) is { } sole && target.TriggerId is not null && await OpenFormAsync(sole, target, token)) return;
+                    await DeliverAsync(reply, target, token);
+                });
                 return SlackAck.Empty;
 
             case "view_submission":
