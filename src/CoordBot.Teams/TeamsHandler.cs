@@ -131,7 +131,20 @@ public sealed partial class TeamsHandler(
         }
         var text = JsonRead.Str(activity, "text");
         if (string.IsNullOrWhiteSpace(text)) return null;
-        return new ChatRequest("teams", context.Tenant, context.ConversationId, context.FromId, CommandText(text), UserName: context.FromName, Raw: activity.Clone());
+        return new ChatRequest("teams", context.Tenant, context.ConversationId, context.FromId, CommandText(text, Mentions(activity, context.BotId)),
+            UserName: context.FromName, Raw: activity.Clone());
+    }
+
+    /// <summary>The people @mentioned in a message (not the bot): each mention's text as it appears, and the user's id.</summary>
+    private static List<(string Text, string Id)> Mentions(JsonElement activity, string botId)
+    {
+        var mentions = new List<(string, string)>();
+        if (!activity.TryGetProperty("entities", out var entities) || entities.ValueKind != JsonValueKind.Array) return mentions;
+        foreach (var entity in entities.EnumerateArray())
+            if (JsonRead.Str(entity, "type") == "mention" && JsonRead.Str(entity, "text") is { Length: > 0 } text &&
+                JsonRead.Str(entity, "mentioned", "id") is { Length: > 0 } id && id != botId)
+                mentions.Add((text, id));
+        return mentions;
     }
 
     private const string FileDownloadInfo = "application/vnd.microsoft.teams.file.download.info";
@@ -159,9 +172,17 @@ public sealed partial class TeamsHandler(
         return text is null ? (null, $"I could not read {file.Name}: {error}") : (text, null);
     }
 
-    /// <summary>The command in a message: mentions (<c>&lt;at&gt;CoordBot&lt;/at&gt;</c>) removed, entities decoded, one line per paragraph.</summary>
-    internal static string CommandText(string text)
+    /// <summary>
+    /// The command in a message: people's mentions become <c>&lt;@id&gt;</c> (as members or admins), the bot's own
+    /// (<c>&lt;at&gt;CoordBot&lt;/at&gt;</c>) and any other are removed, entities decoded, one line per paragraph.
+    /// </summary>
+    internal static string CommandText(string text, IReadOnlyList<(string Text, string Id)>? people = null)
     {
+        foreach (var (mention, id) in people ?? [])
+        {
+            var at = text.IndexOf(mention, StringComparison.Ordinal);
+            if (at >= 0) text = string.Concat(text.AsSpan(0, at), $" <@{id}> ", text.AsSpan(at + mention.Length));
+        }
         var withoutMentions = MentionRegex().Replace(text, " ");
         var lines = LineBreakRegex().Replace(withoutMentions, "\n");
         var plain = TagRegex().Replace(lines, "");

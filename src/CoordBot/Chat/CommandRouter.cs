@@ -249,6 +249,7 @@ public static class UserRef
             t = t[1..];
         }
         userId = t;
-        return t.Length is > 0 and <= 64 && t.All(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-');
+        // Slack ids (U123), Teams ids (29:1a2B-…) and local names.
+        return t.Length is > 0 and <= 128 && t.All(c => char.IsAsciiLetterOrDigit(c) || char.IsLetterOrDigit(c) || c is '.' or '_' or '-' or ':');
     }
 }

@@ -49,6 +49,26 @@ public sealed class TeamsChannelTests : TeamsHostTest
     }
 
     [Fact]
+    public async Task Mentioned_people_become_members_by_their_Teams_id()
+    {
+        var message = Teams.Message("<at>CoordBot</at> checkin setup Vets --template bfz --members <at>Ben Ng</at> <at>Alice</at>",
+            conversation: "19:general@thread.tacv2", conversationType: "channel");
+        message["entities"]!.AsArray().Add(new JsonObject
+        {
+            ["type"] = "mention", ["text"] = "<at>Ben Ng</at>", ["mentioned"] = new JsonObject { ["id"] = "29:ben-id_1", ["name"] = "Ben Ng" },
+        });
+        message["entities"]!.AsArray().Add(new JsonObject
+        {
+            ["type"] = "mention", ["text"] = "<at>Alice</at>", ["mentioned"] = new JsonObject { ["id"] = "29:alice", ["name"] = "Alice" },
+        });
+        await Teams.SendAsync(message);
+        await PostedTo("19:general@thread.tacv2", "Set up Vets (I1)");
+        var initiative = Assert.Single(await Host.Get<CoordBot.CheckIns.InitiativeStore>().ListAsync(Tenant));
+        Assert.Equal(["29:alice", "29:ben-id_1"], initiative.Members);
+        Assert.Equal("19:general@thread.tacv2", initiative.ChannelId);   // the digest goes to the channel it was set up in
+    }
+
+    [Fact]
     public async Task Private_answers_asked_in_a_channel_go_to_a_new_1_to_1_chat()
     {
         await Teams.SendAsync(Teams.Message("<at>CoordBot</at> ally add \"Jane Doe\"", user: "29:bob", userName: "Bob",
