@@ -10,6 +10,10 @@
 // With --scheduler it measures the Quartz-backed schedule instead (SchedulerBench.cs):
 //
 //   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --scheduler [--sends N] [--starts N]
+//
+// With --digest it measures the weekly check-in digest and report of a 40-member initiative with three years of history (DigestBench.cs):
+//
+//   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --digest [--iterations N] [--keep-db]
 
 using System.Diagnostics;
 using System.Globalization;
@@ -32,6 +36,8 @@ if (args.Contains("--slack-load"))
     return await SlackLoad.RunAsync(args);
 if (args.Contains("--scheduler"))
     return await SchedulerBench.RunAsync(args);
+if (args.Contains("--digest"))
+    return await DigestBench.RunAsync(args);
 
 var options = Options.Parse(args);
 var dbPath = Path.Combine(Path.GetTempPath(), $"coordbot-bench-{Guid.NewGuid():N}.db");
