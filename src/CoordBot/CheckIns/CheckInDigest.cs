@@ -11,6 +11,9 @@ public sealed record ChartLinkOptions(string? PublicBaseUrl);
 /// </summary>
 public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore checkIns, SignedLinks links, ChartLinkOptions linkOptions)
 {
+    /// <summary>How many members' parts of a <c>sum</c> metric the digest names.</summary>
+    public const int MaxParts = 10;
+
     /// <summary>How long a chart link in a digest or report works.</summary>
     public static readonly TimeSpan ChartLinkLifetime = TimeSpan.FromDays(30);
 
@@ -105,15 +108,29 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
     {
         var fields = new List<Field> { new(summary.Metric.Name + (summary.IsAim ? " (aim)" : ""), summary.ValueText) };
         if (sparkline) fields.Add(new Field($"Last {CheckInSummary.SparklineWeeks} weeks", Sparkline.Render(summary.Values, CheckInSummary.SparklineWeeks)));
-        if (summary.Chart.Median is { } median) fields.Add(new Field("Median", $"{CheckInSummary.Number(median)} over {summary.Values.Count(v => v is not null)} weeks with values (of the last {summary.Weeks.Count})"));
+        if (summary.Chart.Median is { } median)
+        {
+            var present = summary.Values.Count(v => v is not null);
+            fields.Add(new Field("Median", present == summary.Weeks.Count
+                ? $"{CheckInSummary.Number(median)} over {present} weeks"
+                : $"{CheckInSummary.Number(median)} over {present} weeks with values (of the last {summary.Weeks.Count})"));
+        }
         if (summary.ProgressPercent is { } progress)
             fields.Add(new Field("Progress", $"{CheckInSummary.Percent(progress)} of the way from {CheckInSummary.Number(initiative.Baseline!.Value)} to {CheckInSummary.Number(initiative.Target!.Value)}"));
         if (summary.Projection is { } projection) fields.Add(new Field("Projection", projection));
-        if (summary.Parts.Count > 1) fields.Add(new Field("By member", string.Join(", ", summary.Parts.Select(p => $"{At(p.Member)} {CheckInSummary.Number(p.Value)}"))));
+        if (summary.Parts.Count > 1)
+        {
+            // The biggest parts first; a long tail of zeros says nothing.
+            var parts = summary.Parts.Where(p => p.Value != 0).OrderByDescending(p => Math.Abs(p.Value)).ToList();
+            var shown = string.Join(", ", parts.Take(MaxParts).Select(p => $"{At(p.Member)} {CheckInSummary.Number(p.Value)}"));
+            var rest = parts.Count - MaxParts;
+            var zeros = summary.Parts.Count - parts.Count;
+            fields.Add(new Field("By member", (shown.Length == 0 ? "all 0" : shown) + (rest > 0 ? $", and {rest} more" : "") + (zeros > 0 && shown.Length > 0 ? $" ({zeros} reported 0)" : "")));
+        }
         blocks.Add(new Fields(fields));
         var signals = CheckInSummary.SignalLines(summary);
         blocks.Add(signals.Count == 0
-            ? new Context($"Run chart: {summary.Chart.Summary}.")
+            ? new Context($"Run chart: {summary.Chart.Summary.TrimEnd('.')}.")
             : new ItemList(signals.Select(s => new ListItem(s)).ToList()));
         blocks.Add(new Chart($"Run chart: {summary.Metric.Name}, {summary.Weeks.Count} weeks to {week}", ChartLink(workspace, initiative, index, week, summary.Weeks.Count)));
     }
