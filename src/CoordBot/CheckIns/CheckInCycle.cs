@@ -40,10 +40,18 @@ public sealed class CheckInCycle
         };
     }
 
-    /// <summary>The UTC instant of a stage. A local time skipped by a DST change resolves with the standard offset.</summary>
+    /// <summary>
+    /// The UTC instant of a stage: the first moment the local clock shows its time, as the zone's cron trigger
+    /// fires. A time repeated by a DST change is its first occurrence; a time the change skips is the moment the
+    /// clocks jump. (Any other choice puts the instant after the trigger's fire, and <see cref="Latest"/> would then
+    /// take that fire for the previous week's.)
+    /// </summary>
     public DateTimeOffset At(CheckInStage stage, string week)
     {
         var local = LocalTime(stage, week);
+        if (Zone.IsAmbiguousTime(local))
+            return new DateTimeOffset(local, Zone.GetAmbiguousTimeOffsets(local).Max()).ToUniversalTime();
+        while (Zone.IsInvalidTime(local)) local = local.AddMinutes(1);   // gaps are whole minutes, at most a few hours
         return new DateTimeOffset(local, Zone.GetUtcOffset(local)).ToUniversalTime();
     }
 

@@ -116,6 +116,28 @@ public sealed class ChatPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_digest_in_the_channel_shows_its_run_chart_as_a_loaded_image()
+    {
+        await Assertions.Expect(await Send("checkin setup \"Veteran homelessness\" --template bfz --baseline 120 --target 80 --members @alice"))
+            .ToContainTextAsync("Set up Veteran homelessness (I1)");
+        await Assertions.Expect(await Send("checkin submit I1 \"actively homeless\"=112 inflow=4 outflow=9 --wins \"Two landlords joined\""))
+            .ToContainTextAsync("Recorded your");
+        await Assertions.Expect(await Send("checkin digest I1")).ToContainTextAsync("Posting the");
+
+        // The digest arrives through the outbox; the page picks it up on its next poll of GET /local/messages.
+        var digest = _page.Locator(".msg.bot", new() { HasText = "weekly digest" });
+        await digest.WaitForAsync();
+        await Assertions.Expect(digest).ToContainTextAsync("Two landlords joined");
+        var chart = digest.Locator("figure.chart img").First;
+        Assert.StartsWith("/charts/local/", await chart.GetAttributeAsync("src"), StringComparison.Ordinal);
+        Assert.Equal("Run chart: actively homeless", (await chart.GetAttributeAsync("alt"))?.Split(',')[0]);
+        // Loaded and decoded as an image (an error page or a blocked request leaves naturalWidth at 0).
+        await chart.EvaluateAsync("img => img.complete ? null : new Promise(r => { img.onload = img.onerror = r; })");
+        Assert.True(await chart.EvaluateAsync<int>("img => img.naturalWidth") > 0, "the chart <img> did not load");
+        Assert.Equal(0, _dialogs);
+    }
+
+    [Fact]
     public async Task Errors_from_the_server_are_shown()
     {
         var reply = await Send("ally add Jane --sector gov");
