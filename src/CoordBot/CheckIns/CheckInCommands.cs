@@ -286,7 +286,7 @@ public sealed partial class CheckInCommands(
                 $"See the numbers any time: checkin report {initiative.Ref}");
         if (await checkIns.IsSkippedAsync(ctx.WorkspaceId, initiative.Id, week, ct))
             return Reply.Error($"{initiative.Label} skips {week}: there is no digest that week.");
-        await cycles.PostDigestAsync(ctx.WorkspaceId, initiative, week, ct);
+        await cycles.PostDigestAsync(ctx.WorkspaceId, initiative, week, ct, requested: true);
         return Reply.Say($"Posting the {week} digest of {initiative.Label} in its channel. Check-ins from now on count for {CheckInCycle.Next(week)}.", ephemeral: true);
     }
 

@@ -137,11 +137,18 @@ public sealed class CheckInSchedule(
 
     /// <summary>
     /// Queues the week's digest for the initiative's channel and marks the week closed (later check-ins go to
-    /// the next week). Returns false when that week's digest was already posted.
+    /// the next week). Returns false when that week's digest was already posted, or when the initiative was set up
+    /// after the week's prompt and nobody checked in (nobody was asked: an empty digest says nothing), unless requested.
     /// </summary>
-    public async Task<bool> PostDigestAsync(string workspace, Initiative initiative, string week, CancellationToken ct)
+    public async Task<bool> PostDigestAsync(string workspace, Initiative initiative, string week, CancellationToken ct, bool requested = false)
     {
         if (await checkIns.DigestPostedAtAsync(workspace, initiative.Id, week, ct) is not null) return false;
+        if (!requested && initiative.CreatedAt > new CheckInCycle(initiative).At(CheckInStage.Prompt, week) &&
+            (await checkIns.WeekAsync(workspace, initiative.Id, week, ct)).Count == 0)
+        {
+            logger.LogInformation("{Initiative} was set up after the {Week} prompt and nobody checked in: no digest that week", initiative.Ref, week);
+            return false;
+        }
         var digest = await digests.BuildAsync(workspace, initiative, week, ct);
         var now = time.GetUtcNow();
         // Queued before it is marked: a crash in between re-queues the same key (a no-op) rather than losing it.

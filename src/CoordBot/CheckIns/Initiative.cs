@@ -13,7 +13,7 @@ namespace CoordBot.CheckIns;
 public sealed record Initiative(
     long Id, long RefNo, string Name, IReadOnlyList<Metric> Metrics, double? Baseline, double? Target, DateOnly? TargetDate,
     DayOfWeek Weekday, TimeOnly At, string TimeZoneId, int NudgeAfterHours, RunChartRules Rules, string ChannelId, string Platform,
-    bool Paused, string CreatedBy, IReadOnlyList<string> Members)
+    bool Paused, string CreatedBy, IReadOnlyList<string> Members, DateTimeOffset? CreatedAt = null)
 {
     public string Ref => $"I{RefNo}";
     public string Label => $"{Name} ({Ref})";
@@ -40,17 +40,19 @@ public sealed class InitiativeStore(Database database, TimeProvider time)
         public string Platform { get; set; } = "";
         public long Paused { get; set; }
         public string CreatedBy { get; set; } = "";
+        public string CreatedAt { get; set; } = "";
     }
 
     private const string Columns = "id AS Id, ref_no AS RefNo, name AS Name, metrics AS Metrics, baseline AS Baseline, target AS Target, " +
         "target_date AS TargetDate, weekday AS Weekday, at_time AS AtTime, time_zone AS TimeZone, nudge_after_hours AS NudgeAfterHours, " +
-        "rules AS Rules, channel_id AS ChannelId, platform AS Platform, paused AS Paused, created_by AS CreatedBy";
+        "rules AS Rules, channel_id AS ChannelId, platform AS Platform, paused AS Paused, created_by AS CreatedBy, created_at AS CreatedAt";
 
     public async Task<Initiative> AddAsync(string workspace, Initiative initiative, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var refNo = await WorkspaceStore.NextRefAsync(connection, tx, workspace, "initiative");
+        var now = time.GetUtcNow();
         var id = await connection.ExecuteScalarAsync<long>("""
             INSERT INTO initiatives (workspace_id, ref_no, name, name_key, metrics, baseline, target, target_date, weekday, at_time, time_zone,
                                      nudge_after_hours, rules, channel_id, platform, paused, created_by, created_at)
@@ -64,13 +66,13 @@ public sealed class InitiativeStore(Database database, TimeProvider time)
             TargetDate = initiative.TargetDate is { } d ? Database.Day(d) : null, Weekday = (int)initiative.Weekday,
             At = initiative.At.ToString("HH:mm"), Zone = initiative.TimeZoneId, Nudge = initiative.NudgeAfterHours,
             Rules = initiative.Rules == RunChartRules.Anhoej ? "anhoej" : "ppm", Channel = initiative.ChannelId, initiative.Platform,
-            initiative.CreatedBy, Now = Database.Stamp(time.GetUtcNow()),
+            initiative.CreatedBy, Now = Database.Stamp(now),
         }, tx);
         foreach (var member in initiative.Members)
             await connection.ExecuteAsync("INSERT INTO initiative_members (workspace_id, initiative_id, user_id) VALUES (@Workspace, @Id, @User)",
                 new { Workspace = workspace, Id = id, User = member }, tx);
         await tx.CommitAsync(ct);
-        return initiative with { Id = id, RefNo = refNo };
+        return initiative with { Id = id, RefNo = refNo, CreatedAt = now };
     }
 
     /// <summary>True when the workspace already has an initiative of that name (names are unique, ignoring case).</summary>
@@ -132,5 +134,5 @@ public sealed class InitiativeStore(Database database, TimeProvider time)
         r.Id, r.RefNo, r.Name, r.Metrics.Split('\n').Select(spec => Metric.Parse(spec).Metric!).ToList(), r.Baseline, r.Target,
         r.TargetDate is null ? null : Database.ParseDay(r.TargetDate), (DayOfWeek)(int)r.Weekday, TimeOnly.ParseExact(r.AtTime, "HH:mm"),
         r.TimeZone, (int)r.NudgeAfterHours, r.Rules == "anhoej" ? RunChartRules.Anhoej : RunChartRules.PerlaProvostMurray, r.ChannelId,
-        r.Platform, r.Paused == 1, r.CreatedBy, members);
+        r.Platform, r.Paused == 1, r.CreatedBy, members, Database.ParseStamp(r.CreatedAt));
 }

@@ -213,6 +213,29 @@ public sealed class DigestTranscriptTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Set_up_after_the_weeks_prompt_with_nobody_checked_in_there_is_no_digest_that_week_unless_asked()
+    {
+        _clock.Set(Monday(1).AddDays(1));                    // Tuesday: this week's prompt is past
+        await Say("checkin setup Vets --template bfz --members @alice");
+        _clock.Set(Monday(1).AddDays(6).AddSeconds(5));
+        await FireAsync(CheckInStage.Digest);
+        Assert.Empty(await OutboxAsync());
+        Assert.Contains("Posting the 2027-W01 digest", await Say("checkin digest I1"));
+        Assert.Contains("checkin-digest:I1:2027-W01", (await OutboxAsync()).Keys);
+    }
+
+    [Fact]
+    public async Task Set_up_after_the_weeks_prompt_a_check_in_makes_the_digest_worth_posting()
+    {
+        _clock.Set(Monday(1).AddDays(1));
+        await Say("checkin setup Vets --template bfz --members @alice");
+        await Say("checkin submit inflow=2");
+        _clock.Set(Monday(1).AddDays(6).AddSeconds(5));
+        await FireAsync(CheckInStage.Digest);
+        Assert.Contains("checkin-digest:I1:2027-W01", (await OutboxAsync()).Keys);
+    }
+
+    [Fact]
     public async Task The_report_has_the_run_chart_summary_and_participation()
     {
         await TwelveWeeksAsync();
