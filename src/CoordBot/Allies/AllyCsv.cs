@@ -1,5 +1,6 @@
 using System.Globalization;
 using CoordBot.Chat;
+using CoordBot.Data;
 using CsvHelper;
 
 namespace CoordBot.Allies;
@@ -25,15 +26,7 @@ public sealed class AllyCsv
     {
         var errors = new List<CsvRowError>();
         var rows = new List<AllyFields>();
-        var options = CsvReaderOptions.Default with
-        {
-            TrackLineNumbers = true,
-            MalformedData = CsvMalformedDataHandling.Skip,
-            FieldCountMismatch = CsvFieldCountHandling.Allow,
-            MaxRecordSize = 256 * 1024,
-            OnMalformedRecord = bad => errors.Add(new CsvRowError((int)bad.LineNumber, Malformed(bad.Reason))),
-        };
-        using var reader = CsvReader.FromText(text.TrimStart('\uFEFF'), options);
+        using var reader = CsvFiles.Open(text, errors);
         string[] header;
         try
         {
@@ -69,7 +62,7 @@ public sealed class AllyCsv
                 for (var i = 0; i < header.Length; i++)
                 {
                     var value = Tokenizer.Clean(reader.GetString(i)).Trim();
-                    if (value.Length > 1 && value[0] == '\'' && "=+-@".Contains(value[1])) value = value[1..];
+                    value = CsvFiles.Unescape(value);
                     values[header[i]] = value;
                 }
                 if (values.Values.All(string.IsNullOrEmpty)) continue;
@@ -86,14 +79,6 @@ public sealed class AllyCsv
         errors.Sort((a, b) => a.Row.CompareTo(b.Row));
         return new(rows, errors, null);
     }
-
-    private static string Malformed(CsvMalformedReason reason) => reason switch
-    {
-        CsvMalformedReason.UnterminatedQuote => "a quoted value is never closed.",
-        CsvMalformedReason.StrayQuote => "a quote appears inside an unquoted value; quote the whole value and double the inner quotes.",
-        CsvMalformedReason.TextAfterClosingQuote => "there is text after a closing quote.",
-        _ => "the row is malformed.",
-    };
 
     private static (AllyFields? Fields, string? Problem) ToFields(Dictionary<string, string> v)
     {

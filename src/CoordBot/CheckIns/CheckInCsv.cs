@@ -1,6 +1,7 @@
 using System.Globalization;
 using CoordBot.Allies;
 using CoordBot.Chat;
+using CoordBot.Data;
 using CsvHelper;
 
 namespace CoordBot.CheckIns;
@@ -43,19 +44,11 @@ public sealed class CheckInCsv
     public CheckInImport Read(string text, Initiative initiative, string importer, DateTimeOffset now, string thisWeek)
     {
         var errors = new List<CsvRowError>();
-        var options = CsvReaderOptions.Default with
-        {
-            TrackLineNumbers = true,
-            MalformedData = CsvMalformedDataHandling.Skip,
-            FieldCountMismatch = CsvFieldCountHandling.Allow,
-            MaxRecordSize = 256 * 1024,
-            OnMalformedRecord = bad => errors.Add(new CsvRowError((int)bad.LineNumber, Malformed(bad.Reason))),
-        };
-        using var reader = CsvReader.FromText(text.TrimStart('\uFEFF'), options);
+        using var reader = CsvFiles.Open(text, errors);
         string[] header;
         try
         {
-            header = reader.Headers.Select(h => Unescape(Tokenizer.Clean(h).Trim())).ToArray();
+            header = reader.Headers.Select(h => CsvFiles.Unescape(Tokenizer.Clean(h).Trim())).ToArray();
         }
         catch (CsvFormatException)
         {
@@ -85,7 +78,7 @@ public sealed class CheckInCsv
                     continue;
                 }
                 var values = new string[header.Length];
-                for (var i = 0; i < header.Length; i++) values[i] = Unescape(Tokenizer.Clean(reader.GetString(i)).Trim());
+                for (var i = 0; i < header.Length; i++) values[i] = CsvFiles.Unescape(Tokenizer.Clean(reader.GetString(i)).Trim());
                 if (values.All(v => v.Length == 0)) continue;
                 var (checkIn, rowProblem) = ToCheckIn(columns, values, importer, now.AddTicks(read - MaxRows), now, thisWeek);
                 if (rowProblem is not null)
@@ -188,18 +181,6 @@ public sealed class CheckInCsv
     }
 
     private static string Name(Column c) => c.Fixed ?? c.Metric!.Name;
-
-    /// <summary>A cell that export protected from running as a formula (<c>'=…</c>) reads back as written.</summary>
-    private static string Unescape(string value) =>
-        value.Length > 1 && value[0] == '\'' && "=+-@".Contains(value[1]) ? value[1..] : value;
-
-    private static string Malformed(CsvMalformedReason reason) => reason switch
-    {
-        CsvMalformedReason.UnterminatedQuote => "a quoted value is never closed.",
-        CsvMalformedReason.StrayQuote => "a quote appears inside an unquoted value; quote the whole value and double the inner quotes.",
-        CsvMalformedReason.TextAfterClosingQuote => "there is text after a closing quote.",
-        _ => "the row is malformed.",
-    };
 
     /// <summary>Writes the check-ins as CSV. Text cells that a spreadsheet would run as a formula get a leading apostrophe; numbers stay numbers.</summary>
     public string Write(Initiative initiative, IReadOnlyList<CheckIn> checkIns)

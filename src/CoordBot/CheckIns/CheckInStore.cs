@@ -23,6 +23,19 @@ public sealed class CheckInStore(Database database, TimeProvider time)
         public string SubmittedAt { get; set; } = "";
     }
 
+    private const string Upsert = """
+        INSERT INTO checkins (workspace_id, initiative_id, week, member, metric_values, wins, barriers, next_steps, help_needed, submitted_at)
+        VALUES (@Workspace, @Id, @Week, @Member, @Values, @Wins, @Barriers, @NextSteps, @HelpNeeded, @At)
+        ON CONFLICT (workspace_id, initiative_id, week, member) DO UPDATE SET metric_values = excluded.metric_values, wins = excluded.wins,
+            barriers = excluded.barriers, next_steps = excluded.next_steps, help_needed = excluded.help_needed, submitted_at = excluded.submitted_at
+        """;
+
+    private static object Args(string workspace, long initiativeId, CheckIn c) => new
+    {
+        Workspace = workspace, Id = initiativeId, c.Week, c.Member, Values = JsonSerializer.Serialize(c.Values),
+        c.Wins, c.Barriers, c.NextSteps, c.HelpNeeded, At = Database.Stamp(c.SubmittedAt),
+    };
+
     /// <summary>Records (or replaces) a member's check-in for the week; returns true when it replaced an earlier one.</summary>
     public async Task<bool> SaveAsync(string workspace, long initiativeId, CheckIn checkIn, CancellationToken ct = default)
     {
@@ -30,16 +43,7 @@ public sealed class CheckInStore(Database database, TimeProvider time)
         var replaced = await connection.ExecuteScalarAsync<long>("""
             SELECT COUNT(*) FROM checkins WHERE workspace_id = @Workspace AND initiative_id = @Id AND week = @Week AND member = @Member
             """, new { Workspace = workspace, Id = initiativeId, checkIn.Week, checkIn.Member }) > 0;
-        await connection.ExecuteAsync("""
-            INSERT INTO checkins (workspace_id, initiative_id, week, member, metric_values, wins, barriers, next_steps, help_needed, submitted_at)
-            VALUES (@Workspace, @Id, @Week, @Member, @Values, @Wins, @Barriers, @NextSteps, @HelpNeeded, @At)
-            ON CONFLICT (workspace_id, initiative_id, week, member) DO UPDATE SET metric_values = excluded.metric_values, wins = excluded.wins,
-                barriers = excluded.barriers, next_steps = excluded.next_steps, help_needed = excluded.help_needed, submitted_at = excluded.submitted_at
-            """, new
-        {
-            Workspace = workspace, Id = initiativeId, checkIn.Week, checkIn.Member, Values = JsonSerializer.Serialize(checkIn.Values),
-            checkIn.Wins, checkIn.Barriers, checkIn.NextSteps, checkIn.HelpNeeded, At = Database.Stamp(time.GetUtcNow()),
-        });
+        await connection.ExecuteAsync(Upsert, Args(workspace, initiativeId, checkIn));
         return replaced;
     }
 
@@ -157,16 +161,7 @@ public sealed class CheckInStore(Database database, TimeProvider time)
         var stored = (await connection.QueryAsync<(string Week, string Member)>(
             "SELECT week, member FROM checkins WHERE workspace_id = @Workspace AND initiative_id = @Id",
             new { Workspace = workspace, Id = initiativeId }, tx)).ToHashSet();
-        await connection.ExecuteAsync("""
-            INSERT INTO checkins (workspace_id, initiative_id, week, member, metric_values, wins, barriers, next_steps, help_needed, submitted_at)
-            VALUES (@Workspace, @Id, @Week, @Member, @Values, @Wins, @Barriers, @NextSteps, @HelpNeeded, @At)
-            ON CONFLICT (workspace_id, initiative_id, week, member) DO UPDATE SET metric_values = excluded.metric_values, wins = excluded.wins,
-                barriers = excluded.barriers, next_steps = excluded.next_steps, help_needed = excluded.help_needed, submitted_at = excluded.submitted_at
-            """, rows.Select(c => new
-        {
-            Workspace = workspace, Id = initiativeId, c.Week, c.Member, Values = JsonSerializer.Serialize(c.Values),
-            c.Wins, c.Barriers, c.NextSteps, c.HelpNeeded, At = Database.Stamp(c.SubmittedAt),
-        }), tx);
+        await connection.ExecuteAsync(Upsert, rows.Select(c => Args(workspace, initiativeId, c)), tx);
         await tx.CommitAsync(ct);
         return rows.Count(c => stored.Contains((c.Week, c.Member)));
     }
