@@ -32,9 +32,11 @@ public static class HostSetup
         builder.Services.AddSingleton(new LocalChannel(local));
         builder.Services.AddSingleton<LocalMessageStore>();
         builder.Services.AddSingleton<IChannelSender, LocalSender>();
-        // Secrets at rest (Slack bot tokens, the chart-link key) are encrypted; the key ring lives beside the database file.
+        // Secrets at rest (Slack bot tokens, the chart-link key) are encrypted. The key ring lives beside the SQLite
+        // file, or in the PostgreSQL database that every instance shares.
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("CoordBot");
-        if (KeysFolder(storage.ConnectionString) is { } keys) dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keys));
+        if (string.Equals(storage.Provider, "postgres", StringComparison.OrdinalIgnoreCase)) DatabaseKeyRing.Use(builder.Services);
+        else if (KeysFolder(storage.ConnectionString) is { } keys) dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keys));
         builder.Services.AddSingleton<HostSecrets>();
         builder.Services.AddSingleton(sp => new SignedLinks(
             new Lazy<byte[]>(() => sp.GetRequiredService<HostSecrets>().GetOrCreate("chart-links", SignedLinks.NewKey)), sp.GetRequiredService<TimeProvider>()));

@@ -123,8 +123,8 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     {
         if (refs.Count == 0) return [];
         await using var connection = await database.OpenAsync(ct);
-        var byRef = (await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND ref_no IN @Refs",
-            new { Workspace = workspace, Refs = refs })).ToDictionary(r => r.RefNo, r => r.ToAlly());
+        var byRef = (await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND {database.Dialect.In("ref_no", "Refs")}",
+            new { Workspace = workspace, Refs = refs.ToArray() })).ToDictionary(r => r.RefNo, r => r.ToAlly());
         return refs.Where(byRef.ContainsKey).Select(r => byRef[r]).ToList();
     }
 
@@ -189,7 +189,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
             Limit = pageSize, Offset = (page - 1) * pageSize, CountCap = (page - 1) * pageSize + CountAhead,
         };
         await using var connection = await database.OpenAsync(ct);
-        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM (SELECT 1 FROM allies WHERE {where} LIMIT @CountCap)", p);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM (SELECT 1 FROM allies WHERE {where} LIMIT @CountCap) AS capped", p);
         var rows = await connection.QueryAsync<Row>(
             $"SELECT {Columns} FROM allies WHERE {where} ORDER BY last_contact NULLS FIRST, id LIMIT @Limit OFFSET @Offset", p);
         return (rows.Select(r => r.ToAlly()).ToList(), total, total < p.CountCap);
@@ -198,7 +198,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     /// <summary>Full-text search over names, orgs, roles, tags, notes and jurisdictions; every word must match as a prefix.</summary>
     public async Task<IReadOnlyList<Ally>> FindAsync(string workspace, IEnumerable<string> words, int page, int pageSize, CancellationToken ct = default)
     {
-        var query = SqlDialect.FtsQuery(words);
+        var query = database.Dialect.FindQuery(words);
         if (query.Length == 0) return [];
         await using var connection = await database.OpenAsync(ct);
         var rows = await connection.QueryAsync<Row>(database.Dialect.AllyFindSql,
@@ -319,7 +319,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
                 $"SELECT sector, level, COUNT(*) FROM allies WHERE {scope} GROUP BY sector, level", p))
             .Select(c => (c.Sector ?? "unset", c.Level ?? "unset", c.Count)).ToList();
         var staleWhere = $"{scope} AND (last_contact IS NULL OR last_contact < @Stale)";
-        var staleCount = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM (SELECT 1 FROM allies WHERE {staleWhere} LIMIT {CountAhead})", p);
+        var staleCount = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM (SELECT 1 FROM allies WHERE {staleWhere} LIMIT {CountAhead}) AS capped", p);
         var stale = await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE {staleWhere} ORDER BY last_contact NULLS FIRST, id LIMIT 10", p);
         var gaps = (await connection.QueryAsync<(string Org, int Count)>($"""
             SELECT MIN(org), COUNT(*) FROM allies

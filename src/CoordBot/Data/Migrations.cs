@@ -8,123 +8,7 @@ public static class Migrations
 {
     public static readonly IReadOnlyList<Migration> All =
     [
-        new(1, "workspaces, users, allies, touchpoints, links, outbox, local messages", """
-            CREATE TABLE workspaces (
-                workspace_id TEXT PRIMARY KEY,
-                platform TEXT NOT NULL,
-                time_zone TEXT NOT NULL DEFAULT 'UTC',
-                created_at TEXT NOT NULL);
-
-            CREATE TABLE users (
-                workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
-                user_id TEXT NOT NULL,
-                display_name TEXT,
-                is_admin INTEGER NOT NULL DEFAULT 0,
-                created_at TEXT NOT NULL,
-                PRIMARY KEY (workspace_id, user_id));
-
-            CREATE TABLE ref_counters (
-                workspace_id TEXT NOT NULL,
-                kind TEXT NOT NULL,
-                last_value INTEGER NOT NULL,
-                PRIMARY KEY (workspace_id, kind));
-
-            CREATE TABLE allies (
-                id INTEGER PRIMARY KEY,
-                workspace_id TEXT NOT NULL,
-                ref_no INTEGER NOT NULL,
-                name TEXT NOT NULL,
-                name_key TEXT NOT NULL,
-                org TEXT, org_key TEXT,
-                role TEXT,
-                sector TEXT,
-                level TEXT,
-                jurisdiction TEXT, jurisdiction_key TEXT,
-                stance TEXT NOT NULL DEFAULT 'unknown',
-                email TEXT, phone TEXT,
-                tags TEXT,
-                owner TEXT,
-                notes TEXT,
-                last_contact TEXT,
-                created_by TEXT NOT NULL,
-                created_at TEXT NOT NULL,
-                updated_at TEXT NOT NULL,
-                UNIQUE (workspace_id, ref_no));
-            CREATE INDEX ix_allies_name ON allies (workspace_id, name_key);
-            CREATE INDEX ix_allies_contact ON allies (workspace_id, last_contact, id);
-            CREATE INDEX ix_allies_sector ON allies (workspace_id, sector, last_contact, id);
-            CREATE INDEX ix_allies_level ON allies (workspace_id, level, last_contact, id);
-            CREATE INDEX ix_allies_org ON allies (workspace_id, org_key, last_contact, id);
-            CREATE INDEX ix_allies_jurisdiction ON allies (workspace_id, jurisdiction_key, last_contact, id);
-            CREATE INDEX ix_allies_owner ON allies (workspace_id, owner, last_contact, id);
-
-            CREATE VIRTUAL TABLE allies_fts USING fts5(
-                name, org, role, tags, notes, jurisdiction,
-                content = 'allies', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
-            CREATE TRIGGER allies_fts_insert AFTER INSERT ON allies BEGIN
-                INSERT INTO allies_fts (rowid, name, org, role, tags, notes, jurisdiction)
-                VALUES (new.id, new.name, new.org, new.role, new.tags, new.notes, new.jurisdiction);
-            END;
-            CREATE TRIGGER allies_fts_delete AFTER DELETE ON allies BEGIN
-                INSERT INTO allies_fts (allies_fts, rowid, name, org, role, tags, notes, jurisdiction)
-                VALUES ('delete', old.id, old.name, old.org, old.role, old.tags, old.notes, old.jurisdiction);
-            END;
-            CREATE TRIGGER allies_fts_update AFTER UPDATE OF name, org, role, tags, notes, jurisdiction ON allies BEGIN
-                INSERT INTO allies_fts (allies_fts, rowid, name, org, role, tags, notes, jurisdiction)
-                VALUES ('delete', old.id, old.name, old.org, old.role, old.tags, old.notes, old.jurisdiction);
-                INSERT INTO allies_fts (rowid, name, org, role, tags, notes, jurisdiction)
-                VALUES (new.id, new.name, new.org, new.role, new.tags, new.notes, new.jurisdiction);
-            END;
-
-            CREATE TABLE touchpoints (
-                id INTEGER PRIMARY KEY,
-                workspace_id TEXT NOT NULL,
-                ally_id INTEGER NOT NULL REFERENCES allies(id) ON DELETE CASCADE,
-                on_date TEXT NOT NULL,
-                via TEXT,
-                note TEXT NOT NULL,
-                created_by TEXT NOT NULL,
-                created_at TEXT NOT NULL);
-            CREATE INDEX ix_touchpoints_ally ON touchpoints (workspace_id, ally_id, on_date);
-
-            CREATE TABLE ally_links (
-                workspace_id TEXT NOT NULL,
-                ally_a INTEGER NOT NULL REFERENCES allies(id) ON DELETE CASCADE,
-                ally_b INTEGER NOT NULL REFERENCES allies(id) ON DELETE CASCADE,
-                relation TEXT,
-                created_by TEXT NOT NULL,
-                created_at TEXT NOT NULL,
-                PRIMARY KEY (workspace_id, ally_a, ally_b),
-                CHECK (ally_a < ally_b));
-            CREATE INDEX ix_ally_links_b ON ally_links (workspace_id, ally_b);
-
-            CREATE TABLE outbox (
-                id INTEGER PRIMARY KEY,
-                workspace_id TEXT NOT NULL,
-                idempotency_key TEXT NOT NULL,
-                platform TEXT NOT NULL,
-                destination TEXT NOT NULL,
-                payload TEXT NOT NULL,
-                status TEXT NOT NULL DEFAULT 'pending',
-                attempts INTEGER NOT NULL DEFAULT 0,
-                not_before TEXT NOT NULL,
-                claimed_until TEXT,
-                last_error TEXT,
-                created_at TEXT NOT NULL,
-                sent_at TEXT,
-                UNIQUE (workspace_id, idempotency_key));
-            CREATE INDEX ix_outbox_due ON outbox (status, not_before);
-
-            CREATE TABLE local_messages (
-                id INTEGER PRIMARY KEY,
-                workspace_id TEXT NOT NULL,
-                destination TEXT NOT NULL,
-                idempotency_key TEXT NOT NULL,
-                payload TEXT NOT NULL,
-                created_at TEXT NOT NULL,
-                UNIQUE (workspace_id, idempotency_key));
-            CREATE INDEX ix_local_messages_destination ON local_messages (workspace_id, destination, id);
-            """),
+        new(1, "workspaces, users, allies, touchpoints, links, outbox, local messages", V1, PostgresDdl.Translate(V1) + V1PostgresSearch),
 
         new(2, "indexes for ally list --sector --level and ally map", """
             CREATE INDEX ix_allies_sector_level ON allies (workspace_id, sector, level, last_contact, id);
@@ -453,7 +337,7 @@ public static class Migrations
             CREATE INDEX IDX_QRTZ_EH_FIRE_INST ON QRTZ_EXECUTION_HISTORY(SCHED_NAME,FIRE_INSTANCE_ID);
 
             CREATE INDEX IDX_QRTZ_EH_TRIG_TIME ON QRTZ_EXECUTION_HISTORY(SCHED_NAME,TRIGGER_GROUP,TRIGGER_NAME,FIRED_TIME);
-            """),
+            """, Postgres: "SELECT 1"),
 
         new(6, "elections, reminder subscriptions, allies who left office", """
             CREATE TABLE elections (
@@ -562,5 +446,148 @@ public static class Migrations
                 protected_value TEXT NOT NULL,
                 created_at TEXT NOT NULL);
             """),
+
+        new(11, "data protection key ring (shared by the instances on PostgreSQL)", """
+            CREATE TABLE data_protection_keys (
+                name TEXT PRIMARY KEY,
+                xml TEXT NOT NULL);
+            """),
     ];
+
+    private const string V1 = """
+            CREATE TABLE workspaces (
+                workspace_id TEXT PRIMARY KEY,
+                platform TEXT NOT NULL,
+                time_zone TEXT NOT NULL DEFAULT 'UTC',
+                created_at TEXT NOT NULL);
+
+            CREATE TABLE users (
+                workspace_id TEXT NOT NULL REFERENCES workspaces(workspace_id),
+                user_id TEXT NOT NULL,
+                display_name TEXT,
+                is_admin INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, user_id));
+
+            CREATE TABLE ref_counters (
+                workspace_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                last_value INTEGER NOT NULL,
+                PRIMARY KEY (workspace_id, kind));
+
+            CREATE TABLE allies (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                ref_no INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                name_key TEXT NOT NULL,
+                org TEXT, org_key TEXT,
+                role TEXT,
+                sector TEXT,
+                level TEXT,
+                jurisdiction TEXT, jurisdiction_key TEXT,
+                stance TEXT NOT NULL DEFAULT 'unknown',
+                email TEXT, phone TEXT,
+                tags TEXT,
+                owner TEXT,
+                notes TEXT,
+                last_contact TEXT,
+                created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (workspace_id, ref_no));
+            CREATE INDEX ix_allies_name ON allies (workspace_id, name_key);
+            CREATE INDEX ix_allies_contact ON allies (workspace_id, last_contact, id);
+            CREATE INDEX ix_allies_sector ON allies (workspace_id, sector, last_contact, id);
+            CREATE INDEX ix_allies_level ON allies (workspace_id, level, last_contact, id);
+            CREATE INDEX ix_allies_org ON allies (workspace_id, org_key, last_contact, id);
+            CREATE INDEX ix_allies_jurisdiction ON allies (workspace_id, jurisdiction_key, last_contact, id);
+            CREATE INDEX ix_allies_owner ON allies (workspace_id, owner, last_contact, id);
+
+            CREATE VIRTUAL TABLE allies_fts USING fts5(
+                name, org, role, tags, notes, jurisdiction,
+                content = 'allies', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+            CREATE TRIGGER allies_fts_insert AFTER INSERT ON allies BEGIN
+                INSERT INTO allies_fts (rowid, name, org, role, tags, notes, jurisdiction)
+                VALUES (new.id, new.name, new.org, new.role, new.tags, new.notes, new.jurisdiction);
+            END;
+            CREATE TRIGGER allies_fts_delete AFTER DELETE ON allies BEGIN
+                INSERT INTO allies_fts (allies_fts, rowid, name, org, role, tags, notes, jurisdiction)
+                VALUES ('delete', old.id, old.name, old.org, old.role, old.tags, old.notes, old.jurisdiction);
+            END;
+            CREATE TRIGGER allies_fts_update AFTER UPDATE OF name, org, role, tags, notes, jurisdiction ON allies BEGIN
+                INSERT INTO allies_fts (allies_fts, rowid, name, org, role, tags, notes, jurisdiction)
+                VALUES ('delete', old.id, old.name, old.org, old.role, old.tags, old.notes, old.jurisdiction);
+                INSERT INTO allies_fts (rowid, name, org, role, tags, notes, jurisdiction)
+                VALUES (new.id, new.name, new.org, new.role, new.tags, new.notes, new.jurisdiction);
+            END;
+
+            CREATE TABLE touchpoints (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                ally_id INTEGER NOT NULL REFERENCES allies(id) ON DELETE CASCADE,
+                on_date TEXT NOT NULL,
+                via TEXT,
+                note TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL);
+            CREATE INDEX ix_touchpoints_ally ON touchpoints (workspace_id, ally_id, on_date);
+
+            CREATE TABLE ally_links (
+                workspace_id TEXT NOT NULL,
+                ally_a INTEGER NOT NULL REFERENCES allies(id) ON DELETE CASCADE,
+                ally_b INTEGER NOT NULL REFERENCES allies(id) ON DELETE CASCADE,
+                relation TEXT,
+                created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, ally_a, ally_b),
+                CHECK (ally_a < ally_b));
+            CREATE INDEX ix_ally_links_b ON ally_links (workspace_id, ally_b);
+
+            CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                platform TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                status TEXT NOT NULL DEFAULT 'pending',
+                attempts INTEGER NOT NULL DEFAULT 0,
+                not_before TEXT NOT NULL,
+                claimed_until TEXT,
+                last_error TEXT,
+                created_at TEXT NOT NULL,
+                sent_at TEXT,
+                UNIQUE (workspace_id, idempotency_key));
+            CREATE INDEX ix_outbox_due ON outbox (status, not_before);
+
+            CREATE TABLE local_messages (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                destination TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                UNIQUE (workspace_id, idempotency_key));
+            CREATE INDEX ix_local_messages_destination ON local_messages (workspace_id, destination, id);
+            """;
+
+    /// <summary>
+    /// PostgreSQL's full-text index for <c>ally find</c>, in place of SQLite's FTS5 table: a generated tsvector
+    /// (simple configuration: no stemming, as FTS5's unicode61) over the accent-folded text, with a GIN index.
+    /// <c>coordbot_fold</c> lower-cases and removes the accents of Latin letters, as <see cref="SqlDialect.Fold"/> does
+    /// to the words searched for (FTS5's remove_diacritics on SQLite).
+    /// </summary>
+    private const string V1PostgresSearch = """
+
+        CREATE FUNCTION coordbot_fold(t TEXT) RETURNS TEXT LANGUAGE SQL IMMUTABLE PARALLEL SAFE AS $$
+            SELECT translate(lower(t),
+                'àáâãäåāăąçćĉċčďđèéêëēĕėęěĝğġģĥħìíîïĩīĭįıĵķĺļľŀłñńņňòóôõöøōŏőŕŗřśŝşšţťŧùúûüũūŭůűųŵýÿŷźżž',
+                'aaaaaaaaacccccddeeeeeeeeegggghhiiiiiiiiijklllllnnnnooooooooorrrsssstttuuuuuuuuuuwyyyzzz')
+        $$;
+        ALTER TABLE allies ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple', coordbot_fold(
+            coalesce(name, '') || ' ' || coalesce(org, '') || ' ' || coalesce(role, '') || ' ' ||
+            coalesce(tags, '') || ' ' || coalesce(notes, '') || ' ' || coalesce(jurisdiction, '')))) STORED;
+        CREATE INDEX ix_allies_search ON allies USING GIN (search);
+        """;
 }

@@ -165,10 +165,10 @@ public sealed class ElectionStore(Database database, AllyStore allies, TimeProvi
             """, new { Workspace = workspace, Key = jurisdictionKey })).ToList();
         var atRisk = await allies.GetManyAsync(workspace, atRiskRefs, ct);
         var orgs = atRisk.Select(a => AllyVocabulary.Key(a.Org)).OfType<string>().Distinct().ToList();
-        List<long> continuityRefs = orgs.Count == 0 ? [] : (await connection.QueryAsync<long>("""
-            SELECT ref_no FROM allies WHERE workspace_id = @Workspace AND org_key IN @Orgs AND level IN ('career', 'executive', 'staff')
+        List<long> continuityRefs = orgs.Count == 0 ? [] : (await connection.QueryAsync<long>($"""
+            SELECT ref_no FROM allies WHERE workspace_id = @Workspace AND {database.Dialect.In("org_key", "Orgs")} AND level IN ('career', 'executive', 'staff')
             ORDER BY name_key, ref_no LIMIT 200
-            """, new { Workspace = workspace, Orgs = orgs })).ToList();
+            """, new { Workspace = workspace, Orgs = orgs.ToArray() })).ToList();
         var continuity = await allies.GetManyAsync(workspace, continuityRefs, ct);
         var covered = continuity.Select(a => AllyVocabulary.Key(a.Org)).ToHashSet();
         var exposed = atRisk.Where(a => a.Org is not null && !covered.Contains(AllyVocabulary.Key(a.Org))).Select(a => a.Org!)

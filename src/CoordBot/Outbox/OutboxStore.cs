@@ -41,14 +41,16 @@ public sealed class OutboxStore(Database database)
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var p = new { Now = Database.Stamp(now), Until = Database.Stamp(now + lease), Limit = limit };
-        var rows = (await connection.QueryAsync<(long Id, string WorkspaceId, string IdempotencyKey, string Platform, string Destination, string Payload, int Attempts, string NotBefore)>("""
+        // On PostgreSQL several instances claim at once: FOR UPDATE SKIP LOCKED gives each its own rows, and the
+        // lease makes the claim of an instance that died visible again. SQLite has one writer, so one claimer.
+        var rows = (await connection.QueryAsync<(long Id, string WorkspaceId, string IdempotencyKey, string Platform, string Destination, string Payload, int Attempts, string NotBefore)>($"""
             SELECT id, workspace_id, idempotency_key, platform, destination, payload, attempts, not_before FROM outbox
             WHERE (status = 'pending' AND not_before <= @Now) OR (status = 'sending' AND claimed_until <= @Now)
-            ORDER BY not_before, id LIMIT @Limit
+            ORDER BY not_before, id LIMIT @Limit{(database.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")}
             """, p, tx)).AsList();
         if (rows.Count > 0)
-            await connection.ExecuteAsync("UPDATE outbox SET status = 'sending', claimed_until = @Until WHERE id IN @Ids",
-                new { p.Until, Ids = rows.Select(r => r.Id) }, tx);
+            await connection.ExecuteAsync($"UPDATE outbox SET status = 'sending', claimed_until = @Until WHERE {database.Dialect.In("id", "Ids")}",
+                new { p.Until, Ids = rows.Select(r => r.Id).ToArray() }, tx);
         await tx.CommitAsync(ct);
         return rows.Select(r => new OutboxMessage(r.Id, r.WorkspaceId, r.IdempotencyKey, r.Platform, r.Destination,
             ReplyJson.Deserialize(r.Payload), r.Attempts, Database.ParseStamp(r.NotBefore))).ToList();

@@ -20,6 +20,7 @@ public sealed class QuartzScheduledSends(ISchedulerFactory schedulers, TimeProvi
         var job = JobBuilder.Create<ScheduledSendJob>()
             .WithIdentity(send.Key, send.WorkspaceId)
             .StoreDurably(false)
+            .RequestRecovery()
             .UsingJobData(JobData(send.Kind, send.WorkspaceId, send.Data))
             .Build();
         var trigger = TriggerBuilder.Create(time)
@@ -37,6 +38,7 @@ public sealed class QuartzScheduledSends(ISchedulerFactory schedulers, TimeProvi
         var job = JobBuilder.Create<ScheduledSendJob>()
             .WithIdentity(send.Key, send.WorkspaceId)
             .StoreDurably(false)
+            .RequestRecovery()
             .UsingJobData(JobData(send.Kind, send.WorkspaceId, send.Data))
             .Build();
         // A cron trigger in the zone: Quartz computes each week's instant from the local time, so DST moves it correctly.

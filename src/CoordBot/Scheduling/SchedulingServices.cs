@@ -9,10 +9,13 @@ namespace CoordBot.Scheduling;
 public sealed record SchedulingOptions
 {
     /// <summary>
-    /// Run as a node of a Quartz cluster. Not possible on SQLite (one process owns the file); the seam
-    /// for the PostgreSQL store, where several hosts share one schedule.
+    /// Run as a node of a Quartz cluster. Not possible on SQLite (one process owns the file); on PostgreSQL
+    /// every instance is a cluster node whatever this says.
     /// </summary>
     public bool Clustered { get; init; }
+
+    /// <summary>How often a clustered node checks in; a node silent for twice this is taken as dead and its jobs recovered.</summary>
+    public TimeSpan ClusterCheckinInterval { get; init; } = TimeSpan.FromSeconds(7.5);
 }
 
 /// <summary>Registers the persistent scheduler: Quartz's job store in CoordBot's own database.</summary>
@@ -23,9 +26,8 @@ public static class SchedulingServices
     public static IServiceCollection AddCoordBotScheduling(this IServiceCollection services, StorageOptions storage, SchedulingOptions? scheduling = null)
     {
         scheduling ??= new SchedulingOptions();
-        if (!string.Equals(storage.Provider, "sqlite", StringComparison.OrdinalIgnoreCase))
-            throw new InvalidOperationException($"Scheduling on Storage:Provider '{storage.Provider}' is not supported yet; use 'sqlite'.");
-        if (scheduling.Clustered)
+        var postgres = string.Equals(storage.Provider, "postgres", StringComparison.OrdinalIgnoreCase);
+        if (scheduling.Clustered && !postgres)
             throw new InvalidOperationException("Scheduling:Clustered needs a PostgreSQL store; SQLite runs one scheduler per database file.");
 
         services.AddSingleton(scheduling);
@@ -35,6 +37,25 @@ public static class SchedulingServices
         // that registers a fake TimeProvider drives the scheduler's clock too.
         services.AddQuartz(q =>
         {
+            if (postgres)
+            {
+                // Every instance is a node of one cluster (UseClustering gives each a generated instance id): the schedule
+                // is shared, a trigger fires on exactly one node, and a node that stops checking in has its jobs recovered.
+                q.UsePersistentStore(store =>
+                {
+                    store.UsePostgres(storage.ConnectionString);
+                    store.UseSystemTextJsonSerializer();
+                    store.ConfigureStore(o => o.TablePrefix = TablePrefix);
+                    // Quartz creates its own tables on PostgreSQL (migration 5 is SQLite's copy of them).
+                    store.ProvisionSchema();
+                    store.UseClustering(c =>
+                    {
+                        c.CheckinInterval = scheduling.ClusterCheckinInterval;
+                        c.CheckinMisfireThreshold = scheduling.ClusterCheckinInterval * 2;
+                    });
+                });
+                return;
+            }
             q.UsePersistentStore(store =>
             {
                 store.UseSqlite(SqliteFactory.Instance, QuartzConnectionString(storage));
@@ -45,7 +66,6 @@ public static class SchedulingServices
                     // CoordBot's migration 5 creates the tables; Quartz only checks them.
                     o.SchemaProvisioning = SchemaProvisioning.Validate;
                 });
-                // Clustering stays off: see SchedulingOptions.Clustered.
             });
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);

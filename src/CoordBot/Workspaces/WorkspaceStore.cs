@@ -64,7 +64,7 @@ public sealed class WorkspaceStore(Database database, TimeProvider time)
                 INSERT INTO workspaces (workspace_id, platform, time_zone, created_at) VALUES (@Workspace, @Platform, 'UTC', @At)
                 ON CONFLICT (workspace_id) DO NOTHING;
                 INSERT INTO users (workspace_id, user_id, display_name, is_admin, created_at)
-                SELECT @Workspace, @User, @Name, NOT EXISTS (SELECT 1 FROM users WHERE workspace_id = @Workspace), @At WHERE 1 = 1
+                SELECT @Workspace, @User, @Name, CASE WHEN EXISTS (SELECT 1 FROM users WHERE workspace_id = @Workspace) THEN 0 ELSE 1 END, @At WHERE 1 = 1
                 ON CONFLICT (workspace_id, user_id) DO NOTHING;
                 """, new { Workspace = workspaceId, Platform = platform, User = userId, Name = displayName, At = at }, tx);
             await tx.CommitAsync(ct);

@@ -33,7 +33,8 @@ public sealed class GroupCommitTests : IDisposable
 
         // Read back through a fresh connection: the 294 acknowledged writes, none of the 6 refused ones.
         SqliteConnection.ClearAllPools();
-        await using var check = new SqliteConnection(_db.ConnectionString);
+        await using var fresh = new Database(_db.Options);
+        await using var check = await fresh.OpenAsync();
         var ids = (await check.QueryAsync<string>("SELECT workspace_id FROM workspaces")).ToHashSet();
         Assert.Equal(294, ids.Count);
         Assert.DoesNotContain("W7", ids);

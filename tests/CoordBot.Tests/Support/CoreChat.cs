@@ -19,7 +19,7 @@ public sealed class CoreChat : IAsyncDisposable
     public static async Task<CoreChat> StartAsync(TestDatabase database, TimeProvider? clock = null,
         Action<IServiceCollection>? configure = null, CoordBot.Outbox.OutboxOptions? outbox = null)
     {
-        var services = new ServiceCollection().AddLogging(b => b.SetMinimumLevel(LogLevel.Warning)).AddCoordBot(database.Options, outbox);
+        var services = new ServiceCollection().AddLogging(b => TestErrorLog.AddTo(b.SetMinimumLevel(LogLevel.Warning))).AddCoordBot(database.Options, outbox);
         if (clock is not null) services.AddSingleton(clock);
         configure?.Invoke(services);
         var provider = services.BuildServiceProvider();

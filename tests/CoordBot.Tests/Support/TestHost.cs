@@ -39,10 +39,12 @@ public sealed class TestHost : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Development");
         builder.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, 0));
+        builder.UseSetting("Storage:Provider", Database.Provider);
         builder.UseSetting("Storage:ConnectionString", Database.ConnectionString);
         builder.UseSetting("Outbox:PollInterval", "00:00:00.100");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        builder.ConfigureLogging(TestErrorLog.AddTo);
         if (_services is not null) builder.ConfigureServices(_services);
     }
 
@@ -58,24 +60,76 @@ public sealed class TestHost : WebApplicationFactory<Program>
     }
 }
 
-/// <summary>A fresh SQLite file in a temp folder, deleted at the end of the test.</summary>
+/// <summary>
+/// A fresh database for one test: a SQLite file in a temp folder, or, in the PostgreSQL leg, a schema
+/// of its own on the server named by <c>COORDBOT_TEST_POSTGRES</c> (a connection string). Dropped at the end.
+/// </summary>
 public sealed class TestDatabase : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "coordbot-tests", Guid.NewGuid().ToString("N"));
+    private readonly string? _schema;
 
     public TestDatabase()
     {
+        if (PostgresLeg.Server is { } server)
+        {
+            _schema = "t_" + Guid.NewGuid().ToString("N");
+            PostgresLeg.Execute(server, $"CREATE SCHEMA {_schema}");
+            ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(server) { SearchPath = _schema }.ToString();
+            Provider = "postgres";
+            FilePath = "";
+            return;
+        }
         Directory.CreateDirectory(_folder);
         FilePath = Path.Combine(_folder, "coordbot.db");
+        ConnectionString = $"Data Source={FilePath}";
+        Provider = "sqlite";
     }
 
     public string FilePath { get; }
-    public string ConnectionString => $"Data Source={FilePath}";
-    public StorageOptions Options => new() { ConnectionString = ConnectionString };
+    public string ConnectionString { get; }
+    public string Provider { get; }
+    public bool IsPostgres => _schema is not null;
+    public StorageOptions Options => new() { Provider = Provider, ConnectionString = ConnectionString };
 
     public void Dispose()
     {
+        if (_schema is not null)
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            PostgresLeg.Execute(PostgresLeg.Server!, $"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+            return;
+        }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>
+/// Whether these tests run on PostgreSQL: the PostgreSQL test project (the same tests, compiled with
+/// POSTGRES_LEG) takes its server from <c>COORDBOT_TEST_POSTGRES</c>, default a server on loopback.
+/// </summary>
+public static class PostgresLeg
+{
+#if POSTGRES_LEG
+    public const bool Enabled = true;
+#else
+    public const bool Enabled = false;
+#endif
+
+    public const string DefaultServer = "Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres;Database=postgres;Timeout=5";
+
+    /// <summary>The server's connection string in the PostgreSQL leg (or when COORDBOT_TEST_POSTGRES is set); null otherwise.</summary>
+    public static string? Server { get; } = Enabled || Environment.GetEnvironmentVariable("COORDBOT_TEST_POSTGRES") is { Length: > 0 }
+        ? Environment.GetEnvironmentVariable("COORDBOT_TEST_POSTGRES") is { Length: > 0 } configured ? configured : DefaultServer
+        : null;
+
+    public static void Execute(string server, string sql)
+    {
+        using var connection = new Npgsql.NpgsqlConnection(server);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 }

@@ -1,0 +1,35 @@
+using System.Xml.Linq;
+using CoordBot.Data;
+using Dapper;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Options;
+
+namespace CoordBot.Host;
+
+/// <summary>
+/// Data Protection's key ring in the shared database (PostgreSQL), so every instance behind the load
+/// balancer can read the Slack tokens and chart-link key another instance encrypted. Keys are stored
+/// as Data Protection writes them to disk elsewhere: the database's own access control protects them.
+/// </summary>
+public sealed class DatabaseKeyRing(Database database) : IXmlRepository
+{
+    public IReadOnlyCollection<XElement> GetAllElements()
+    {
+        // Data Protection reads the ring synchronously, once and then on key rotation; SQL connections open synchronously enough.
+        using var connection = database.OpenAsync().GetAwaiter().GetResult();
+        return connection.Query<string>("SELECT xml FROM data_protection_keys ORDER BY name").Select(XElement.Parse).ToList();
+    }
+
+    public void StoreElement(XElement element, string friendlyName)
+    {
+        using var connection = database.OpenAsync().GetAwaiter().GetResult();
+        connection.Execute("INSERT INTO data_protection_keys (name, xml) VALUES (@Name, @Xml) ON CONFLICT (name) DO NOTHING",
+            new { Name = friendlyName, Xml = element.ToString(SaveOptions.DisableFormatting) });
+    }
+
+    /// <summary>Points Data Protection's key manager at the database.</summary>
+    public static void Use(IServiceCollection services) =>
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DatabaseKeyRing(sp.GetRequiredService<Database>())));
+}
