@@ -73,6 +73,7 @@ public sealed class TestDatabase : IDisposable
     {
         if (PostgresLeg.Server is { } server)
         {
+            PostgresLeg.SkipUnlessReachable();
             _schema = "t_" + Guid.NewGuid().ToString("N");
             PostgresLeg.Execute(server, $"CREATE SCHEMA {_schema}");
             ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(server) { SearchPath = _schema }.ToString();
@@ -123,6 +124,29 @@ public static class PostgresLeg
     public static string? Server { get; } = Enabled || Environment.GetEnvironmentVariable("COORDBOT_TEST_POSTGRES") is { Length: > 0 }
         ? Environment.GetEnvironmentVariable("COORDBOT_TEST_POSTGRES") is { Length: > 0 } configured ? configured : DefaultServer
         : null;
+
+    private static readonly Lazy<string?> Unreachable = new(() =>
+    {
+        try
+        {
+            Execute(Server!, "SELECT 1");
+            return null;
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            var host = new Npgsql.NpgsqlConnectionStringBuilder(Server) { Password = null }.ToString();
+            return $"PostgreSQL leg skipped: no PostgreSQL server reachable at {host} ({e.Message}). " +
+                   "Start one on 127.0.0.1:5432 (user postgres, password postgres) or set COORDBOT_TEST_POSTGRES.";
+        }
+    });
+
+    /// <summary>Skips the test, with the reason, when the server cannot be reached; under CI (CI set) that fails instead.</summary>
+    public static void SkipUnlessReachable()
+    {
+        if (Unreachable.Value is not { } reason) return;
+        if (Environment.GetEnvironmentVariable("CI") is { Length: > 0 }) throw new InvalidOperationException(reason.Replace("skipped", "cannot run under CI"));
+        Xunit.Assert.Skip(reason);
+    }
 
     public static void Execute(string server, string sql)
     {
