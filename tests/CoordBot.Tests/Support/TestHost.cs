@@ -120,10 +120,9 @@ public static class PostgresLeg
 
     public const string DefaultServer = "Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres;Database=postgres;Timeout=5";
 
-    /// <summary>The server's connection string in the PostgreSQL leg (or when COORDBOT_TEST_POSTGRES is set); null otherwise.</summary>
-    public static string? Server { get; } = Enabled || Environment.GetEnvironmentVariable("COORDBOT_TEST_POSTGRES") is { Length: > 0 }
-        ? Environment.GetEnvironmentVariable("COORDBOT_TEST_POSTGRES") is { Length: > 0 } configured ? configured : DefaultServer
-        : null;
+    /// <summary>The server's connection string in the PostgreSQL leg; null in the SQLite one.</summary>
+    public static string? Server { get; } = !Enabled ? null
+        : Environment.GetEnvironmentVariable("COORDBOT_TEST_POSTGRES") is { Length: > 0 } configured ? configured : DefaultServer;
 
     private static readonly Lazy<string?> Unreachable = new(() =>
     {
