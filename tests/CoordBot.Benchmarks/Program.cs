@@ -2,6 +2,7 @@
 // real SQLite store (no mocks, no hosted services).
 //
 //   dotnet run -c Release --project tests/CoordBot.Benchmarks [-- --allies N] [--iterations N] [--quick] [--keep-db]
+//       [--postgres "Host=127.0.0.1;Username=postgres;Password=postgres;Database=postgres"]   (a fresh schema on that server instead)
 //
 // With --slack-load it instead drives the real host over HTTP with signed slash commands (SlackLoad.cs):
 //
@@ -41,11 +42,20 @@ if (args.Contains("--digest"))
 
 var options = Options.Parse(args);
 var dbPath = Path.Combine(Path.GetTempPath(), $"coordbot-bench-{Guid.NewGuid():N}.db");
+var schema = $"bench_{Guid.NewGuid():N}";
+var storage = options.Postgres is { } server
+    ? new StorageOptions { Provider = "postgres", ConnectionString = new Npgsql.NpgsqlConnectionStringBuilder(server) { SearchPath = schema }.ToString() }
+    : new StorageOptions { ConnectionString = $"Data Source={dbPath}" };
+if (options.Postgres is { } admin)
+{
+    await using var setup = new Npgsql.NpgsqlConnection(admin);
+    await setup.ExecuteAsync($"CREATE SCHEMA {schema}");
+}
 
 // Built exactly as the app builds its core (CoordBotServices), minus the hosted outbox dispatcher.
 var provider = new ServiceCollection()
     .AddLogging()
-    .AddCoordBot(new StorageOptions { ConnectionString = $"Data Source={dbPath}" })
+    .AddCoordBot(storage)
     .BuildServiceProvider();
 try
 {
@@ -54,9 +64,15 @@ try
     var router = provider.GetRequiredService<CommandRouter>();
 
     var (seedTime, otherAllies, sample) = await SeedAsync(store, options.Allies);
+    if (options.Postgres is not null)
+    {
+        // Fresh statistics, as autovacuum would gather them shortly after a bulk load.
+        await using var analyze = await provider.GetRequiredService<Database>().OpenAsync();
+        await analyze.ExecuteAsync("ANALYZE allies, ally_links, touchpoints");
+    }
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"Seeded {options.Allies:N0} allies in \"{Workspace}\" and {otherAllies:N0} in \"{OtherWorkspace}\" in {seedTime.TotalSeconds:F1} s " +
-        $"({options.Allies / seedTime.TotalSeconds:N0} allies/s); database {new FileInfo(dbPath).Length / 1048576.0:F0} MB."));
+        $"({options.Allies / seedTime.TotalSeconds:N0} allies/s){(options.Postgres is null ? $"; database {new FileInfo(dbPath).Length / 1048576.0:F0} MB" : " on PostgreSQL")}."));
 
     var cases = Cases(options.Allies, sample);
     var runner = new BenchRunner(router, Workspace, User);
@@ -71,7 +87,9 @@ try
     }
 
     await using var connection = await provider.GetRequiredService<Database>().OpenAsync();
-    var sqliteVersion = await connection.ExecuteScalarAsync<string>("SELECT sqlite_version()");
+    var engine = options.Postgres is null
+        ? "SQLite " + await connection.ExecuteScalarAsync<string>("SELECT sqlite_version()")
+        : await connection.ExecuteScalarAsync<string>("SELECT split_part(version(), ' on ', 1)");
     using var process = Process.GetCurrentProcess();
     Console.WriteLine();
     Console.WriteLine(BenchRunner.Table(results));
@@ -80,7 +98,7 @@ try
         $"""
         - Allies: {options.Allies:N0} in "{Workspace}" (+{otherAllies:N0} in "{OtherWorkspace}"); seed {seedTime.TotalSeconds:F1} s; {options.Iterations} iterations after {warmup} warm-up, sequential
         - Machine: {Environment.ProcessorCount} logical processors, {RuntimeInformation.OSDescription} {RuntimeInformation.OSArchitecture}
-        - Runtime: {RuntimeInformation.FrameworkDescription}, SQLite {sqliteVersion}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC
+        - Runtime: {RuntimeInformation.FrameworkDescription}, {engine}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC
         - Peak working set: {process.PeakWorkingSet64 / 1048576.0:F0} MB
         """));
 }
@@ -88,7 +106,13 @@ finally
 {
     await provider.DisposeAsync();
     SqliteConnection.ClearAllPools();
-    if (options.KeepDb)
+    if (options.Postgres is { } admin2 && !options.KeepDb)
+    {
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        await using var cleanup = new Npgsql.NpgsqlConnection(admin2);
+        await cleanup.ExecuteAsync($"DROP SCHEMA {schema} CASCADE");
+    }
+    else if (options.KeepDb)
         Console.WriteLine($"Database kept at {dbPath}");
     else
         foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(dbPath + suffix);
@@ -150,12 +174,13 @@ static List<BenchCase> Cases(int allies, IReadOnlyList<AllyFields> sample)
 }
 
 /// <summary>Command-line options; --quick is a smoke run unless sizes are given explicitly.</summary>
-internal sealed record Options(int Allies, int Iterations, bool KeepDb)
+internal sealed record Options(int Allies, int Iterations, bool KeepDb, string? Postgres)
 {
     public static Options Parse(string[] args)
     {
         int? allies = null, iterations = null;
         bool quick = false, keepDb = false;
+        string? postgres = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -164,10 +189,11 @@ internal sealed record Options(int Allies, int Iterations, bool KeepDb)
                 case "--iterations": iterations = Number(args, ++i); break;
                 case "--quick": quick = true; break;
                 case "--keep-db": keepDb = true; break;
-                default: throw new ArgumentException($"Unknown argument {args[i]}. Use --allies N, --iterations N, --quick, --keep-db.");
+                case "--postgres": postgres = ++i < args.Length ? args[i] : throw new ArgumentException("--postgres needs a connection string."); break;
+                default: throw new ArgumentException($"Unknown argument {args[i]}. Use --allies N, --iterations N, --quick, --keep-db, --postgres CONNECTION.");
             }
         }
-        return new Options(allies ?? (quick ? 10_000 : 100_000), iterations ?? (quick ? 50 : 300), keepDb);
+        return new Options(allies ?? (quick ? 10_000 : 100_000), iterations ?? (quick ? 50 : 300), keepDb, postgres);
     }
 
     private static int Number(string[] args, int i) =>
