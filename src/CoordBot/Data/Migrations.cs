@@ -562,5 +562,14 @@ public static class Migrations
                 protected_value TEXT NOT NULL,
                 created_at TEXT NOT NULL);
             """),
+
+        new(11, "slack DM channel ids per user", """
+            CREATE TABLE slack_dm_channels (
+                workspace_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                channel_id TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, user_id));
+            """),
     ];
 }

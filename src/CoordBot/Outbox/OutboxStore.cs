@@ -80,6 +80,39 @@ public sealed class OutboxStore(Database database)
             new { Id = id, Error = error });
     }
 
+    /// <summary>
+    /// Puts a message back for <paramref name="retryAt"/> without counting an attempt: the platform
+    /// asked us to slow down (429, or our own pacing), or an earlier message to the same destination
+    /// has to go first. Pacing never uses up <see cref="OutboxOptions.MaxAttempts"/>.
+    /// </summary>
+    public async Task DeferAsync(long id, DateTimeOffset retryAt, string reason, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await connection.ExecuteAsync(
+            "UPDATE outbox SET status = 'pending', not_before = @RetryAt, claimed_until = NULL, last_error = @Reason WHERE id = @Id AND status = 'sending'",
+            new { Id = id, RetryAt = Database.Stamp(retryAt), Reason = reason });
+    }
+
+    /// <summary>Extends the claim of messages this instance still holds (waiting for their turn) to <paramref name="until"/>.</summary>
+    public async Task RenewClaimsAsync(IReadOnlyCollection<long> ids, DateTimeOffset until, CancellationToken ct = default)
+    {
+        if (ids.Count == 0) return;
+        await using var connection = await database.OpenAsync(ct);
+        foreach (var chunk in ids.Chunk(500))
+            await connection.ExecuteAsync("UPDATE outbox SET claimed_until = @Until WHERE status = 'sending' AND id IN @Ids",
+                new { Until = Database.Stamp(until), Ids = chunk });
+    }
+
+    /// <summary>Hands back claims that were never tried (the instance is stopping), so they need not wait out their lease.</summary>
+    public async Task ReleaseClaimsAsync(IReadOnlyCollection<long> ids, CancellationToken ct = default)
+    {
+        if (ids.Count == 0) return;
+        await using var connection = await database.OpenAsync(ct);
+        foreach (var chunk in ids.Chunk(500))
+            await connection.ExecuteAsync("UPDATE outbox SET status = 'pending', claimed_until = NULL WHERE status = 'sending' AND id IN @Ids",
+                new { Ids = chunk });
+    }
+
     public sealed record Entry(string Key, string Destination, string Status, int Attempts, DateTimeOffset NotBefore, string? LastError);
 
     /// <summary>Messages of a workspace not sent yet, soonest first.</summary>
