@@ -11,7 +11,7 @@ namespace CoordBot.Slack;
 /// (an in-memory cache would be cold after each deploy and per instance). A stored id that Slack no
 /// longer knows is forgotten and opened again (<see cref="SlackSender"/>).
 /// </summary>
-public sealed class SlackDmChannels(Database database, TimeProvider time)
+public sealed class SlackDmChannels(Database database, GroupCommit writes, TimeProvider time)
 {
     public async Task<string?> GetAsync(string workspaceId, string userId, CancellationToken ct)
     {
@@ -21,19 +21,15 @@ public sealed class SlackDmChannels(Database database, TimeProvider time)
             new { Workspace = workspaceId, User = userId });
     }
 
-    public async Task SaveAsync(string workspaceId, string userId, string channelId, CancellationToken ct)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync("""
+    /// <summary>Stores the id (through group commit: a cold fan-out opens many DMs at once).</summary>
+    public Task SaveAsync(string workspaceId, string userId, string channelId, CancellationToken ct) =>
+        writes.WriteAsync((connection, tx) => connection.ExecuteAsync("""
             INSERT INTO slack_dm_channels (workspace_id, user_id, channel_id, updated_at) VALUES (@Workspace, @User, @Channel, @At)
             ON CONFLICT (workspace_id, user_id) DO UPDATE SET channel_id = excluded.channel_id, updated_at = excluded.updated_at
-            """, new { Workspace = workspaceId, User = userId, Channel = channelId, At = Database.Stamp(time.GetUtcNow()) });
-    }
+            """, new { Workspace = workspaceId, User = userId, Channel = channelId, At = Database.Stamp(time.GetUtcNow()) }, tx), ct);
 
-    public async Task ForgetAsync(string workspaceId, string userId, CancellationToken ct)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync("DELETE FROM slack_dm_channels WHERE workspace_id = @Workspace AND user_id = @User",
-            new { Workspace = workspaceId, User = userId });
-    }
+    public Task ForgetAsync(string workspaceId, string userId, CancellationToken ct) =>
+        writes.WriteAsync((connection, tx) => connection.ExecuteAsync(
+            "DELETE FROM slack_dm_channels WHERE workspace_id = @Workspace AND user_id = @User",
+            new { Workspace = workspaceId, User = userId }, tx), ct);
 }

@@ -61,6 +61,8 @@ public sealed class FakeBotConnector : IAsyncDisposable
     private readonly Dictionary<string, string> _tenantOf = new(StringComparer.Ordinal);   // conversation → tenant
     private readonly SlidingLogLimits _windows = new();
     private int _rateLimited;
+    private int _activityCount;
+    private int _created;
 
     private FakeBotConnector(WebApplication app) => _app = app;
 
@@ -115,8 +117,11 @@ public sealed class FakeBotConnector : IAsyncDisposable
         }
     }
 
-    /// <summary>How many activities were stored in all conversations.</summary>
-    public int ActivityCount { get { lock (_gate) return _activities.Values.Sum(a => a.Count); } }
+    /// <summary>How many activities were sent (not updates) in all conversations.</summary>
+    public int ActivityCount => Volatile.Read(ref _activityCount);
+
+    /// <summary>How many 1:1 conversations were created (a repeated create for the same user counts again).</summary>
+    public int CreatedConversations => Volatile.Read(ref _created);
 
     /// <summary>Lets <paramref name="appId"/> get tokens with <paramref name="secret"/>.</summary>
     public void AddApp(string appId, string secret)
@@ -285,6 +290,7 @@ public sealed class FakeBotConnector : IAsyncDisposable
                     var id = (1_700_000_000_000 + Interlocked.Increment(ref _sequence)).ToString(CultureInfo.InvariantCulture);
                     stored["id"] = id;
                     list.Add(stored);
+                    _activityCount++;
                     (status, answer) = (201, new JsonObject { ["id"] = id });
                 }
             }
@@ -319,6 +325,7 @@ public sealed class FakeBotConnector : IAsyncDisposable
                     _personal[(bot, member)] = id = $"a:1{Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('/', '_').Replace('+', '-')}";
                 conversationId = id;
                 _tenantOf[id] = tenant;
+                _created++;
                 _activities.TryAdd(id, []);
                 (status, answer) = (201, new JsonObject { ["id"] = id, ["serviceUrl"] = ServiceUrl });
             }
@@ -337,7 +344,7 @@ public sealed class FakeBotConnector : IAsyncDisposable
         if (tenantId is not null)
             checks.AddRange(limits.PerTenant.Select(w => ($"tenant|{tenantId}", w.Limit, w.Window * limits.TimeScale)));
         if (_windows.Check(DateTimeOffset.UtcNow, [.. checks]) is not { } wait) return null;
-        _rateLimited++;
+        _rateLimited++;   // under the lock, read with Volatile
         return (429, ConnectorError("TooManyRequests", "Too many requests."), limits.SendRetryAfter ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : null);
     }
 

@@ -74,6 +74,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
     private CellRateLimits? _cells;
     private FakeSlackLimits? _limits;
     private readonly Dictionary<string, int> _rateLimited = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _answered = new(StringComparer.Ordinal);
 
     private FakeSlackApi(WebApplication app, TimeProvider time)
     {
@@ -122,6 +123,12 @@ public sealed class FakeSlackApi : IAsyncDisposable
 
     /// <summary>How many calls were answered 429 by <see cref="Limits"/>, per method (injected faults not counted).</summary>
     public IReadOnlyDictionary<string, int> RateLimitedCalls { get { lock (_gate) return new Dictionary<string, int>(_rateLimited); } }
+
+    /// <summary>How many calls of each method were answered, whatever the answer (counted even when <see cref="RecordCalls"/> is off).</summary>
+    public IReadOnlyDictionary<string, int> CallCounts { get { lock (_gate) return new Dictionary<string, int>(_answered); } }
+
+    /// <summary>How many messages were posted (chat.postMessage and postEphemeral).</summary>
+    public int MessageCount { get { lock (_gate) return _messages.Count; } }
 
     /// <summary>When false, calls are not kept for <see cref="Calls"/> (a long benchmark); messages still are.</summary>
     public bool RecordCalls { get; set; } = true;
@@ -443,6 +450,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
 
     private void Record(SlackCall call)
     {
+        _answered[call.Method] = _answered.GetValueOrDefault(call.Method) + 1;
         if (!RecordCalls) return;
         _calls.Add(call);
         Notify(_callWaiters, call);
