@@ -224,7 +224,7 @@ public sealed partial class TeamsHandler(
         if (cards.Count > 1)
             await work.EnqueueAsync("teams more cards", async token =>
             {
-                foreach (var card in cards.Skip(1)) await connector.SendAsync(context.ServiceUrl, context.ConversationId, Message(card, reply), token);
+                foreach (var card in cards.Skip(1)) await connector.SendAsync(context.ServiceUrl, context.ConversationId, Message(card, reply), token, context.Tenant);
             });
         return new TeamsAck(200, new JsonObject
         {
@@ -246,7 +246,7 @@ public sealed partial class TeamsHandler(
             await SendPrivatelyAsync(reply, context, ct);
             // Only the pointer goes to the channel: not even the private reply's summary.
             var pointer = Reply.Say($"{context.FromName ?? "I"}: I sent the answer to your 1:1 chat with me.");
-            await connector.SendAsync(context.ServiceUrl, context.ConversationId, Message(AdaptiveCardRenderer.Cards(pointer)[0], pointer), ct);
+            await connector.SendAsync(context.ServiceUrl, context.ConversationId, Message(AdaptiveCardRenderer.Cards(pointer)[0], pointer), ct, context.Tenant);
             return;
         }
         var cards = AdaptiveCardRenderer.Cards(reply);
@@ -258,7 +258,7 @@ public sealed partial class TeamsHandler(
             {
                 try
                 {
-                    await connector.UpdateAsync(context.ServiceUrl, context.ConversationId, updateCard, message, ct);
+                    await connector.UpdateAsync(context.ServiceUrl, context.ConversationId, updateCard, message, ct, context.Tenant);
                     continue;
                 }
                 catch (ConnectorException e) when (e.IsPermanent)
@@ -267,9 +267,9 @@ public sealed partial class TeamsHandler(
                 }
             }
             if (i == 0 && replyTo is not null && context.ConversationType == "channel")
-                await connector.ReplyAsync(context.ServiceUrl, context.ConversationId, replyTo, message, ct);
+                await connector.ReplyAsync(context.ServiceUrl, context.ConversationId, replyTo, message, ct, context.Tenant);
             else
-                await connector.SendAsync(context.ServiceUrl, context.ConversationId, message, ct);
+                await connector.SendAsync(context.ServiceUrl, context.ConversationId, message, ct, context.Tenant);
         }
     }
 
@@ -278,7 +278,7 @@ public sealed partial class TeamsHandler(
     {
         var personal = await PersonalChatAsync(context.Tenant, context.FromId, context.ServiceUrl, context.BotId, ct);
         foreach (var card in AdaptiveCardRenderer.Cards(reply))
-            await connector.SendAsync(personal.ServiceUrl, personal.ConversationId, Message(card, reply), ct);
+            await connector.SendAsync(personal.ServiceUrl, personal.ConversationId, Message(card, reply), ct, context.Tenant);
         await SendFilesAsync(reply, context.Tenant, context.FromId, personal.ServiceUrl, personal.ConversationId, ct);
     }
 
@@ -304,7 +304,7 @@ public sealed partial class TeamsHandler(
                     ["type"] = "Action.OpenUrl", ["title"] = $"Download {file.FileName}", ["url"] = new Uri(baseUrl, $"downloads/{token}").ToString(),
                 });
             }
-            await connector.SendAsync(serviceUrl, conversationId, Message(card, Reply.Say(file.FileName)), ct);
+            await connector.SendAsync(serviceUrl, conversationId, Message(card, Reply.Say(file.FileName)), ct, tenant);
         }
     }
 

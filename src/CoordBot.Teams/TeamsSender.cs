@@ -7,7 +7,9 @@ namespace CoordBot.Teams;
 /// <summary>
 /// The outbox's sender for Teams. A destination is a stored conversation id, or a user id
 /// (<c>29:…</c>) whose 1:1 chat is used or created. Only stored conversations are ever posted to, so
-/// only serviceUrls that arrived in authenticated activities are called.
+/// only serviceUrls that arrived in authenticated activities are called. Calls are paced per
+/// conversation and per tenant by the <see cref="ConnectorClient"/>; a 429 that outlasts its retries
+/// is <see cref="SendResult.RateLimited"/>, never a failed attempt.
 /// </summary>
 public sealed class TeamsSender(ConnectorClient connector, TeamsConversations conversations) : IChannelSender
 {
@@ -21,8 +23,13 @@ public sealed class TeamsSender(ConnectorClient connector, TeamsConversations co
             if (target is null)
                 return new SendResult.Permanent($"no Teams conversation {message.Destination} in tenant {message.WorkspaceId} (never seen, or the bot was removed)");
             foreach (var card in AdaptiveCardRenderer.Cards(message.Reply))
-                await connector.SendAsync(target.ServiceUrl, target.ConversationId, TeamsHandler.Message(card, message.Reply), ct);
+                await connector.SendAsync(target.ServiceUrl, target.ConversationId, TeamsHandler.Message(card, message.Reply), ct, tenantId: message.WorkspaceId);
             return SendResult.Sent;
+        }
+        catch (ConnectorException e) when (e.Status == 429)
+        {
+            // Throttled beyond the client's own retries: not a failed attempt, just later.
+            return new SendResult.RateLimited(e.RetryAfter ?? TimeSpan.FromSeconds(1), $"429 {e.Code}");
         }
         catch (ConnectorException e)
         {

@@ -15,6 +15,11 @@
 // With --digest it measures the weekly check-in digest and report of a 40-member initiative with three years of history (DigestBench.cs):
 //
 //   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --digest [--iterations N] [--keep-db]
+//
+// With --fanout it fans a weekly check-in prompt out to 100 workspaces × 100 members through the real host
+// against fake Slack and Teams APIs that enforce the documented rate limits (FanOutBench.cs):
+//
+//   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --fanout [--platform slack|teams|both] [--workspaces N] [--members N] [--scale F]
 
 using System.Diagnostics;
 using System.Globalization;
@@ -39,6 +44,10 @@ if (args.Contains("--scheduler"))
     return await SchedulerBench.RunAsync(args);
 if (args.Contains("--digest"))
     return await DigestBench.RunAsync(args);
+if (args.Contains("--fanout-instance"))
+    return await FanOutBench.InstanceAsync(args);
+if (args.Contains("--fanout"))
+    return await FanOutBench.RunAsync(args);
 
 var options = Options.Parse(args);
 var dbPath = Path.Combine(Path.GetTempPath(), $"coordbot-bench-{Guid.NewGuid():N}.db");

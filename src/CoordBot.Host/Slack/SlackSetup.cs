@@ -25,6 +25,7 @@ public static class SlackSetup
         services.AddSingleton<SlackHome>();
         services.AddSingleton<SlackHandler>();
         services.AddSingleton<ISlackInbound>(sp => sp.GetRequiredService<SlackHandler>());
+        services.AddSingleton<SlackDmChannels>();
         services.AddSingleton<IChannelSender, SlackSender>();
 
         if (!string.IsNullOrEmpty(options.AppToken))

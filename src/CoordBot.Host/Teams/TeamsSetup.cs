@@ -21,10 +21,12 @@ public static class TeamsSetup
             ? new UnconfiguredTokens(missing)
             : new MsalTokenProvider(options, new HttpClient { Timeout = TimeSpan.FromSeconds(15) }, sp.GetRequiredService<ILogger<MsalTokenProvider>>()));
         services.AddSingleton<TrustedServiceUrls>();
+        // One limiter for the process: Teams counts per app per tenant and per conversation, whoever sends.
+        services.AddSingleton(_ => new TeamsRateLimiter());
         services.AddSingleton(sp => new ConnectorClient(
             new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(30) },
             sp.GetRequiredService<ITeamsTokenProvider>(), sp.GetRequiredService<TrustedServiceUrls>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<ConnectorClient>>()));
+            sp.GetRequiredService<ILogger<ConnectorClient>>(), limiter: sp.GetRequiredService<TeamsRateLimiter>()));
         services.AddSingleton<TeamsConversations>();
         services.AddSingleton<TeamsHandler>();
         services.AddSingleton<IChannelSender, TeamsSender>();

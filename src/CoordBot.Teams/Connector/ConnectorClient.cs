@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CoordBot.Outbox;
 using Microsoft.Extensions.Logging;
 
 namespace CoordBot.Teams.Connector;
@@ -12,44 +13,52 @@ namespace CoordBot.Teams.Connector;
 /// The Bot Connector REST API (PLATFORMS B4) for what CoordBot sends: new messages, replies,
 /// updates and 1:1 conversations. Every call goes only to a serviceUrl in
 /// <see cref="TrustedServiceUrls"/>, carries the Bearer token from <see cref="ITeamsTokenProvider"/>,
-/// waits out 429s (Retry-After, else back-off) and retries 5xx/408/412/network failures with
-/// exponential back-off and jitter (Teams asks for that, B4 throttling); a 401 gets one fresh token.
-/// Failures end as <see cref="ConnectorException"/>. Tokens and message text are never logged.
+/// is paced by a <see cref="TeamsRateLimiter"/> (per conversation, and per tenant when the caller
+/// names it), waits out 429s (Retry-After, else back-off) and retries 5xx/408/412/network failures
+/// with exponential back-off and jitter (Teams asks for that, B4 throttling); a 401 gets one fresh
+/// token. Failures end as <see cref="ConnectorException"/>. Tokens and message text are never logged.
 /// </summary>
 public sealed class ConnectorClient(
     HttpClient http, ITeamsTokenProvider tokens, TrustedServiceUrls trusted, TimeProvider time, ILogger<ConnectorClient> logger,
-    ConnectorRetryOptions? retry = null)
+    ConnectorRetryOptions? retry = null, TeamsRateLimiter? limiter = null)
 {
     private const string CorrelationHeader = "X-Correlating-OperationId";
 
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly ConnectorRetryOptions _retry = retry ?? new ConnectorRetryOptions();
+    private readonly TeamsRateLimiter _limiter = limiter ?? new TeamsRateLimiter();
 
-    /// <summary>Sends a message to a conversation (POST …/activities); returns the new activity's id when the service gives one.</summary>
-    public async Task<string?> SendAsync(string serviceUrl, string conversationId, JsonObject activity, CancellationToken ct = default)
+    /// <summary>
+    /// Sends a message to a conversation (POST …/activities); returns the new activity's id when the service gives one.
+    /// <paramref name="tenantId"/>, when given, paces the call within the tenant's limit too.
+    /// </summary>
+    public async Task<string?> SendAsync(string serviceUrl, string conversationId, JsonObject activity, CancellationToken ct = default, string? tenantId = null)
     {
         var body = Outgoing(activity);
-        var answer = await CallAsync(HttpMethod.Post, serviceUrl, $"v3/conversations/{Id(conversationId)}/activities", body, "send", ct);
+        var answer = await CallAsync(HttpMethod.Post, serviceUrl, $"v3/conversations/{Id(conversationId)}/activities", body, "send", (tenantId, conversationId), ct);
         return IdOf(answer);
     }
 
     /// <summary>Replies to an activity (POST …/activities/{replyToId}); returns the new activity's id when the service gives one.</summary>
-    public async Task<string?> ReplyAsync(string serviceUrl, string conversationId, string replyToId, JsonObject activity, CancellationToken ct = default)
+    public async Task<string?> ReplyAsync(string serviceUrl, string conversationId, string replyToId, JsonObject activity, CancellationToken ct = default,
+        string? tenantId = null)
     {
         var body = Outgoing(activity);
         body["replyToId"] = replyToId;
         var answer = await CallAsync(HttpMethod.Post, serviceUrl,
-            $"v3/conversations/{Id(conversationId)}/activities/{Id(replyToId)}", body, "reply", ct);
+            $"v3/conversations/{Id(conversationId)}/activities/{Id(replyToId)}", body, "reply", (tenantId, conversationId), ct);
         return IdOf(answer);
     }
 
     /// <summary>Replaces a message the bot sent earlier (PUT …/activities/{activityId}).</summary>
-    public async Task UpdateAsync(string serviceUrl, string conversationId, string activityId, JsonObject activity, CancellationToken ct = default)
+    public async Task UpdateAsync(string serviceUrl, string conversationId, string activityId, JsonObject activity, CancellationToken ct = default,
+        string? tenantId = null)
     {
         var body = Outgoing(activity);
         body["id"] = activityId;
-        await CallAsync(HttpMethod.Put, serviceUrl, $"v3/conversations/{Id(conversationId)}/activities/{Id(activityId)}", body, "update", ct);
+        await CallAsync(HttpMethod.Put, serviceUrl, $"v3/conversations/{Id(conversationId)}/activities/{Id(activityId)}", body, "update",
+            (tenantId, conversationId), ct);
     }
 
     /// <summary>
@@ -70,7 +79,7 @@ public sealed class ConnectorClient(
             ["tenantId"] = tenantId,
             ["channelData"] = new JsonObject { ["tenant"] = new JsonObject { ["id"] = tenantId } },
         };
-        var answer = await CallAsync(HttpMethod.Post, serviceUrl, "v3/conversations", parameters, "create conversation", ct);
+        var answer = await CallAsync(HttpMethod.Post, serviceUrl, "v3/conversations", parameters, "create conversation", (tenantId, null), ct);
         return IdOf(answer) ?? throw new ConnectorException(200, "invalid_response", "The Connector created a conversation without an id.");
     }
 
@@ -98,8 +107,9 @@ public sealed class ConnectorClient(
     private static string? IdOf(JsonNode? answer) =>
         answer is JsonObject o && o["id"] is JsonValue v && v.TryGetValue<string>(out var id) && id.Length > 0 ? id : null;
 
-    /// <summary>One API call with its retries; returns the parsed JSON answer (null for an empty body).</summary>
-    private async Task<JsonNode?> CallAsync(HttpMethod method, string serviceUrl, string path, JsonObject body, string operation, CancellationToken ct)
+    /// <summary>One API call with its retries, each paced on <paramref name="pace"/>; returns the parsed JSON answer (null for an empty body).</summary>
+    private async Task<JsonNode?> CallAsync(HttpMethod method, string serviceUrl, string path, JsonObject body, string operation,
+        (string? Tenant, string? Conversation) pace, CancellationToken ct)
     {
         if (!trusted.IsTrusted(serviceUrl))
         {
@@ -115,11 +125,13 @@ public sealed class ConnectorClient(
             var token = await tokens.GetTokenAsync(ct);
             ConnectorException failure;
             TimeSpan delay;
+            // The permit counts from when the call ends (see TeamsRateLimiter), so it is held until the answer is in.
+            var permit = await _limiter.AcquireAsync(pace.Tenant, pace.Conversation, ct);
             try
             {
                 using var request = new HttpRequestMessage(method, url) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
+                using var response = await SendPacedAsync(request, permit, ct);
                 var status = (int)response.StatusCode;
                 var correlation = response.Headers.TryGetValues(CorrelationHeader, out var values) ? string.Join(",", values) : null;
                 var text = await response.Content.ReadAsStringAsync(ct);
@@ -158,8 +170,13 @@ public sealed class ConnectorClient(
                 throw new ConnectorException(failure.Status, failure.Code, failure.Message, delay);
             }
             waited += delay;
-            await Task.Delay(delay, time, ct);
+            await OutboxPacing.DelayAsync(delay, time, ct);   // an outbox send gives its slot up meanwhile
         }
+    }
+
+    private async Task<HttpResponseMessage> SendPacedAsync(HttpRequestMessage request, IDisposable permit, CancellationToken ct)
+    {
+        using (permit) return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
     }
 
     /// <summary>Exponential back-off with jitter: BaseDelay × 2^(attempt−1) × a random factor in [0.5, 1).</summary>

@@ -452,6 +452,15 @@ public static class Migrations
                 name TEXT PRIMARY KEY,
                 xml TEXT NOT NULL);
             """),
+
+        new(12, "slack DM channel ids per user", """
+            CREATE TABLE slack_dm_channels (
+                workspace_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                channel_id TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, user_id));
+            """),
     ];
 
     private const string V1 = """

@@ -11,9 +11,11 @@ public sealed record OutboxMessage(
 /// <summary>
 /// The durable outbox: proactive messages (reminders, prompts, digests) are written here first, with
 /// an idempotency key unique per workspace, and sent by <see cref="OutboxDispatcher"/>. Enqueueing a
-/// key twice keeps the first message.
+/// key twice keeps the first message. The outcome of each send is recorded through
+/// <see cref="GroupCommit"/>: a fan-out records hundreds a second, and concurrent records share one
+/// commit (one fsync) instead of one each; each still returns only once it is durable.
 /// </summary>
-public sealed class OutboxStore(Database database)
+public sealed class OutboxStore(Database database, GroupCommit writes)
 {
     /// <summary>Queues a message; returns false when the key was already queued or sent (nothing changes then).</summary>
     public async Task<bool> EnqueueAsync(string workspaceId, string key, string platform, string destination, Reply reply,
@@ -56,30 +58,51 @@ public sealed class OutboxStore(Database database)
             ReplyJson.Deserialize(r.Payload), r.Attempts, Database.ParseStamp(r.NotBefore))).ToList();
     }
 
-    public async Task MarkSentAsync(long id, DateTimeOffset now, CancellationToken ct = default)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync(
+    public Task MarkSentAsync(long id, DateTimeOffset now, CancellationToken ct = default) =>
+        writes.WriteAsync((connection, tx) => connection.ExecuteAsync(
             "UPDATE outbox SET status = 'sent', sent_at = @At, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = @Id",
-            new { Id = id, At = Database.Stamp(now) });
-    }
+            new { Id = id, At = Database.Stamp(now) }, tx), ct);
 
     /// <summary>Puts a message back for another try at <paramref name="retryAt"/>.</summary>
-    public async Task MarkRetryAsync(long id, DateTimeOffset retryAt, string error, CancellationToken ct = default)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync(
+    public Task MarkRetryAsync(long id, DateTimeOffset retryAt, string error, CancellationToken ct = default) =>
+        writes.WriteAsync((connection, tx) => connection.ExecuteAsync(
             "UPDATE outbox SET status = 'pending', not_before = @RetryAt, attempts = attempts + 1, claimed_until = NULL, last_error = @Error WHERE id = @Id",
-            new { Id = id, RetryAt = Database.Stamp(retryAt), Error = error });
-    }
+            new { Id = id, RetryAt = Database.Stamp(retryAt), Error = error }, tx), ct);
 
     /// <summary>Gives up on a message (a permanent error, or too many attempts); it stays in the table for inspection.</summary>
-    public async Task MarkFailedAsync(long id, string error, CancellationToken ct = default)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync(
+    public Task MarkFailedAsync(long id, string error, CancellationToken ct = default) =>
+        writes.WriteAsync((connection, tx) => connection.ExecuteAsync(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_until = NULL, last_error = @Error WHERE id = @Id",
-            new { Id = id, Error = error });
+            new { Id = id, Error = error }, tx), ct);
+
+    /// <summary>
+    /// Puts a message back for <paramref name="retryAt"/> without counting an attempt: the platform
+    /// asked us to slow down (429, or our own pacing), or an earlier message to the same destination
+    /// has to go first. Pacing never uses up <see cref="OutboxOptions.MaxAttempts"/>.
+    /// </summary>
+    public Task DeferAsync(long id, DateTimeOffset retryAt, string reason, CancellationToken ct = default) =>
+        writes.WriteAsync((connection, tx) => connection.ExecuteAsync(
+            "UPDATE outbox SET status = 'pending', not_before = @RetryAt, claimed_until = NULL, last_error = @Reason WHERE id = @Id AND status = 'sending'",
+            new { Id = id, RetryAt = Database.Stamp(retryAt), Reason = reason }, tx), ct);
+
+    /// <summary>Extends the claim of messages this instance still holds (waiting for their turn) to <paramref name="until"/>.</summary>
+    public async Task RenewClaimsAsync(IReadOnlyCollection<long> ids, DateTimeOffset until, CancellationToken ct = default)
+    {
+        if (ids.Count == 0) return;
+        await using var connection = await database.OpenAsync(ct);
+        foreach (var chunk in ids.Chunk(500))
+            await connection.ExecuteAsync($"UPDATE outbox SET claimed_until = @Until WHERE status = 'sending' AND {database.Dialect.In("id", "Ids")}",
+                new { Until = Database.Stamp(until), Ids = chunk });
+    }
+
+    /// <summary>Hands back claims that were never tried (the instance is stopping), so they need not wait out their lease.</summary>
+    public async Task ReleaseClaimsAsync(IReadOnlyCollection<long> ids, CancellationToken ct = default)
+    {
+        if (ids.Count == 0) return;
+        await using var connection = await database.OpenAsync(ct);
+        foreach (var chunk in ids.Chunk(500))
+            await connection.ExecuteAsync($"UPDATE outbox SET status = 'pending', claimed_until = NULL WHERE status = 'sending' AND {database.Dialect.In("id", "Ids")}",
+                new { Ids = chunk });
     }
 
     public sealed record Entry(string Key, string Destination, string Status, int Attempts, DateTimeOffset NotBefore, string? LastError);

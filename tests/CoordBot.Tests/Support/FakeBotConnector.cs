@@ -21,6 +21,9 @@ public sealed record ConnectorCall(string Method, string Path, string Conversati
 {
     public int Status { get; init; }
 
+    /// <summary>When the fake answered it.</summary>
+    public DateTimeOffset At { get; init; }
+
     public override string ToString() => $"{Method} {Path} → {Status}";
 }
 
@@ -32,6 +35,9 @@ public sealed record ConnectorCall(string Method, string Path, string Conversati
 /// conversations (one stable <c>a:…</c> id per bot and user), refuses bodies over 100 KB (as UTF-16)
 /// with 413 MessageSizeTooBig, answers every call with an X-Correlating-OperationId, and plays
 /// injected faults (429 with Retry-After, 5xx/4xx, a rejected token) in the order they were queued.
+/// With <see cref="Limits"/> set it also enforces Teams' throttling (<see cref="FakeTeamsLimits"/>) per
+/// conversation and per tenant (a conversation's tenant is the one it was created in, or registered
+/// with <see cref="RegisterConversation"/>), answering 429 and counting each in <see cref="RateLimitedCalls"/>.
 /// </summary>
 public sealed class FakeBotConnector : IAsyncDisposable
 {
@@ -52,6 +58,11 @@ public sealed class FakeBotConnector : IAsyncDisposable
     private long _sequence;
     private int _tokenRequests;
     private Uri _root = null!;
+    private readonly Dictionary<string, string> _tenantOf = new(StringComparer.Ordinal);   // conversation → tenant
+    private readonly SlidingLogLimits _windows = new();
+    private int _rateLimited;
+    private int _activityCount;
+    private int _created;
 
     private FakeBotConnector(WebApplication app) => _app = app;
 
@@ -86,6 +97,31 @@ public sealed class FakeBotConnector : IAsyncDisposable
 
     /// <summary>Every Connector request answered, oldest first (faults and refusals included).</summary>
     public IReadOnlyList<ConnectorCall> Calls { get { lock (_gate) return _calls.ToList(); } }
+
+    /// <summary>Teams' throttling to enforce (null: none, the default).</summary>
+    public FakeTeamsLimits? Limits { get; set; }
+
+    /// <summary>How many calls were answered 429 by <see cref="Limits"/> (injected faults not counted).</summary>
+    public int RateLimitedCalls => Volatile.Read(ref _rateLimited);
+
+    /// <summary>When false, calls are not kept for <see cref="Calls"/> (a long benchmark); activities still are.</summary>
+    public bool RecordCalls { get; set; } = true;
+
+    /// <summary>An existing conversation of a tenant (a 1:1 chat created earlier), so its sends count toward the tenant's limit.</summary>
+    public void RegisterConversation(string conversationId, string tenantId)
+    {
+        lock (_gate)
+        {
+            _tenantOf[conversationId] = tenantId;
+            _activities.TryAdd(conversationId, []);
+        }
+    }
+
+    /// <summary>How many activities were sent (not updates) in all conversations.</summary>
+    public int ActivityCount => Volatile.Read(ref _activityCount);
+
+    /// <summary>How many 1:1 conversations were created (a repeated create for the same user counts again).</summary>
+    public int CreatedConversations => Volatile.Read(ref _created);
 
     /// <summary>Lets <paramref name="appId"/> get tokens with <paramref name="secret"/>.</summary>
     public void AddApp(string appId, string secret)
@@ -230,6 +266,7 @@ public sealed class FakeBotConnector : IAsyncDisposable
         lock (_gate)
         {
             if (Refusal(token) is { } refusal) (status, answer, retryAfter) = refusal;
+            else if (Throttled(conversationId, _tenantOf.GetValueOrDefault(conversationId)) is { } throttled) (status, answer, retryAfter) = throttled;
             else if (body is null) (status, answer) = (400, ConnectorError("BadArgument", "The body is not a JSON object."));
             else if (text.Length * 2 > MaxBodyBytes) (status, answer) = (413, ConnectorError("MessageSizeTooBig", "Message size too big."));
             else if (body["type"]?.ToString() is not { Length: > 0 }) (status, answer) = (400, ConnectorError("BadArgument", "Activity must have a type."));
@@ -253,6 +290,7 @@ public sealed class FakeBotConnector : IAsyncDisposable
                     var id = (1_700_000_000_000 + Interlocked.Increment(ref _sequence)).ToString(CultureInfo.InvariantCulture);
                     stored["id"] = id;
                     list.Add(stored);
+                    _activityCount++;
                     (status, answer) = (201, new JsonObject { ["id"] = id });
                 }
             }
@@ -278,19 +316,36 @@ public sealed class FakeBotConnector : IAsyncDisposable
                 (status, answer) = (400, ConnectorError("BadArgument", "Exactly one member is required for a 1:1 conversation."));
             else if (body["isGroup"]?.GetValueKind() == JsonValueKind.True)
                 (status, answer) = (400, ConnectorError("BadArgument", "Bots cannot create group conversations."));
-            else if ((body["tenantId"] ?? body["channelData"]?["tenant"]?["id"])?.ToString() is not { Length: > 0 })
+            else if ((body["tenantId"] ?? body["channelData"]?["tenant"]?["id"])?.ToString() is not { Length: > 0 } tenant)
                 (status, answer) = (400, ConnectorError("BadArgument", "Tenant is required."));
+            else if (Throttled(null, tenant) is { } throttled) (status, answer, retryAfter) = throttled;
             else
             {
                 if (!_personal.TryGetValue((bot, member), out var id))
                     _personal[(bot, member)] = id = $"a:1{Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('/', '_').Replace('+', '-')}";
                 conversationId = id;
+                _tenantOf[id] = tenant;
+                _created++;
                 _activities.TryAdd(id, []);
                 (status, answer) = (201, new JsonObject { ["id"] = id, ["serviceUrl"] = ServiceUrl });
             }
             Record(new ConnectorCall(context.Request.Method, RawPath(context), conversationId, null, body ?? [], token) { Status = status });
         }
         await AnswerAsync(context, status, answer, retryAfter);
+    }
+
+    /// <summary>With <see cref="Limits"/>: a 429 when this call would exceed a conversation or tenant window, else null (and it is counted). Under the lock.</summary>
+    private (int Status, JsonObject Answer, int? RetryAfter)? Throttled(string? conversationId, string? tenantId)
+    {
+        if (Limits is not { } limits) return null;
+        var checks = new List<(string, int, TimeSpan)>();
+        if (conversationId is not null)
+            checks.AddRange(limits.PerConversation.Select(w => ($"conversation|{conversationId}", w.Limit, w.Window * limits.TimeScale)));
+        if (tenantId is not null)
+            checks.AddRange(limits.PerTenant.Select(w => ($"tenant|{tenantId}", w.Limit, w.Window * limits.TimeScale)));
+        if (_windows.Check(DateTimeOffset.UtcNow, [.. checks]) is not { } wait) return null;
+        _rateLimited++;   // under the lock, read with Volatile
+        return (429, ConnectorError("TooManyRequests", "Too many requests."), limits.SendRetryAfter ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : null);
     }
 
     /// <summary>A queued fault, else 401 for a token this fake did not issue; null to go on. Call under the lock.</summary>
@@ -362,6 +417,8 @@ public sealed class FakeBotConnector : IAsyncDisposable
 
     private void Record(ConnectorCall call)
     {
+        if (!RecordCalls) return;
+        call = call with { At = DateTimeOffset.UtcNow };
         _calls.Add(call);
         foreach (var waiter in _waiters.ToList())
             if (waiter.Match(call))

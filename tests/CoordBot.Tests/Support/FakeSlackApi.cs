@@ -25,7 +25,9 @@ public sealed record SlackCall(string Method, string? Token, JsonObject Args, Da
 /// one-time 3-second trigger ids, response_urls good for 5 posts in 30 minutes, the three-step
 /// file upload, OAuth v2 code exchange and apps.connections.open. Faults can be injected per method
 /// (also for <c>"response_url"</c> and <c>"upload_url"</c>); everything it receives can be read back.
-/// Calls are recorded when they are answered (with their arrival time).
+/// Calls are recorded when they are answered (with their arrival time). With <see cref="Limits"/> set
+/// it also enforces Slack's rate limits (<see cref="FakeSlackLimits"/>) and answers HTTP 429 with
+/// <c>Retry-After</c> to a call over them, counting each in <see cref="RateLimitedCalls"/>.
 /// </summary>
 public sealed class FakeSlackApi : IAsyncDisposable
 {
@@ -69,6 +71,10 @@ public sealed class FakeSlackApi : IAsyncDisposable
     private readonly long _startSeconds;
     private long _sequence;
     private Uri _root = null!;
+    private CellRateLimits? _cells;
+    private FakeSlackLimits? _limits;
+    private readonly Dictionary<string, int> _rateLimited = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _answered = new(StringComparer.Ordinal);
 
     private FakeSlackApi(WebApplication app, TimeProvider time)
     {
@@ -100,6 +106,32 @@ public sealed class FakeSlackApi : IAsyncDisposable
 
     /// <summary>When set, oauth.v2.access refuses another <c>redirect_uri</c> with bad_redirect_uri.</summary>
     public string? RedirectUri { get; set; }
+
+    /// <summary>Slack's rate limits to enforce (null: none, the default).</summary>
+    public FakeSlackLimits? Limits
+    {
+        get { lock (_gate) return _limits; }
+        set
+        {
+            lock (_gate)
+            {
+                _limits = value;
+                _cells = value is null ? null : new CellRateLimits(value.Tolerance);
+            }
+        }
+    }
+
+    /// <summary>How many calls were answered 429 by <see cref="Limits"/>, per method (injected faults not counted).</summary>
+    public IReadOnlyDictionary<string, int> RateLimitedCalls { get { lock (_gate) return new Dictionary<string, int>(_rateLimited); } }
+
+    /// <summary>How many calls of each method were answered, whatever the answer (counted even when <see cref="RecordCalls"/> is off).</summary>
+    public IReadOnlyDictionary<string, int> CallCounts { get { lock (_gate) return new Dictionary<string, int>(_answered); } }
+
+    /// <summary>How many messages were posted (chat.postMessage and postEphemeral).</summary>
+    public int MessageCount { get { lock (_gate) return _messages.Count; } }
+
+    /// <summary>When false, calls are not kept for <see cref="Calls"/> (a long benchmark); messages still are.</summary>
+    public bool RecordCalls { get; set; } = true;
 
     /// <summary>What apps.connections.open returns.</summary>
     public Uri SocketUrl { get; set; } = null!;
@@ -285,6 +317,23 @@ public sealed class FakeSlackApi : IAsyncDisposable
         if (await ApplyFaultsAsync(context, method, () => Record(call))) return;
 
         JsonObject answer;
+        TimeSpan? limited;
+        lock (_gate)
+        {
+            limited = OverLimit(method, token, args, at);
+            if (limited is not null)
+            {
+                _rateLimited[method] = _rateLimited.GetValueOrDefault(method) + 1;
+                Record(call);
+            }
+        }
+        if (limited is { } wait)
+        {
+            // Slack's Retry-After is whole seconds.
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            await WriteJsonAsync(context, 429, Error("ratelimited"));
+            return;
+        }
         lock (_gate)
         {
             try
@@ -385,8 +434,24 @@ public sealed class FakeSlackApi : IAsyncDisposable
         return true;
     }
 
+    /// <summary>With <see cref="Limits"/>: how long until this call would be within them, or null when it is (and it is counted). Under the lock.</summary>
+    private TimeSpan? OverLimit(string method, string? token, JsonObject args, DateTimeOffset at)
+    {
+        if (_cells is null || _limits is not { } limits || token is null || !_teams.TryGetValue(token, out var team)) return null;
+        TimeSpan Interval(FakeRate rate) => TimeSpan.FromMinutes(1) / rate.PerMinute * limits.TimeScale;
+        if (method == "chat.postMessage" && Str(args, "channel") is { } channel)
+            return _cells.Check(at,
+                ($"{team.TeamId}|post", Interval(limits.PostMessagePerWorkspace), limits.PostMessagePerWorkspace.Burst),
+                ($"{team.TeamId}|post|{channel}", Interval(limits.PostMessagePerChannel), limits.PostMessagePerChannel.Burst));
+        if (FakeSlackLimits.Tier3Methods.Contains(method))
+            return _cells.Check(at, ($"{team.TeamId}|{method}", Interval(limits.Tier3), limits.Tier3.Burst));
+        return null;
+    }
+
     private void Record(SlackCall call)
     {
+        _answered[call.Method] = _answered.GetValueOrDefault(call.Method) + 1;
+        if (!RecordCalls) return;
         _calls.Add(call);
         Notify(_callWaiters, call);
     }
