@@ -35,7 +35,7 @@ public sealed class SlackFanOutTests : IAsyncLifetime
     {
         _slack = await FakeSlackApi.StartAsync();
         // Jitter allowance well under every scaled interval but the workspace-wide 20 ms one.
-        _slack.Limits = new FakeSlackLimits { TimeScale = Scale, Tolerance = TimeSpan.FromMilliseconds(30) };
+        _slack.Limits = new FakeSlackLimits { TimeScale = Scale, Tolerance = TimeSpan.FromMilliseconds(60) };
         foreach (var workspace in Workspaces)
         {
             _slack.AddTeam(workspace, TokenOf(workspace));
