@@ -42,8 +42,11 @@ public sealed record OutboxOptions
     /// <summary>Failed tries (errors, not rate limiting) before a message is given up.</summary>
     public int MaxAttempts { get; init; } = 12;
 
-    /// <summary>Messages claimed from the database at a time.</summary>
-    public int BatchSize { get; init; } = 100;
+    /// <summary>
+    /// Messages claimed from the database at a time. Large, because every claim sorts all due rows: a
+    /// weekly prompt to 10,000 members is claimed in 20 rounds rather than 100.
+    /// </summary>
+    public int BatchSize { get; init; } = 500;
 
     /// <summary>
     /// Platform calls in progress at once, across all workspaces. A send that waits for its
@@ -121,7 +124,12 @@ public sealed class OutboxDispatcher(
             {
                 try
                 {
-                    while (await ClaimAsync(options.BatchSize, stoppingToken)) { }
+                    // A round of claims first, then its workers: with a big backlog every workspace then
+                    // starts sending (and its pacing starts) at once, instead of the last claimed ones
+                    // starting late behind the first ones' sends.
+                    var starts = new List<Workspace>();
+                    while (await ClaimAsync(options.BatchSize, starts, stoppingToken)) { }
+                    StartWorkers(starts, stoppingToken);
                     if (time.GetUtcNow() >= renewAt)
                     {
                         await RenewClaimsAsync(stoppingToken);
@@ -152,13 +160,15 @@ public sealed class OutboxDispatcher(
     public async Task<int> DispatchDueAsync(CancellationToken ct)
     {
         var batch = await store.ClaimDueAsync(time.GetUtcNow(), options.Lease, options.BatchSize, ct);
-        var done = await AcceptAsync(batch, ct);
+        var starts = new List<Workspace>();
+        var done = await AcceptAsync(batch, starts, ct);
+        StartWorkers(starts, ct);
         await Task.WhenAll(done).WaitAsync(ct);
         return batch.Count;
     }
 
     /// <summary>Claims up to <paramref name="limit"/> more (within MaxHeld); true when the claim was full, so more may be due.</summary>
-    private async Task<bool> ClaimAsync(int limit, CancellationToken ct)
+    private async Task<bool> ClaimAsync(int limit, List<Workspace> starts, CancellationToken ct)
     {
         int room;
         lock (_gate)
@@ -168,15 +178,17 @@ public sealed class OutboxDispatcher(
         }
         if (room <= 0) return false;
         var batch = await store.ClaimDueAsync(time.GetUtcNow(), options.Lease, room, ct);
-        await AcceptAsync(batch, ct);
+        await AcceptAsync(batch, starts, ct);
         return batch.Count == room;
     }
 
-    /// <summary>Queues claimed messages on their destinations and starts workers; defers what is over a workspace's share.</summary>
-    private async Task<List<Task>> AcceptAsync(IReadOnlyList<OutboxMessage> batch, CancellationToken ct)
+    /// <summary>
+    /// Queues claimed messages on their destinations, adds the workers they need to <paramref name="starts"/>
+    /// (see <see cref="StartWorkers"/>), and defers what is over a workspace's share.
+    /// </summary>
+    private async Task<List<Task>> AcceptAsync(IReadOnlyList<OutboxMessage> batch, List<Workspace> starts, CancellationToken ct)
     {
         var done = new List<Task>(batch.Count);
-        var start = new List<Workspace>();
         var deferred = new List<(OutboxMessage Message, DateTimeOffset RetryAt, string Reason)>();
         var now = time.GetUtcNow();
         lock (_gate)
@@ -225,11 +237,9 @@ public sealed class OutboxDispatcher(
                 while (workspace.Workers < Math.Max(1, options.MaxConcurrentSendsPerWorkspace) && workspace.Workers - workspace.Busy < workspace.Ready.Count)
                 {
                     workspace.Workers++;
-                    start.Add(workspace);
+                    starts.Add(workspace);
                 }
             }
-            if (start.Count > 0) _workers.RemoveAll(w => w.IsCompleted);
-            foreach (var workspace in start) _workers.Add(RunWorkerAsync(workspace, ct));
         }
         foreach (var (message, retryAt, reason) in deferred)
         {
@@ -239,6 +249,17 @@ public sealed class OutboxDispatcher(
         if (deferred.Count > 0)
             logger.LogDebug("Put back {Count} claimed messages for later (workspace share, or behind an earlier message)", deferred.Count);
         return done;
+    }
+
+    /// <summary>Starts the workers counted in by <see cref="AcceptAsync"/>, one per entry.</summary>
+    private void StartWorkers(List<Workspace> starts, CancellationToken ct)
+    {
+        if (starts.Count == 0) return;
+        lock (_gate)
+        {
+            _workers.RemoveAll(w => w.IsCompleted);
+            foreach (var workspace in starts) _workers.Add(RunWorkerAsync(workspace, ct));
+        }
     }
 
     /// <summary>One of a workspace's workers: takes its destinations round-robin, one message at a time.</summary>
@@ -350,7 +371,7 @@ public sealed class OutboxDispatcher(
     {
         if (!_senders.TryGetValue(message.Platform, out var sender))
             return new SendResult.Permanent($"no sender for platform '{message.Platform}'");
-        await _slots.TakeAsync(returning: false, ct);
+        await _slots.TakeAsync(returning: false, ct, message.Platform + "\n" + message.WorkspaceId);
         using var slot = new OutboxPacing.SendSlot(_slots);
         OutboxPacing.Enter(slot);
         try

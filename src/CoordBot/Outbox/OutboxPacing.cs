@@ -60,17 +60,21 @@ public static class OutboxPacing
 
 /// <summary>
 /// The dispatcher's send slots: a counting semaphore whose waiters coming back from a pacing wait go
-/// before new sends. A paced send has its turn at the platform reserved; making it queue behind new
-/// sends would make it late, and a late call squeezes the calls after it (the platform counts arrivals).
+/// first (a paced send has its turn at the platform reserved; making it queue behind new sends would
+/// make it late, and a late call squeezes the calls after it, since platforms count arrivals). New
+/// sends are served round-robin by workspace, so a workspace with many destinations ready gets no
+/// bigger share than one with a single message, and every workspace's first send (which starts its
+/// pacing) goes early.
 /// </summary>
 internal sealed class SendSlots(int count)
 {
     private readonly Lock _gate = new();
     private readonly Queue<TaskCompletionSource> _returning = new();
-    private readonly Queue<TaskCompletionSource> _new = new();
+    private readonly Dictionary<string, Queue<TaskCompletionSource>> _new = new(StringComparer.Ordinal);
+    private readonly Queue<string> _turns = new();   // workspaces with new sends waiting, in turn
     private int _free = count;
 
-    public async Task TakeAsync(bool returning, CancellationToken ct)
+    public async Task TakeAsync(bool returning, CancellationToken ct, string workspace = "")
     {
         TaskCompletionSource waiter;
         lock (_gate)
@@ -81,7 +85,16 @@ internal sealed class SendSlots(int count)
                 return;
             }
             waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            (returning ? _returning : _new).Enqueue(waiter);
+            if (returning) _returning.Enqueue(waiter);
+            else
+            {
+                if (!_new.TryGetValue(workspace, out var queue))
+                {
+                    _new[workspace] = queue = new Queue<TaskCompletionSource>();
+                    _turns.Enqueue(workspace);
+                }
+                queue.Enqueue(waiter);
+            }
         }
         using (ct.Register(() => waiter.TrySetCanceled(ct)))
             await waiter.Task;
@@ -91,9 +104,19 @@ internal sealed class SendSlots(int count)
     {
         lock (_gate)
         {
-            // Hand the slot straight to a waiter (skipping cancelled ones), returning sends first.
-            while (_returning.TryDequeue(out var next) || _new.TryDequeue(out next))
-                if (next.TrySetResult()) return;
+            // Hand the slot straight to a waiter (skipping cancelled ones): returning sends first, then
+            // the next workspace in turn.
+            while (_returning.TryDequeue(out var back))
+                if (back.TrySetResult()) return;
+            while (_turns.TryDequeue(out var workspace))
+            {
+                var queue = _new[workspace];
+                var handed = false;
+                while (!handed && queue.TryDequeue(out var next)) handed = next.TrySetResult();
+                if (queue.Count > 0) _turns.Enqueue(workspace);
+                else _new.Remove(workspace);
+                if (handed) return;
+            }
             _free++;
         }
     }
