@@ -14,41 +14,32 @@ public sealed class QuartzScheduledSends(ISchedulerFactory schedulers, TimeProvi
     internal const string WorkspaceKey = "workspace";
     internal const string DataPrefix = "data:";
 
-    public async Task ScheduleAsync(ScheduledSend send, CancellationToken ct = default)
-    {
-        var scheduler = await schedulers.GetScheduler(ct);
-        var job = JobBuilder.Create<ScheduledSendJob>()
-            .WithIdentity(send.Key, send.WorkspaceId)
-            .StoreDurably(false)
-            .RequestRecovery()
-            .UsingJobData(JobData(send.Kind, send.WorkspaceId, send.Data))
-            .Build();
-        var trigger = TriggerBuilder.Create(time)
-            .WithIdentity(send.Key, send.WorkspaceId)
-            .ForJob(job)
-            .StartAt(send.FireAt)
-            .WithSchedule(SimpleScheduleBuilder.Create().WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
-            .Build();
-        await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
-    }
+    public Task ScheduleAsync(ScheduledSend send, CancellationToken ct = default) =>
+        ScheduleAsync(send.Key, send.Kind, send.WorkspaceId, send.Data, send.FireAt,
+            SimpleScheduleBuilder.Create().WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow), ct);
 
-    public async Task ScheduleWeeklyAsync(WeeklySend send, CancellationToken ct = default)
+    // A cron trigger in the zone: Quartz computes each week's instant from the local time, so DST moves it correctly.
+    public Task ScheduleWeeklyAsync(WeeklySend send, CancellationToken ct = default) =>
+        ScheduleAsync(send.Key, send.Kind, send.WorkspaceId, send.Data, time.GetUtcNow(),
+            CronScheduleBuilder.Create(WeeklyCron(send.Day, send.At)).InTimeZone(send.Zone)
+                .WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed), ct);
+
+    /// <summary>One recoverable job per send (name = key, group = workspace) with one trigger of the same identity.</summary>
+    private async Task ScheduleAsync(string key, string kind, string workspace, IReadOnlyDictionary<string, string> data,
+        DateTimeOffset startAt, IScheduleBuilder schedule, CancellationToken ct)
     {
         var scheduler = await schedulers.GetScheduler(ct);
         var job = JobBuilder.Create<ScheduledSendJob>()
-            .WithIdentity(send.Key, send.WorkspaceId)
+            .WithIdentity(key, workspace)
             .StoreDurably(false)
             .RequestRecovery()
-            .UsingJobData(JobData(send.Kind, send.WorkspaceId, send.Data))
+            .UsingJobData(JobData(kind, workspace, data))
             .Build();
-        // A cron trigger in the zone: Quartz computes each week's instant from the local time, so DST moves it correctly.
         var trigger = TriggerBuilder.Create(time)
-            .WithIdentity(send.Key, send.WorkspaceId)
+            .WithIdentity(key, workspace)
             .ForJob(job)
-            .StartAt(time.GetUtcNow())
-            .WithSchedule(CronScheduleBuilder.Create(WeeklyCron(send.Day, send.At))
-                .InTimeZone(send.Zone)
-                .WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
+            .StartAt(startAt)
+            .WithSchedule(schedule)
             .Build();
         await scheduler.ScheduleJob(job, trigger, ScheduleJobOptions.Replacing, ct);
     }
