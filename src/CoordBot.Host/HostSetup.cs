@@ -89,7 +89,7 @@ public static class HostSetup
     public static void MapHealthChecks(this WebApplication app)
     {
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", async (Database database, OutboxDispatcher dispatcher, CancellationToken ct) =>
+        app.MapGet("/readyz", async (Database database, OutboxDispatcher dispatcher, OutboxStore outbox, CancellationToken ct) =>
         {
             var databaseOk = false;
             try
@@ -101,7 +101,8 @@ public static class HostSetup
             }
             catch (Exception e) when (e is not OperationCanceledException) { }
             var dispatcherOk = dispatcher.ExecuteTask is { IsCompleted: false };
-            var body = new { database = databaseOk ? "ok" : "unreachable", outbox = dispatcherOk ? "running" : "stopped" };
+            // instance: which of several instances answered (its id in the outbox's claims and outbox_senders).
+            var body = new { database = databaseOk ? "ok" : "unreachable", outbox = dispatcherOk ? "running" : "stopped", instance = outbox.Instance };
             return databaseOk && dispatcherOk ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
         });
     }

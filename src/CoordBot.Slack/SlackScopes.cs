@@ -8,7 +8,9 @@ public static class SlackScopes
         "commands",          // slash commands
         "chat:write",        // chat.postMessage, chat.postEphemeral, chat.update
         "im:write",          // conversations.open for DMs (prompts, file exports)
-        "im:history",        // message.im events: commands sent in a DM
+        "im:history",        // message.im events: commands sent in a DM; conversations.history of a DM (below)
+        "channels:history",  // conversations.history: was a message whose send was cut off posted after all? (SlackSender)
+        "groups:history",    //   the same in private channels
         "app_mentions:read", // app_mention events
         "users:read",        // users.info: time zone, admin flag
         "files:write",       // CSV exports

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -106,6 +107,30 @@ public sealed class SlackApiClient
         var channel = Required(response, "conversations.open", "channel", "id");
         _dms[key] = (channel, now + DmCacheFor);
         return channel;
+    }
+
+    /// <summary>
+    /// conversations.history with <c>include_all_metadata</c>: the newest messages of a channel (at most
+    /// <paramref name="limit"/>, none before <paramref name="oldest"/>), with the metadata apps attached to them.
+    /// </summary>
+    public async Task<IReadOnlyList<SlackMessageMetadata>> HistoryMetadataAsync(string token, string channel, DateTimeOffset oldest, int limit,
+        CancellationToken ct = default)
+    {
+        var response = await CallAsync("conversations.history", token, new JsonObject
+        {
+            ["channel"] = channel,
+            ["oldest"] = (oldest.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000000", CultureInfo.InvariantCulture),
+            ["limit"] = limit,
+            ["include_all_metadata"] = true,
+        }, ct);
+        if (!response.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
+            throw new SlackApiException("conversations.history", "invalid_response");
+        var found = new List<SlackMessageMetadata>();
+        foreach (var message in messages.EnumerateArray())
+            if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object
+                && NonEmpty(metadata, "event_type") is { } type && metadata.TryGetProperty("event_payload", out var payload) && payload.ValueKind == JsonValueKind.Object)
+                found.Add(new SlackMessageMetadata(NonEmpty(message, "ts"), type, payload.Clone()));
+        return found;
     }
 
     /// <summary>users.info: display name, IANA time zone and admin flag of a user.</summary>

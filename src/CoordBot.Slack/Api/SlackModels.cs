@@ -5,3 +5,6 @@ public sealed record SlackUser(string Id, string? Name, string? TimeZone, bool I
 
 /// <summary>What auth.test tells about a token: the workspace (and Grid org) it belongs to and the bot behind it.</summary>
 public sealed record SlackAuth(string TeamId, string? UserId, string? BotId, string? EnterpriseId, string? Url);
+
+/// <summary>The metadata an app attached to a message (chat.postMessage <c>metadata</c>), as conversations.history returns it.</summary>
+public sealed record SlackMessageMetadata(string? Ts, string EventType, System.Text.Json.JsonElement Payload);

@@ -8,13 +8,18 @@ namespace CoordBot.Data;
 /// Group commit: concurrent small writes share one transaction, so one fsync makes a whole group
 /// durable instead of one each (with <c>synchronous=FULL</c> the fsync is most of a write's cost).
 /// Each write runs in its own savepoint, so one that fails is undone alone and its caller gets the
-/// exception; the others commit. A caller's task completes only after the commit, so nothing is
-/// acknowledged before it is on disk.
+/// exception; the others commit (a write PostgreSQL picked as a deadlock's victim is run again first).
+/// A caller's task completes only after the commit, so nothing is acknowledged before it is on disk.
 /// </summary>
 public sealed class GroupCommit : IAsyncDisposable
 {
     /// <summary>Most writes one transaction takes; a queue longer than this is committed in several.</summary>
     public const int MaxGroup = 128;
+
+    /// <summary>Tries of one write that PostgreSQL chose as a deadlock's victim (or could not serialise): it is run again.</summary>
+    private const int MaxAttempts = 3;
+
+    private static bool IsRetryable(Exception e) => e is Npgsql.PostgresException { SqlState: "40P01" or "40001" };
 
     private readonly Database _database;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
@@ -58,16 +63,21 @@ public sealed class GroupCommit : IAsyncDisposable
             await using var tx = await connection.BeginTransactionAsync();
             for (var i = 0; i < group.Count; i++)
             {
-                await connection.ExecuteAsync("SAVEPOINT one_write", transaction: tx);
-                try
+                for (var attempt = 1; ; attempt++)
                 {
-                    results[i] = (await group[i].Work(connection, tx), null);
-                    await connection.ExecuteAsync("RELEASE one_write", transaction: tx);
-                }
-                catch (Exception e)
-                {
-                    results[i] = (null, e);
-                    await connection.ExecuteAsync("ROLLBACK TO one_write; RELEASE one_write", transaction: tx);
+                    await connection.ExecuteAsync("SAVEPOINT one_write", transaction: tx);
+                    try
+                    {
+                        results[i] = (await group[i].Work(connection, tx), null);
+                        await connection.ExecuteAsync("RELEASE one_write", transaction: tx);
+                        break;
+                    }
+                    catch (Exception e)
+                    {
+                        results[i] = (null, e);
+                        await connection.ExecuteAsync("ROLLBACK TO one_write; RELEASE one_write", transaction: tx);
+                        if (attempt == MaxAttempts || !IsRetryable(e)) break;
+                    }
                 }
             }
             await tx.CommitAsync();

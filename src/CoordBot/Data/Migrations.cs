@@ -461,6 +461,20 @@ public static class Migrations
                 updated_at TEXT NOT NULL,
                 PRIMARY KEY (workspace_id, user_id));
             """),
+
+        new(13, "outbox: tries begun, claim indexes without a sort, one sending instance per workspace", """
+            ALTER TABLE outbox ADD COLUMN tried_at TEXT;
+            DROP INDEX ix_outbox_due;
+            CREATE INDEX ix_outbox_due ON outbox (status, not_before, id);
+            CREATE INDEX ix_outbox_claims ON outbox (status, claimed_until, id);
+
+            CREATE TABLE outbox_senders (
+                platform TEXT NOT NULL,
+                workspace_id TEXT NOT NULL,
+                instance TEXT NOT NULL,
+                held_until TEXT NOT NULL,
+                PRIMARY KEY (platform, workspace_id));
+            """),
     ];
 
     private const string V1 = """

@@ -14,7 +14,8 @@ public abstract record SendResult
     /// The platform answered 429, or our own pacing of it would have waited too long: the message goes
     /// again after <paramref name="RetryAfter"/>. Never counts as an attempt, so pacing alone cannot fail a message.
     /// </summary>
-    public sealed record RateLimited(TimeSpan RetryAfter, string Error = "ratelimited") : SendResult;
+    /// <remarks><paramref name="NothingPosted"/>: this try certainly delivered nothing and no earlier one may have, so the next try need not look.</remarks>
+    public sealed record RateLimited(TimeSpan RetryAfter, string Error = "ratelimited", bool NothingPosted = false) : SendResult;
     /// <summary>Will never work (channel gone, token revoked); the message is marked failed.</summary>
     public sealed record Permanent(string Error) : SendResult;
 }
@@ -29,6 +30,13 @@ public interface IChannelSender
 {
     string Platform { get; }
     Task<SendResult> SendAsync(OutboxMessage message, CancellationToken ct);
+
+    /// <summary>
+    /// Whether this sender looks for an earlier delivery of a message with <see cref="OutboxMessage.MaybeSent"/>
+    /// (Slack: the key in the message's metadata). Only then does the dispatcher record, before each try,
+    /// that a try begins.
+    /// </summary>
+    bool ChecksEarlierDelivery => false;
 }
 
 /// <summary>Outbox timing and concurrency: how often to look, how long a claim lasts, how retries back off, how much goes at once.</summary>
@@ -99,6 +107,7 @@ public sealed class OutboxDispatcher(
     private readonly Dictionary<long, Held> _held = [];
     private readonly Dictionary<string, Blocked> _blocked = new(StringComparer.Ordinal);
     private readonly PriorityQueue<long, long> _retries = new();   // UTC ticks of known retries, to wake for them
+    private readonly Dictionary<(string Platform, string WorkspaceId), DateTimeOffset> _retryingUntil = [];   // the latest retry per workspace
     private readonly List<Task> _workers = [];
     private bool _pumpWantsRoom;
 
@@ -244,7 +253,7 @@ public sealed class OutboxDispatcher(
         foreach (var (message, retryAt, reason) in deferred)
         {
             await store.DeferAsync(message.Id, retryAt, reason, ct);
-            RememberRetry(retryAt);
+            RememberRetry(retryAt, message);
         }
         if (deferred.Count > 0)
             logger.LogDebug("Put back {Count} claimed messages for later (workspace share, or behind an earlier message)", deferred.Count);
@@ -325,14 +334,16 @@ public sealed class OutboxDispatcher(
         {
             // An earlier message to this destination waits for its retry: this one goes after it.
             await store.DeferAsync(message.Id, at, AfterEarlier, ct);
-            RememberRetry(at);
+            RememberRetry(at, message);
             return;
         }
         var result = await SendAsync(message, ct);
-        if (await RecordAsync(message, result, ct) is { } retryAt)
+        // Once the platform has answered, the answer is recorded even when the host is stopping: a send
+        // left unrecorded would go again after its lease, and a delivered one would be delivered twice.
+        if (await RecordAsync(message, result, CancellationToken.None) is { } retryAt)
         {
             lock (_gate) Block(lane.Key, retryAt, message.Id);
-            RememberRetry(retryAt);
+            RememberRetry(retryAt, message);
         }
     }
 
@@ -371,6 +382,7 @@ public sealed class OutboxDispatcher(
     {
         if (!_senders.TryGetValue(message.Platform, out var sender))
             return new SendResult.Permanent($"no sender for platform '{message.Platform}'");
+        if (sender.ChecksEarlierDelivery && !message.MaybeSent) await store.MarkTryingAsync(message.Id, time.GetUtcNow(), ct);
         await _slots.TakeAsync(returning: false, ct, message.Platform + "\n" + message.WorkspaceId);
         using var slot = new OutboxPacing.SendSlot(_slots);
         OutboxPacing.Enter(slot);
@@ -396,7 +408,7 @@ public sealed class OutboxDispatcher(
                 return null;
             case SendResult.RateLimited r:
                 var at = now + (r.RetryAfter > TimeSpan.Zero ? r.RetryAfter : TimeSpan.FromSeconds(1));
-                await store.DeferAsync(message.Id, at, r.Error, ct);
+                await store.DeferAsync(message.Id, at, r.Error, ct, forgetTry: r.NothingPosted);
                 logger.LogWarning("Sending {Key} is rate limited; trying again in {Wait} (not counted as an attempt)", message.Key, at - now);
                 return at;
             case SendResult.Transient t when message.Attempts + 1 < options.MaxAttempts:
@@ -421,9 +433,15 @@ public sealed class OutboxDispatcher(
     internal TimeSpan Backoff(int attempts) =>
         TimeSpan.FromTicks(Math.Min(options.MaxRetry.Ticks, options.FirstRetry.Ticks * (1L << Math.Min(attempts, 30))));
 
-    private void RememberRetry(DateTimeOffset at)
+    /// <summary>Wakes the loop for the retry, and keeps this instance the workspace's sender until then (see <see cref="RenewClaimsAsync"/>).</summary>
+    private void RememberRetry(DateTimeOffset at, OutboxMessage message)
     {
-        lock (_gate) _retries.Enqueue(at.UtcTicks, at.UtcTicks);
+        lock (_gate)
+        {
+            _retries.Enqueue(at.UtcTicks, at.UtcTicks);
+            var workspace = (message.Platform, message.WorkspaceId);
+            if (!_retryingUntil.TryGetValue(workspace, out var until) || until < at) _retryingUntil[workspace] = at;
+        }
     }
 
     /// <summary>How long the loop may sleep: the poll interval, or less when a known retry or the claim renewal comes sooner.</summary>
@@ -441,11 +459,24 @@ public sealed class OutboxDispatcher(
         return wait < MinWait ? MinWait : wait;
     }
 
+    /// <summary>
+    /// Extends the claims this instance holds, and its place as the sender of their workspaces and of the
+    /// workspaces whose messages it put back for a retry still to come: another instance taking those
+    /// over meanwhile would start with its own pacing, blind to what this one has just sent.
+    /// </summary>
     private async Task RenewClaimsAsync(CancellationToken ct)
     {
+        var now = time.GetUtcNow();
         List<long> ids;
-        lock (_gate) ids = [.. _held.Keys];
-        await store.RenewClaimsAsync(ids, time.GetUtcNow() + options.Lease, ct);
+        List<(string Platform, string WorkspaceId)> retrying;
+        lock (_gate)
+        {
+            ids = [.. _held.Keys];
+            foreach (var (workspace, until) in _retryingUntil.ToList())
+                if (until < now) _retryingUntil.Remove(workspace);
+            retrying = [.. _retryingUntil.Keys];
+        }
+        await store.RenewClaimsAsync(ids, retrying, now + options.Lease, ct);
     }
 
     /// <summary>On shutdown: waits for the sends in progress to end, and hands back the claims never tried.</summary>

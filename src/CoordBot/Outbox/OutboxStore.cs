@@ -4,9 +4,14 @@ using Dapper;
 
 namespace CoordBot.Outbox;
 
-/// <summary>A proactive message waiting in (or sent from) the outbox.</summary>
+/// <summary>
+/// A proactive message waiting in (or sent from) the outbox. <paramref name="MaybeSent"/>: an earlier try
+/// began and was never recorded as a failure the platform reported (the instance died during it, or it
+/// ended in a timeout), so the message may already be there; a sender that can look should, before sending.
+/// </summary>
 public sealed record OutboxMessage(
-    long Id, string WorkspaceId, string Key, string Platform, string Destination, Reply Reply, int Attempts, DateTimeOffset NotBefore);
+    long Id, string WorkspaceId, string Key, string Platform, string Destination, Reply Reply, int Attempts, DateTimeOffset NotBefore,
+    bool MaybeSent = false);
 
 /// <summary>
 /// The durable outbox: proactive messages (reminders, prompts, digests) are written here first, with
@@ -15,8 +20,22 @@ public sealed record OutboxMessage(
 /// <see cref="GroupCommit"/>: a fan-out records hundreds a second, and concurrent records share one
 /// commit (one fsync) instead of one each; each still returns only once it is durable.
 /// </summary>
+/// <remarks>
+/// On PostgreSQL several instances share the table. Claims take turns (a transaction-scoped advisory
+/// lock), and the claiming instance becomes the workspace's only sender (<c>outbox_senders</c>) for as
+/// long as it holds claims there plus one lease: a platform's limits are per workspace, and each
+/// instance paces only what it sends itself. A dead instance's claims and workspaces come free when its
+/// lease runs out.
+/// </remarks>
 public sealed class OutboxStore(Database database, GroupCommit writes)
 {
+    private const long ClaimLock = 0x436F6F72644F7574;   // "CoordOut": any number, the same in every instance
+
+    /// <summary>This process, as the owner of claims and workspaces in the shared table.</summary>
+    public string Instance { get; } = Guid.NewGuid().ToString("N");
+
+    private const string Columns = "id, workspace_id, idempotency_key, platform, destination, payload, attempts, not_before, tried_at";
+
     /// <summary>Queues a message; returns false when the key was already queued or sent (nothing changes then).</summary>
     public async Task<bool> EnqueueAsync(string workspaceId, string key, string platform, string destination, Reply reply,
         DateTimeOffset notBefore, DateTimeOffset now, CancellationToken ct = default)
@@ -34,29 +53,64 @@ public sealed class OutboxStore(Database database, GroupCommit writes)
     }
 
     /// <summary>
-    /// Claims up to <paramref name="limit"/> due messages for <paramref name="lease"/>: pending ones whose time has
-    /// come, and ones whose earlier claim expired (the instance holding it died). A claimed message is
-    /// invisible to other claims until it is marked or its lease runs out.
+    /// Claims up to <paramref name="limit"/> due messages for <paramref name="lease"/>: first ones whose earlier
+    /// claim expired (the instance holding it died), then pending ones whose time has come, each in the
+    /// order of an index (no sort however many are due). A claimed message is invisible to other claims
+    /// until it is marked or its lease runs out. On PostgreSQL, messages of a workspace another live
+    /// instance sends for are left to it.
     /// </summary>
     public async Task<IReadOnlyList<OutboxMessage>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var p = new { Now = Database.Stamp(now), Until = Database.Stamp(now + lease), Limit = limit };
-        // On PostgreSQL several instances claim at once: FOR UPDATE SKIP LOCKED gives each its own rows, and the
-        // lease makes the claim of an instance that died visible again. SQLite has one writer, so one claimer.
-        var rows = (await connection.QueryAsync<(long Id, string WorkspaceId, string IdempotencyKey, string Platform, string Destination, string Payload, int Attempts, string NotBefore)>($"""
-            SELECT id, workspace_id, idempotency_key, platform, destination, payload, attempts, not_before FROM outbox
-            WHERE (status = 'pending' AND not_before <= @Now) OR (status = 'sending' AND claimed_until <= @Now)
-            ORDER BY not_before, id LIMIT @Limit{(database.IsPostgres ? " FOR UPDATE SKIP LOCKED" : "")}
-            """, p, tx)).AsList();
+        var p = new { Now = Database.Stamp(now), Until = Database.Stamp(now + lease), Limit = limit, Me = Instance };
+        var (others, locking) = ("", "");
+        if (database.IsPostgres)
+        {
+            // Rows another transaction is updating (this instance recording an outcome) are skipped, never waited
+            // for: a claim then only locks rows nobody else holds, and cannot deadlock with the recording.
+            locking = " FOR UPDATE OF o SKIP LOCKED";
+            await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@Key)", new { Key = ClaimLock }, tx);
+            others = """
+                 AND NOT EXISTS (SELECT 1 FROM outbox_senders s WHERE s.platform = o.platform AND s.workspace_id = o.workspace_id
+                                 AND s.instance <> @Me AND s.held_until > @Now)
+                """;
+        }
+        async Task<IEnumerable<Row>> DueAsync(string where, string order, int count) =>
+            (await connection.QueryAsync<(long, string, string, string, string, string, int, string, string?)>(
+                $"SELECT {Columns} FROM outbox o WHERE {where}{others} ORDER BY {order} LIMIT @Limit{locking}", p with { Limit = count }, tx)).Select(Row.Of);
+        var rows = (await DueAsync("status = 'sending' AND claimed_until <= @Now", "claimed_until, id", limit)).ToList();
+        if (rows.Count < limit) rows.AddRange(await DueAsync("status = 'pending' AND not_before <= @Now", "not_before, id", limit - rows.Count));
         if (rows.Count > 0)
+        {
             await connection.ExecuteAsync($"UPDATE outbox SET status = 'sending', claimed_until = @Until WHERE {database.Dialect.In("id", "Ids")}",
                 new { p.Until, Ids = rows.Select(r => r.Id).ToArray() }, tx);
+            if (database.IsPostgres)
+                foreach (var (platform, workspace) in rows.Select(r => (r.Platform, r.WorkspaceId)).Distinct().Order())
+                    await connection.ExecuteAsync("""
+                        INSERT INTO outbox_senders (platform, workspace_id, instance, held_until) VALUES (@Platform, @Workspace, @Me, @Until)
+                        ON CONFLICT (platform, workspace_id) DO UPDATE SET instance = @Me, held_until = @Until
+                        """, new { Platform = platform, Workspace = workspace, p.Me, p.Until }, tx);
+        }
         await tx.CommitAsync(ct);
         return rows.Select(r => new OutboxMessage(r.Id, r.WorkspaceId, r.IdempotencyKey, r.Platform, r.Destination,
-            ReplyJson.Deserialize(r.Payload), r.Attempts, Database.ParseStamp(r.NotBefore))).ToList();
+            ReplyJson.Deserialize(r.Payload), r.Attempts, Database.ParseStamp(r.NotBefore), r.TriedAt is not null)).ToList();
     }
+
+    // Positional (a tuple), so the mapping does not depend on Dapper's underscore setting.
+    private sealed record Row(long Id, string WorkspaceId, string IdempotencyKey, string Platform, string Destination, string Payload, int Attempts,
+        string NotBefore, string? TriedAt)
+    {
+        public static Row Of((long, string, string, string, string, string, int, string, string?) t) => new(t.Item1, t.Item2, t.Item3, t.Item4, t.Item5, t.Item6, t.Item7, t.Item8, t.Item9);
+    }
+
+    /// <summary>
+    /// Records, durably, that a try of the message begins: should this instance die before the outcome is
+    /// recorded, the next claim carries <see cref="OutboxMessage.MaybeSent"/>.
+    /// </summary>
+    public Task MarkTryingAsync(long id, DateTimeOffset now, CancellationToken ct = default) =>
+        writes.WriteAsync((connection, tx) => connection.ExecuteAsync(
+            "UPDATE outbox SET tried_at = @At WHERE id = @Id AND tried_at IS NULL", new { Id = id, At = Database.Stamp(now) }, tx), ct);
 
     public Task MarkSentAsync(long id, DateTimeOffset now, CancellationToken ct = default) =>
         writes.WriteAsync((connection, tx) => connection.ExecuteAsync(
@@ -80,26 +134,58 @@ public sealed class OutboxStore(Database database, GroupCommit writes)
     /// asked us to slow down (429, or our own pacing), or an earlier message to the same destination
     /// has to go first. Pacing never uses up <see cref="OutboxOptions.MaxAttempts"/>.
     /// </summary>
-    public Task DeferAsync(long id, DateTimeOffset retryAt, string reason, CancellationToken ct = default) =>
-        writes.WriteAsync((connection, tx) => connection.ExecuteAsync(
-            "UPDATE outbox SET status = 'pending', not_before = @RetryAt, claimed_until = NULL, last_error = @Reason WHERE id = @Id AND status = 'sending'",
-            new { Id = id, RetryAt = Database.Stamp(retryAt), Reason = reason }, tx), ct);
+    /// <remarks><paramref name="forgetTry"/>: the try delivered nothing (and no earlier one may have), so the next is not <see cref="OutboxMessage.MaybeSent"/>.</remarks>
+    public Task DeferAsync(long id, DateTimeOffset retryAt, string reason, CancellationToken ct = default, bool forgetTry = false) =>
+        writes.WriteAsync((connection, tx) => connection.ExecuteAsync($"""
+            UPDATE outbox SET status = 'pending', not_before = @RetryAt, claimed_until = NULL, last_error = @Reason{(forgetTry ? ", tried_at = NULL" : "")}
+            WHERE id = @Id AND status = 'sending'
+            """, new { Id = id, RetryAt = Database.Stamp(retryAt), Reason = reason }, tx), ct);
 
-    /// <summary>Extends the claim of messages this instance still holds (waiting for their turn) to <paramref name="until"/>.</summary>
-    public async Task RenewClaimsAsync(IReadOnlyCollection<long> ids, DateTimeOffset until, CancellationToken ct = default)
+    /// <summary>
+    /// Extends the claim of messages this instance still holds (waiting for their turn) to <paramref name="until"/>; on
+    /// PostgreSQL also its place as the only sender of their workspaces and of <paramref name="workspaces"/>.
+    /// </summary>
+    public async Task RenewClaimsAsync(IReadOnlyCollection<long> ids, IReadOnlyCollection<(string Platform, string WorkspaceId)> workspaces,
+        DateTimeOffset until, CancellationToken ct = default)
     {
-        if (ids.Count == 0) return;
+        if (ids.Count == 0 && workspaces.Count == 0) return;
         await using var connection = await database.OpenAsync(ct);
+        var stamp = Database.Stamp(until);
         foreach (var chunk in ids.Chunk(500))
-            await connection.ExecuteAsync($"UPDATE outbox SET claimed_until = @Until WHERE status = 'sending' AND {database.Dialect.In("id", "Ids")}",
-                new { Until = Database.Stamp(until), Ids = chunk });
+        {
+            var p = new { Until = stamp, Ids = chunk };
+            if (!database.IsPostgres)
+            {
+                await connection.ExecuteAsync($"UPDATE outbox SET claimed_until = @Until WHERE status = 'sending' AND {database.Dialect.In("id", "Ids")}", p);
+                continue;
+            }
+            // A row being recorded right now is skipped rather than waited for (waiting, with the recording's
+            // transaction wanting a row this statement holds, would deadlock); the next renewal takes it.
+            await connection.ExecuteAsync("""
+                UPDATE outbox SET claimed_until = @Until
+                WHERE id IN (SELECT id FROM outbox WHERE id = ANY(@Ids) AND status = 'sending' ORDER BY id FOR UPDATE SKIP LOCKED)
+                """, p);
+        }
+        if (!database.IsPostgres) return;
+        var mine = (await connection.QueryAsync<(string, string)>(
+                "SELECT DISTINCT platform, workspace_id FROM outbox WHERE id = ANY(@Ids)", new { Ids = ids.ToArray() }))
+            .Concat(workspaces).Distinct().Order().ToList();
+        await connection.ExecuteAsync("""
+            UPDATE outbox_senders SET held_until = @Until
+            WHERE (platform, workspace_id) IN (
+                SELECT s.platform, s.workspace_id FROM outbox_senders s JOIN unnest(@Platforms, @Workspaces) AS w(platform, workspace_id)
+                    ON w.platform = s.platform AND w.workspace_id = s.workspace_id
+                WHERE s.instance = @Me AND s.held_until < @Until
+                ORDER BY s.platform, s.workspace_id FOR UPDATE OF s SKIP LOCKED)
+            """, new { Until = stamp, Me = Instance, Platforms = mine.Select(w => w.Item1).ToArray(), Workspaces = mine.Select(w => w.Item2).ToArray() });
     }
 
-    /// <summary>Hands back claims that were never tried (the instance is stopping), so they need not wait out their lease.</summary>
+    /// <summary>Hands back claims that were never tried, and the workspaces this instance sends for (it is stopping), so they need not wait out their lease.</summary>
     public async Task ReleaseClaimsAsync(IReadOnlyCollection<long> ids, CancellationToken ct = default)
     {
-        if (ids.Count == 0) return;
         await using var connection = await database.OpenAsync(ct);
+        if (database.IsPostgres)
+            await connection.ExecuteAsync("DELETE FROM outbox_senders WHERE instance = @Me", new { Me = Instance });
         foreach (var chunk in ids.Chunk(500))
             await connection.ExecuteAsync($"UPDATE outbox SET status = 'pending', claimed_until = NULL WHERE status = 'sending' AND {database.Dialect.In("id", "Ids")}",
                 new { Ids = chunk });

@@ -19,7 +19,7 @@ public sealed record FakeSlackLimits
     /// <summary>Multiplies every interval (tests run Slack's timing faster with a scale below 1).</summary>
     public double TimeScale { get; init; } = 1.0;
 
-    public static readonly HashSet<string> Tier3Methods = ["conversations.open", "chat.update"];
+    public static readonly HashSet<string> Tier3Methods = ["conversations.open", "conversations.history", "chat.update"];
 }
 
 /// <summary><paramref name="PerMinute"/> calls a minute, of which <paramref name="Burst"/> may come at once.</summary>

@@ -43,7 +43,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
     [
         "auth.test", "chat.postMessage", "chat.postEphemeral", "chat.update", "views.open", "views.update", "views.publish",
         "conversations.open", "users.info", "files.getUploadURLExternal", "files.completeUploadExternal", "oauth.v2.access",
-        "apps.connections.open",
+        "apps.connections.open", "conversations.history",
     ];
 
     private readonly WebApplication _app;
@@ -69,6 +69,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
     private readonly List<Waiter<SlackCall>> _callWaiters = [];
     private readonly List<Waiter<JsonObject>> _responseWaiters = [];
     private readonly long _startSeconds;
+    private long _lastTsSeconds;
     private long _sequence;
     private Uri _root = null!;
     private CellRateLimits? _cells;
@@ -477,7 +478,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
             catch (JsonException) { badJson = true; }
         }
 
-        foreach (var key in new[] { "blocks", "view", "files", "attachments" })
+        foreach (var key in new[] { "blocks", "view", "files", "attachments", "metadata" })
             if (args[key] is JsonValue v && v.GetValueKind() == JsonValueKind.String)
             {
                 try { args[key] = JsonNode.Parse(v.GetValue<string>()); }
@@ -543,6 +544,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
             "views.update" => UpdateView(team, args),
             "views.publish" => PublishHome(team, args),
             "conversations.open" => OpenConversation(team, args),
+            "conversations.history" => History(args),
             "users.info" => UserInfo(team, args),
             "files.getUploadURLExternal" => GetUploadUrl(args),
             "files.completeUploadExternal" => CompleteUpload(args),
@@ -570,9 +572,11 @@ public sealed class FakeSlackApi : IAsyncDisposable
     {
         var channel = Need(args, "channel");
         CheckMessage(args);
+        CheckMetadata(args);
         var ts = NextTs();
         var stored = Without(args, "channel");
         stored["ts"] = ts;
+        stored["user"] = team.BotUserId;
         _messages.Add((channel, stored));
         var message = new JsonObject
         {
@@ -667,6 +671,40 @@ public sealed class FakeSlackApi : IAsyncDisposable
         var key = (team.TeamId, string.Join(',', ids.Order(StringComparer.Ordinal)));
         if (!_dms.TryGetValue(key, out var channel)) _dms[key] = channel = NextId(ids.Length == 1 ? "D" : "G");
         return new JsonObject { ["channel"] = new JsonObject { ["id"] = channel } };
+    }
+
+    /// <summary>
+    /// conversations.history: the channel's messages newest first, after <c>oldest</c>, at most <c>limit</c>
+    /// (default 100); apps' metadata only with <c>include_all_metadata=true</c>. Ephemeral messages are not history.
+    /// </summary>
+    private JsonObject History(JsonObject args)
+    {
+        var channel = Need(args, "channel");
+        var oldest = Str(args, "oldest") is { } o ? decimal.Parse(o, CultureInfo.InvariantCulture) : 0m;
+        var limit = Str(args, "limit") is { } l ? int.Parse(l, CultureInfo.InvariantCulture) : 100;
+        if (limit is < 1 or > 999) throw new SlackError("invalid_limit");
+        var withMetadata = Str(args, "include_all_metadata") is "true" or "1";
+        var messages = new JsonArray();
+        foreach (var (_, stored) in _messages.Where(m => m.Channel == channel && m.Message["ephemeral"] is null).Reverse())
+        {
+            var ts = Str(stored, "ts")!;
+            if (decimal.Parse(ts, CultureInfo.InvariantCulture) <= oldest) break;
+            var message = new JsonObject { ["type"] = "message", ["user"] = Str(stored, "user"), ["text"] = Str(stored, "text") ?? "", ["ts"] = ts };
+            if (withMetadata && stored["metadata"] is JsonObject metadata) message["metadata"] = metadata.DeepClone();
+            messages.Add(message);
+            if (messages.Count == limit) break;
+        }
+        return new JsonObject { ["messages"] = messages, ["has_more"] = false };
+    }
+
+    /// <summary>chat.postMessage <c>metadata</c>: an object with a snake_case <c>event_type</c> and an object <c>event_payload</c>.</summary>
+    private static void CheckMetadata(JsonObject args)
+    {
+        if (args["metadata"] is null) return;
+        if (args["metadata"] is not JsonObject metadata) throw new SlackError("invalid_metadata_format");
+        if (Str(metadata, "event_type") is not { Length: > 0 } type || !type.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')
+            || metadata["event_payload"] is not JsonObject)
+            throw new SlackError("invalid_metadata_schema");
     }
 
     private JsonObject UserInfo(Team team, JsonObject args)
@@ -806,7 +844,9 @@ public sealed class FakeSlackApi : IAsyncDisposable
     private string NextTs()
     {
         var n = Interlocked.Increment(ref _sequence);
-        return $"{_startSeconds + n / 1_000_000}.{n % 1_000_000:D6}";
+        // Seconds from the clock (as Slack's are), never going back; the sequence keeps every ts unique and ordered.
+        _lastTsSeconds = Math.Max(_lastTsSeconds, _time.GetUtcNow().ToUnixTimeSeconds());
+        return $"{_lastTsSeconds}.{n % 1_000_000:D6}";
     }
 
     private string NextId(string prefix) => $"{prefix}0{Interlocked.Increment(ref _sequence):D8}";
