@@ -25,6 +25,7 @@ public sealed class WorkspaceStore(Database database, TimeProvider time)
         var now = time.GetUtcNow();
         if (_known.TryGetValue((workspaceId, userId), out var cached) && cached.Until > now) return (cached.Workspace, cached.User);
         var found = await ReadOrRegisterAsync(workspaceId, platform, userId, displayName, ct);
+        if (database.IsPostgres) return found;
         if (_known.Count >= MaxKnown) _known.Clear();
         _known[(workspaceId, userId)] = (found.Workspace, found.User, now + KnownFor);
         return found;
@@ -32,8 +33,9 @@ public sealed class WorkspaceStore(Database database, TimeProvider time)
 
     /// <summary>
     /// Every command needs the workspace's zone and the user's admin flag, so they are kept in memory
-    /// for a short while. This instance's own changes clear them at once; another instance's changes
-    /// to the same database show within <see cref="KnownFor"/>.
+    /// for a short while on SQLite, where this instance is the only one and its own changes clear them at
+    /// once. On PostgreSQL another instance may change them (an admin removed there must not stay an admin
+    /// here for a while), so they are read for every command.
     /// </summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Workspace, string User), (WorkspaceInfo Workspace, UserInfo User, DateTimeOffset Until)> _known = new();
     private static readonly TimeSpan KnownFor = TimeSpan.FromSeconds(30);

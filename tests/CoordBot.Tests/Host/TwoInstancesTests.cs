@@ -157,19 +157,25 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         var firstAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         await WaitUntilAsync(() => PromptsDelivered() >= total / 3, TimeSpan.FromSeconds(60), "a third of the prompts");
-        var victim = a;
-        var victimId = await victim.InstanceAsync();
-        var victimsWorkspaces = await ScalarAsync($"SELECT COUNT(*) FROM outbox_senders WHERE instance = '{victimId}'");
-        var unsentOfVictim = await ScalarAsync($"""
-            SELECT COUNT(*) FROM outbox o JOIN outbox_senders s ON s.platform = o.platform AND s.workspace_id = o.workspace_id
-            WHERE s.instance = '{victimId}' AND o.status <> 'sent'
-            """);
+        // The instance with more prompts still to send for its workspaces is killed.
+        async Task<(long Workspaces, long Unsent)> WorkOfAsync(HostProcess host)
+        {
+            var id = await host.InstanceAsync();
+            return (await ScalarAsync($"SELECT COUNT(*) FROM outbox_senders WHERE instance = '{id}'"),
+                await ScalarAsync($"""
+                    SELECT COUNT(*) FROM outbox o JOIN outbox_senders s ON s.platform = o.platform AND s.workspace_id = o.workspace_id
+                    WHERE s.instance = '{id}' AND o.status <> 'sent'
+                    """));
+        }
+        var (workOfA, workOfB) = (await WorkOfAsync(a), await WorkOfAsync(b));
+        var (victim, survivor) = workOfA.Unsent >= workOfB.Unsent ? (a, b) : (b, a);
+        var (victimsWorkspaces, unsentOfVictim) = victim == a ? workOfA : workOfB;
         var deliveredAtKill = PromptsDelivered();
         await victim.KillAsync();
         var killedAt = clock.Elapsed;
 
         // The survivor takes over the dead instance's claims after their lease and finishes the week.
-        await WaitUntilAsync(() => PromptsDelivered() >= total, TimeSpan.FromSeconds(120), "every prompt", a, b);
+        await WaitUntilAsync(() => PromptsDelivered() >= total, TimeSpan.FromSeconds(180), "every prompt", victim, survivor);
         await Task.Delay(TimeSpan.FromSeconds(3));   // anything late (a duplicate) would arrive now
         var finished = clock.Elapsed;
 
@@ -186,11 +192,11 @@ public sealed class TwoInstancesTests : IAsyncLifetime
 
         var limited = _slack.RateLimitedCalls.Values.Sum();
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"two instances: the first prompt at {firstAt:HH:mm:ss.fff} (due {fire:HH:mm:ss}); {deliveredAtKill} of {total} delivered when A was killed at {killedAt.TotalSeconds:0.0} s " +
-            $"(A sending for {victimsWorkspaces} workspaces, {unsentOfVictim} of their prompts unsent); all delivered at {finished.TotalSeconds - 3:0.0} s; " +
+            $"two instances: the first prompt at {firstAt:HH:mm:ss.fff} (due {fire:HH:mm:ss}); {deliveredAtKill} of {total} delivered at the kill, {killedAt.TotalSeconds:0.0} s after it " +
+            $"(A sending for {workOfA.Workspaces} workspaces with {workOfA.Unsent} unsent, B for {workOfB.Workspaces} with {workOfB.Unsent}; {victim.Name} killed); all delivered at {finished.TotalSeconds - 3:0.0} s; " +
             $"429s: {limited} ({string.Join(", ", _slack.RateLimitedCalls.Select(r => $"{r.Key} {r.Value}"))}); history checks: {_slack.CallCounts.GetValueOrDefault("conversations.history")}");
         // One instance sends for a workspace at a time, so the two never exceed a workspace's limits together.
-        Assert.True(limited == 0, $"{limited} calls answered 429 ({string.Join(", ", _slack.RateLimitedCalls.Select(r => $"{r.Key} {r.Value}"))})\n{a.Tail()}\n{b.Tail()}");
+        Assert.True(limited == 0, $"{limited} calls answered 429 ({string.Join(", ", _slack.RateLimitedCalls.Select(r => $"{r.Key} {r.Value}"))})\n{victim.Tail()}\n{survivor.Tail()}");
     }
 
     private async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, params HostProcess[] hosts)

@@ -55,6 +55,20 @@ public sealed class WorkspaceTests : CoreTest
     }
 
     [Fact]
+    public async Task An_admin_removed_on_one_instance_is_not_an_admin_on_another()
+    {
+        Assert.SkipUnless(Db.IsPostgres, "Several instances share a PostgreSQL database only; SQLite has one process.");
+        await using var other = await CoreChat.StartAsync(Db);
+        await Say("T1", "U1", "ally list");
+        Assert.Contains("@U2 is now an admin.", await Say("T1", "U1", "coord admins add <@U2|sam>"));
+        Assert.Contains("Time zone set to America/Chicago", CoreChat.Plain(await other.Say("T1", "U2", "coord settings --tz America/Chicago")));
+        await other.Say("T1", "U2", "ally list");   // the other instance has just seen U2 as an admin
+        Assert.Contains("@U2 is no longer an admin.", await Say("T1", "U1", "coord admins remove @U2"));
+        // At once, not after a cache on the other instance runs out.
+        Assert.Contains("Only a workspace admin can change settings.", CoreChat.Plain(await other.Say("T1", "U2", "coord settings --tz UTC")));
+    }
+
+    [Fact]
     public async Task Settings_change_the_time_zone_for_admins_only()
     {
         Assert.Contains("Time zone: UTC", await Say("T1", "U1", "coord settings"));
