@@ -20,6 +20,10 @@
 // against fake Slack and Teams APIs that enforce the documented rate limits (FanOutBench.cs):
 //
 //   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --fanout [--platform slack|teams|both] [--workspaces N] [--members N] [--scale F]
+//
+// With --claims it times the outbox's claims of 10,000 due messages (ClaimBench.cs):
+//
+//   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --claims [--rows N] [--rounds N] [--postgres CONN]
 
 using System.Diagnostics;
 using System.Globalization;
@@ -48,6 +52,8 @@ if (args.Contains("--fanout-instance"))
     return await FanOutBench.InstanceAsync(args);
 if (args.Contains("--fanout"))
     return await FanOutBench.RunAsync(args);
+if (args.Contains("--claims"))
+    return await ClaimBench.RunAsync(args);
 
 var options = Options.Parse(args);
 var dbPath = Path.Combine(Path.GetTempPath(), $"coordbot-bench-{Guid.NewGuid():N}.db");

@@ -86,11 +86,14 @@ public sealed class OutboxStore(Database database, GroupCommit writes)
             await connection.ExecuteAsync($"UPDATE outbox SET status = 'sending', claimed_until = @Until WHERE {database.Dialect.In("id", "Ids")}",
                 new { p.Until, Ids = rows.Select(r => r.Id).ToArray() }, tx);
             if (database.IsPostgres)
-                foreach (var (platform, workspace) in rows.Select(r => (r.Platform, r.WorkspaceId)).Distinct().Order())
-                    await connection.ExecuteAsync("""
-                        INSERT INTO outbox_senders (platform, workspace_id, instance, held_until) VALUES (@Platform, @Workspace, @Me, @Until)
-                        ON CONFLICT (platform, workspace_id) DO UPDATE SET instance = @Me, held_until = @Until
-                        """, new { Platform = platform, Workspace = workspace, p.Me, p.Until }, tx);
+            {
+                var workspaces = rows.Select(r => (r.Platform, r.WorkspaceId)).Distinct().Order().ToList();   // one lock order for all
+                await connection.ExecuteAsync("""
+                    INSERT INTO outbox_senders (platform, workspace_id, instance, held_until)
+                    SELECT platform, workspace_id, @Me, @Until FROM unnest(@Platforms, @Workspaces) AS w(platform, workspace_id)
+                    ON CONFLICT (platform, workspace_id) DO UPDATE SET instance = excluded.instance, held_until = excluded.held_until
+                    """, new { p.Me, p.Until, Platforms = workspaces.Select(w => w.Platform).ToArray(), Workspaces = workspaces.Select(w => w.WorkspaceId).ToArray() }, tx);
+            }
         }
         await tx.CommitAsync(ct);
         return rows.Select(r => new OutboxMessage(r.Id, r.WorkspaceId, r.IdempotencyKey, r.Platform, r.Destination,
