@@ -1,6 +1,8 @@
 using CoordBot.Chat;
 using CoordBot.Data;
 using Dapper;
+using ClaimRow = (long Id, string WorkspaceId, string IdempotencyKey, string Platform, string Destination, string Payload, int Attempts,
+    string NotBefore, string? TriedAt);
 
 namespace CoordBot.Outbox;
 
@@ -76,9 +78,9 @@ public sealed class OutboxStore(Database database, GroupCommit writes)
                                  AND s.instance <> @Me AND s.held_until > @Now)
                 """;
         }
-        async Task<IEnumerable<Row>> DueAsync(string where, string order, int count) =>
-            (await connection.QueryAsync<(long, string, string, string, string, string, int, string, string?)>(
-                $"SELECT {Columns} FROM outbox o WHERE {where}{others} ORDER BY {order} LIMIT @Limit{locking}", p with { Limit = count }, tx)).Select(Row.Of);
+        async Task<IEnumerable<ClaimRow>> DueAsync(string where, string order, int count) =>
+            await connection.QueryAsync<ClaimRow>(
+                $"SELECT {Columns} FROM outbox o WHERE {where}{others} ORDER BY {order} LIMIT @Limit{locking}", p with { Limit = count }, tx);
         var rows = (await DueAsync("status = 'sending' AND claimed_until <= @Now", "claimed_until, id", limit)).ToList();
         if (rows.Count < limit) rows.AddRange(await DueAsync("status = 'pending' AND not_before <= @Now", "not_before, id", limit - rows.Count));
         if (rows.Count > 0)
@@ -98,13 +100,6 @@ public sealed class OutboxStore(Database database, GroupCommit writes)
         await tx.CommitAsync(ct);
         return rows.Select(r => new OutboxMessage(r.Id, r.WorkspaceId, r.IdempotencyKey, r.Platform, r.Destination,
             ReplyJson.Deserialize(r.Payload), r.Attempts, Database.ParseStamp(r.NotBefore), r.TriedAt is not null)).ToList();
-    }
-
-    // Positional (a tuple), so the mapping does not depend on Dapper's underscore setting.
-    private sealed record Row(long Id, string WorkspaceId, string IdempotencyKey, string Platform, string Destination, string Payload, int Attempts,
-        string NotBefore, string? TriedAt)
-    {
-        public static Row Of((long, string, string, string, string, string, int, string, string?) t) => new(t.Item1, t.Item2, t.Item3, t.Item4, t.Item5, t.Item6, t.Item7, t.Item8, t.Item9);
     }
 
     /// <summary>

@@ -22,10 +22,10 @@ public sealed class WorkspaceStore(Database database, TimeProvider time)
     public async Task<(WorkspaceInfo Workspace, UserInfo User)> EnsureUserAsync(
         string workspaceId, string platform, string userId, string? displayName, CancellationToken ct = default)
     {
+        if (database.IsPostgres) return await ReadOrRegisterAsync(workspaceId, platform, userId, displayName, ct);
         var now = time.GetUtcNow();
         if (_known.TryGetValue((workspaceId, userId), out var cached) && cached.Until > now) return (cached.Workspace, cached.User);
         var found = await ReadOrRegisterAsync(workspaceId, platform, userId, displayName, ct);
-        if (database.IsPostgres) return found;
         if (_known.Count >= MaxKnown) _known.Clear();
         _known[(workspaceId, userId)] = (found.Workspace, found.User, now + KnownFor);
         return found;
