@@ -76,6 +76,13 @@ public sealed record OutboxOptions
     /// (not as an attempt), so a huge or slow workspace cannot crowd the others out of the claims.
     /// </summary>
     public int MaxHeldPerWorkspace { get; init; } = 1_000;
+
+    /// <summary>
+    /// On shutdown, how long a platform call already under way may still take to answer. Waits for
+    /// pacing end at once (nothing was posted yet); a call cut off mid-answer may have posted and would
+    /// go again after its lease, so it gets this long to finish and be recorded.
+    /// </summary>
+    public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
@@ -109,6 +116,7 @@ public sealed class OutboxDispatcher(
     private readonly PriorityQueue<long, long> _retries = new();   // UTC ticks of known retries, to wake for them
     private readonly Dictionary<(string Platform, string WorkspaceId), DateTimeOffset> _retryingUntil = [];   // the latest retry per workspace
     private readonly List<Task> _workers = [];
+    private readonly CancellationTokenSource _abandon = new();   // cancels platform calls under way: StopGrace after stopping
     private bool _pumpWantsRoom;
 
     /// <summary>Asks the loop to look now instead of at the next poll (call after enqueueing).</summary>
@@ -125,6 +133,7 @@ public sealed class OutboxDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var grace = stoppingToken.Register(() => AbandonAfter(options.StopGrace));
         var renewEvery = options.Lease / 3;
         var renewAt = time.GetUtcNow() + renewEvery;
         try
@@ -163,6 +172,29 @@ public sealed class OutboxDispatcher(
         {
             await StopWorkersAsync();
         }
+    }
+
+    /// <summary>Stops the loop; calls under way get <see cref="OutboxOptions.StopGrace"/>, or until <paramref name="cancellationToken"/> (the host's shutdown timeout).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = cancellationToken.Register(() => AbandonAfter(TimeSpan.Zero));
+        await base.StopAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _abandon.Dispose();
+    }
+
+    private void AbandonAfter(TimeSpan grace)
+    {
+        try
+        {
+            if (grace <= TimeSpan.Zero) _abandon.Cancel();
+            else _ = Task.Delay(grace, time).ContinueWith(_ => AbandonAfter(TimeSpan.Zero), TaskScheduler.Default);
+        }
+        catch (ObjectDisposedException) { }
     }
 
     /// <summary>Sends one batch of due messages (concurrently, as the loop does) and waits until each is recorded; returns how many were claimed.</summary>
@@ -384,11 +416,12 @@ public sealed class OutboxDispatcher(
             return new SendResult.Permanent($"no sender for platform '{message.Platform}'");
         if (sender.ChecksEarlierDelivery && !message.MaybeSent) await store.MarkTryingAsync(message.Id, time.GetUtcNow(), ct);
         await _slots.TakeAsync(returning: false, ct, message.Platform + "\n" + message.WorkspaceId);
-        using var slot = new OutboxPacing.SendSlot(_slots);
+        // The call itself is cut off only after the stop grace (see OutboxOptions.StopGrace); its pacing waits stop with ct.
+        using var slot = new OutboxPacing.SendSlot(_slots, ct);
         OutboxPacing.Enter(slot);
         try
         {
-            return await sender.SendAsync(message, ct);
+            return await sender.SendAsync(message, _abandon.Token);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {

@@ -13,22 +13,31 @@ public static class OutboxPacing
     private static readonly AsyncLocal<SendSlot?> Current = new();
 
     /// <summary>Waits <paramref name="delay"/> on <paramref name="time"/>, without the current send slot.</summary>
-    public static Task DelayAsync(TimeSpan delay, TimeProvider time, CancellationToken ct) =>
-        delay <= TimeSpan.Zero ? Task.CompletedTask : WaitAsync(async () => { await Task.Delay(delay, time, ct); return true; }, ct);
+    /// <remarks>In an outbox send the wait also ends when the host stops: nothing has been posted yet.</remarks>
+    public static async Task DelayAsync(TimeSpan delay, TimeProvider time, CancellationToken ct)
+    {
+        if (delay <= TimeSpan.Zero) return;
+        await WaitAsync(async stop => { await Task.Delay(delay, time, stop); return true; }, ct);
+    }
 
-    /// <summary>Awaits <paramref name="wait"/> (a rate limiter's queue) without the current send slot.</summary>
-    public static async Task<T> WaitAsync<T>(Func<Task<T>> wait, CancellationToken ct)
+    /// <summary>
+    /// Awaits <paramref name="wait"/> (a rate limiter's queue) without the current send slot. The token
+    /// it is given is <paramref name="ct"/>, joined in an outbox send by the host's stopping.
+    /// </summary>
+    public static async Task<T> WaitAsync<T>(Func<CancellationToken, Task<T>> wait, CancellationToken ct)
     {
         var slot = Current.Value;
-        if (slot is null || !slot.Held) return await wait();
+        if (slot is null) return await wait(ct);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, slot.Stopping);
+        if (!slot.Held) return await wait(stop.Token);
         slot.Release();
         try
         {
-            return await wait();
+            return await wait(stop.Token);
         }
         finally
         {
-            await slot.ReacquireAsync(ct);
+            await slot.ReacquireAsync(stop.Token);
         }
     }
 
@@ -36,8 +45,11 @@ public static class OutboxPacing
     internal static void Enter(SendSlot slot) => Current.Value = slot;
 
     /// <summary>One taken slot of the dispatcher's <see cref="SendSlots"/>; released for pacing waits and when the send ends.</summary>
-    internal sealed class SendSlot(SendSlots slots) : IDisposable
+    internal sealed class SendSlot(SendSlots slots, CancellationToken stopping) : IDisposable
     {
+        /// <summary>The host's stopping: ends pacing waits, not platform calls under way.</summary>
+        public CancellationToken Stopping => stopping;
+
         public bool Held { get; private set; } = true;
 
         public void Release()

@@ -62,6 +62,7 @@ public sealed class FakeBotConnector : IAsyncDisposable
     private readonly SlidingLogLimits _windows = new();
     private int _rateLimited;
     private int _activityCount;
+    private TimeSpan _answerDelay;
     private int _created;
 
     private FakeBotConnector(WebApplication app) => _app = app;
@@ -141,6 +142,12 @@ public sealed class FakeBotConnector : IAsyncDisposable
 
     /// <summary>The next <paramref name="times"/> Connector calls get <paramref name="status"/> with a Connector error body.</summary>
     public void FailNext(int status, int times = 1) => Enqueue(new Fault(status, CodeFor(status), null), times);
+
+    /// <summary>
+    /// Activities sent from now on are stored at once and answered only after <paramref name="delay"/>
+    /// (a slow Connector: the message is already in the chat when the sender hears back).
+    /// </summary>
+    public void AnswerSlowly(TimeSpan delay) => _answerDelay = delay;
 
     /// <summary>The next Connector call gets 401 whatever its token.</summary>
     public void RejectTokenNext() => Enqueue(new Fault(401, "Unauthorized", null), 1);
@@ -296,6 +303,7 @@ public sealed class FakeBotConnector : IAsyncDisposable
             }
             Record(new ConnectorCall(context.Request.Method, RawPath(context), conversationId, activityId, body ?? [], token) { Status = status });
         }
+        if (status == 201 && _answerDelay > TimeSpan.Zero) await Task.Delay(_answerDelay);
         await AnswerAsync(context, status, answer, retryAfter);
     }
 

@@ -154,4 +154,35 @@ public sealed class TeamsFanOutTests : IAsyncLifetime
         var entry = (await core.Get<OutboxStore>().GetAsync("tenant-a", "checkin-prompt:tenant-a:0"))!;
         Assert.Equal(("sent", 1), (entry.Status, entry.Attempts));
     }
+
+    [Fact]
+    public async Task Stopping_lets_sends_already_at_the_connector_finish_and_be_recorded_while_paced_sends_stop_at_once()
+    {
+        var core = await StartAsync(new OutboxOptions { PollInterval = TimeSpan.FromMilliseconds(100), MaxConcurrentSendsPerWorkspace = 30 });
+        // 30 prompts in one tenant at once: 10 go in the first second (the tenant's limit here), 20 wait for their turn.
+        for (var u = 0; u < 30; u++)
+        {
+            var user = $"29:tenant-a-user{u}";
+            await ConversationAsync(core, "tenant-a", $"a:tenant-a-{u}", user: user);
+            await EnqueueAsync(core, "tenant-a", $"checkin-prompt:tenant-a:{u}", user);
+        }
+        _connector.AnswerSlowly(TimeSpan.FromSeconds(1.5));
+
+        var dispatcher = core.Get<OutboxDispatcher>();
+        await dispatcher.StartAsync(default);
+        await OutboxFanOutTests.WaitUntilAsync(() => _connector.ActivityCount >= 1, TimeSpan.FromSeconds(10));
+        var stopping = Stopwatch.GetTimestamp();
+        await dispatcher.StopAsync(default);
+        var stopped = Stopwatch.GetElapsedTime(stopping);
+
+        // The calls under way were answered (1.5 s after they arrived) and recorded; those waiting for their turn never went.
+        var posted = _connector.ActivityCount;
+        Assert.InRange(posted, 1, TenantLimit);
+        Assert.True(stopped < TimeSpan.FromSeconds(5), $"stopping took {stopped.TotalSeconds:0.0} s");
+        var entries = await Task.WhenAll(Enumerable.Range(0, 30).Select(u => core.Get<OutboxStore>().GetAsync("tenant-a", $"checkin-prompt:tenant-a:{u}")));
+        Assert.Equal(posted, entries.Count(e => e!.Status == "sent"));
+        Assert.All(entries.Where(e => e!.Status != "sent"), e => Assert.Equal(0, e!.Attempts));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(posted, _connector.ActivityCount);   // nothing went after the stop
+    }
 }
