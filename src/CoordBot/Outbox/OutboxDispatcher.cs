@@ -116,7 +116,7 @@ public sealed class OutboxDispatcher(
     private readonly PriorityQueue<long, long> _retries = new();   // UTC ticks of known retries, to wake for them
     private readonly Dictionary<(string Platform, string WorkspaceId), DateTimeOffset> _retryingUntil = [];   // the latest retry per workspace
     private readonly List<Task> _workers = [];
-    private readonly CancellationTokenSource _abandon = new();   // cancels platform calls under way: StopGrace after stopping
+    private readonly CancellationTokenSource _abandon = new(Timeout.InfiniteTimeSpan, time);   // cancels platform calls under way: StopGrace after stopping
     private bool _pumpWantsRoom;
 
     /// <summary>Asks the loop to look now instead of at the next poll (call after enqueueing).</summary>
@@ -133,7 +133,7 @@ public sealed class OutboxDispatcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var grace = stoppingToken.Register(() => AbandonAfter(options.StopGrace));
+        using var grace = stoppingToken.Register(() => _abandon.CancelAfter(options.StopGrace));
         var renewEvery = options.Lease / 3;
         var renewAt = time.GetUtcNow() + renewEvery;
         try
@@ -177,7 +177,7 @@ public sealed class OutboxDispatcher(
     /// <summary>Stops the loop; calls under way get <see cref="OutboxOptions.StopGrace"/>, or until <paramref name="cancellationToken"/> (the host's shutdown timeout).</summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        using var timeout = cancellationToken.Register(() => AbandonAfter(TimeSpan.Zero));
+        using var timeout = cancellationToken.Register(_abandon.Cancel);
         await base.StopAsync(cancellationToken);
     }
 
@@ -185,16 +185,6 @@ public sealed class OutboxDispatcher(
     {
         base.Dispose();
         _abandon.Dispose();
-    }
-
-    private void AbandonAfter(TimeSpan grace)
-    {
-        try
-        {
-            if (grace <= TimeSpan.Zero) _abandon.Cancel();
-            else _ = Task.Delay(grace, time).ContinueWith(_ => AbandonAfter(TimeSpan.Zero), TaskScheduler.Default);
-        }
-        catch (ObjectDisposedException) { }
     }
 
     /// <summary>Sends one batch of due messages (concurrently, as the loop does) and waits until each is recorded; returns how many were claimed.</summary>

@@ -185,4 +185,25 @@ public sealed class TeamsFanOutTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Equal(posted, _connector.ActivityCount);   // nothing went after the stop
     }
+
+    [Fact]
+    public async Task A_call_that_outlasts_the_stop_grace_is_cut_off_and_left_to_go_again_after_its_lease()
+    {
+        var core = await StartAsync(new OutboxOptions { PollInterval = TimeSpan.FromMilliseconds(100), StopGrace = TimeSpan.FromMilliseconds(500) });
+        await ConversationAsync(core, "tenant-a", "a:tenant-a-0", user: "29:tenant-a-user0");
+        await EnqueueAsync(core, "tenant-a", "checkin-prompt:tenant-a:0", "29:tenant-a-user0");
+        _connector.AnswerSlowly(TimeSpan.FromSeconds(4));
+
+        var dispatcher = core.Get<OutboxDispatcher>();
+        await dispatcher.StartAsync(default);
+        await OutboxFanOutTests.WaitUntilAsync(() => _connector.ActivityCount >= 1, TimeSpan.FromSeconds(10));
+        var stopping = Stopwatch.GetTimestamp();
+        await dispatcher.StopAsync(default);
+        var stopped = Stopwatch.GetElapsedTime(stopping);
+
+        Assert.True(stopped < TimeSpan.FromSeconds(2.5), $"stopping took {stopped.TotalSeconds:0.0} s, past the 0.5 s grace");
+        var entry = (await core.Get<OutboxStore>().GetAsync("tenant-a", "checkin-prompt:tenant-a:0"))!;
+        Assert.Equal(("sending", 0), (entry.Status, entry.Attempts));   // unknown outcome: still claimed, it goes again after the lease
+    }
 }
+
