@@ -40,7 +40,7 @@ public static class HostSetup
         builder.Services.AddSingleton<HostSecrets>();
         builder.Services.AddSingleton(sp => new SignedLinks(
             new Lazy<byte[]>(() => sp.GetRequiredService<HostSecrets>().GetOrCreate("chart-links", SignedLinks.NewKey)), sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(new ChartLinkOptions(builder.Configuration["Bot:PublicBaseUrl"]));
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Bot").Get<BotOptions>() ?? new BotOptions());
 
         builder.AddSlackChannel();
         builder.AddTeamsChannel();

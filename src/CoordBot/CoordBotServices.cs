@@ -41,7 +41,7 @@ public static class CoordBotServices
         services.AddSingleton<CheckIns.CheckInCsv>();
         services.AddSingleton<CheckIns.CheckInCommands>();
         services.AddSingleton(sp => new CheckIns.SignedLinks(CheckIns.SignedLinks.NewKey(), sp.GetRequiredService<TimeProvider>()));   // the host replaces it with its persisted key
-        services.AddSingleton(new CheckIns.ChartLinkOptions(null));
+        services.AddSingleton(new BotOptions());
         services.AddSingleton<CheckIns.CheckInDigest>();
         services.AddSingleton<CheckIns.CheckInSchedule>();
         services.AddSingleton<IScheduledSendHandler>(sp => sp.GetRequiredService<CheckIns.CheckInSchedule>());

@@ -2,14 +2,11 @@ using CoordBot.Chat;
 
 namespace CoordBot.CheckIns;
 
-/// <summary>Where chart links point: the host's public address (<c>Bot:PublicBaseUrl</c>), when known.</summary>
-public sealed record ChartLinkOptions(string? PublicBaseUrl);
-
 /// <summary>
 /// Composes the weekly digest and <c>checkin report</c> from the stored check-ins, and serves the SVG
 /// run chart behind their signed, expiring links.
 /// </summary>
-public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore checkIns, SignedLinks links, ChartLinkOptions linkOptions)
+public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore checkIns, SignedLinks links, BotOptions bot)
 {
     /// <summary>How many members' parts of a <c>sum</c> metric the digest names.</summary>
     public const int MaxParts = 10;
@@ -140,7 +137,7 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
     {
         var path = ChartPath(workspace, initiative.Id, metric, week, weekCount);
         var signed = links.Sign(path, ChartLinkLifetime);
-        return linkOptions.PublicBaseUrl is { Length: > 0 } publicBase ? publicBase.TrimEnd('/') + signed : signed;
+        return bot.PublicBase is { } publicBase ? publicBase + signed : signed;
     }
 
     /// <summary>The chart's path as signed: <c>/charts/{workspace}/{initiative id}/{metric}/{week}.svg?weeks=N</c>.</summary>
