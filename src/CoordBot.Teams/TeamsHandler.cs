@@ -113,7 +113,7 @@ public sealed partial class TeamsHandler(
             var from = JsonRead.Str(a, "from", "id");
             var bot = JsonRead.Str(a, "recipient", "id");
             var tenant = JsonRead.Str(a, "channelData", "tenant", "id") ?? JsonRead.Str(a, "conversation", "tenantId");
-            if (type is null || serviceUrl is null || conversation is null || from is null || bot is null || tenant is null) return null;
+            if (type is null || string.IsNullOrWhiteSpace(serviceUrl) || conversation is null || from is null || bot is null || tenant is null) return null;
             var conversationType = JsonRead.Str(a, "conversation", "conversationType") ?? "personal";
             var userId = conversationType == "personal" && from != bot ? from : null;
             return new Origin(type, serviceUrl, tenant, conversation, conversationType, from, JsonRead.Str(a, "from", "name"), bot,

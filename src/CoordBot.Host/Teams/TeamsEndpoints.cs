@@ -6,8 +6,9 @@ using CoordBot.Teams.Auth;
 namespace CoordBot.Host.Teams;
 
 /// <summary>
-/// <c>POST /api/messages</c> (SPEC §1): the Bot Framework token is checked against the activity's
-/// serviceUrl and channel before anything else happens; then the activity goes to <see cref="TeamsHandler"/>.
+/// <c>POST /api/messages</c>: the Bot Framework token is checked against the activity's serviceUrl,
+/// channel and tenant before anything else happens (docs/security.md); only then does the activity go to
+/// <see cref="TeamsHandler"/>, which is the only code that stores conversation references.
 /// </summary>
 public static class TeamsEndpoints
 {
@@ -26,14 +27,18 @@ public static class TeamsEndpoints
         catch (JsonException)
         {
             // Unauthenticated callers learn nothing about parsing: the token is checked first either way.
-            var anonymous = await auth.AuthenticateAsync(request.Headers.Authorization, null, "msteams", ct);
+            var anonymous = await auth.AuthenticateAsync(request.Headers.Authorization, null, ct);
             return anonymous.Status != 200 ? Refuse(anonymous) : Bad("The activity is not valid JSON.");
         }
         using (document)
         {
             var activity = document.RootElement;
-            if (activity.ValueKind != JsonValueKind.Object) return Bad("The activity must be a JSON object.");
-            var result = await auth.AuthenticateAsync(request.Headers.Authorization, JsonRead.Str(activity, "serviceUrl"), JsonRead.Str(activity, "channelId"), ct);
+            if (activity.ValueKind != JsonValueKind.Object)
+            {
+                var anonymous = await auth.AuthenticateAsync(request.Headers.Authorization, null, ct);
+                return anonymous.Status != 200 ? Refuse(anonymous) : Bad("The activity must be a JSON object.");
+            }
+            var result = await auth.AuthenticateAsync(request.Headers.Authorization, InboundActivity.From(activity), ct);
             if (result.Status != 200) return Refuse(result);
             var ack = await handler.HandleAsync(activity, ct);
             return ack.Body is null

@@ -7,12 +7,15 @@ namespace CoordBot.Teams.Auth;
 
 /// <summary>
 /// Checks the <c>Authorization: Bearer</c> token on an inbound Bot Framework request the way the
-/// Connector documents it (PLATFORMS B1): an RS256/RS384/RS512 JWT signed by a key from the metadata's
-/// <c>jwks_uri</c>, issuer <c>https://api.botframework.com</c>, audience the bot's app id, within its
-/// lifetime give or take five minutes on the injected clock, a <c>serviceurl</c> claim equal to the
-/// activity's <c>serviceUrl</c>, and a signing key endorsed for the activity's channel (else 403).
-/// Single-tenant bots also accept tokens Entra issued for the configured tenant (keys from the tenant's
-/// metadata; audience the app id, <c>api://{appId}</c> or <c>api://botid-{appId}</c>).
+/// Connector documents it (docs/security.md, and Microsoft's "Authentication with the Bot Connector API"):
+/// an RS256/RS384/RS512 JWT signed by a key from the metadata's <c>jwks_uri</c>, issuer
+/// <c>https://api.botframework.com</c>, audience the bot's app id, within its lifetime give or take five
+/// minutes on the injected clock, and a <c>serviceurl</c> claim equal to the activity's <c>serviceUrl</c>,
+/// which must be present. Then the activity itself: its channel must be one of
+/// <see cref="TeamsOptions.EffectiveChannelIds"/> and endorsed by the signing key, and a single-tenant
+/// bot only serves its own tenant (else 403).
+/// Entra-issued tokens for the configured tenant are accepted only from the callers an operator lists in
+/// <see cref="TeamsOptions.AllowedCallerAppIds"/> (none by default), with <c>tid</c> equal to the tenant.
 /// Never throws and never logs the token: every failure is a result with a reason.
 /// </summary>
 public sealed class BotFrameworkAuthenticator
@@ -38,7 +41,7 @@ public sealed class BotFrameworkAuthenticator
         _time = time;
         _logger = logger;
         _botFramework = new SigningKeySource(options.OpenIdMetadataUrl, http, time, () => RefreshInterval);
-        if (options.IsSingleTenant && options.TenantId is { Length: > 0 } tenant)
+        if (options.IsSingleTenant && options.TenantId is { Length: > 0 } tenant && options.AllowedCallerAppIds.Any(id => !string.IsNullOrWhiteSpace(id)))
         {
             var metadataUrl = options.EntraMetadataUrlTemplate.Replace("{tenant}", Uri.EscapeDataString(tenant), StringComparison.Ordinal);
             _entra = new SigningKeySource(metadataUrl, http, time, () => RefreshInterval);
@@ -53,16 +56,16 @@ public sealed class BotFrameworkAuthenticator
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Checks a request's <c>Authorization</c> header against the activity it carries. A null or empty
-    /// <paramref name="serviceUrl"/> skips the <c>serviceurl</c> claim check; a signing key with
-    /// endorsements must list <paramref name="channelId"/> exactly (so a missing channel id fails there).
+    /// Checks a request's <c>Authorization</c> header against the activity it carries. With a null
+    /// <paramref name="activity"/> (a body that could not be read) only the token is checked, so that an
+    /// unauthenticated caller learns nothing about how its body was parsed; the caller refuses the body anyway.
     /// </summary>
-    public async Task<TeamsAuthResult> AuthenticateAsync(string? authorizationHeader, string? serviceUrl, string? channelId, CancellationToken ct)
+    public async Task<TeamsAuthResult> AuthenticateAsync(string? authorizationHeader, InboundActivity? activity, CancellationToken ct)
     {
         TeamsAuthResult result;
         try
         {
-            result = await CheckAsync(authorizationHeader, serviceUrl, channelId, ct);
+            result = await CheckAsync(authorizationHeader, activity, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -82,9 +85,11 @@ public sealed class BotFrameworkAuthenticator
         return result;
     }
 
-    private async Task<TeamsAuthResult> CheckAsync(string? header, string? serviceUrl, string? channelId, CancellationToken ct)
+    private async Task<TeamsAuthResult> CheckAsync(string? header, InboundActivity? activity, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(_options.AppId)) return TeamsAuthResult.Unauthenticated("the bot's app id is not configured");
+        // A token is bound to one serviceUrl: an activity without one could be answered anywhere.
+        if (activity is not null && string.IsNullOrWhiteSpace(activity.ServiceUrl)) return TeamsAuthResult.Unauthenticated("the activity has no serviceUrl");
         if (string.IsNullOrWhiteSpace(header)) return TeamsAuthResult.Unauthenticated("missing Authorization header");
 
         var trimmed = header.Trim();
@@ -141,17 +146,44 @@ public sealed class BotFrameworkAuthenticator
         if (!validation.IsValid) return TeamsAuthResult.Unauthenticated(Describe(validation.Exception));
         var identity = validation.ClaimsIdentity;
 
-        if (!string.IsNullOrEmpty(serviceUrl))
-        {
-            var claimed = identity.FindFirst(ServiceUrlClaim)?.Value;
-            if (string.IsNullOrEmpty(claimed)) return TeamsAuthResult.Unauthenticated("token has no serviceurl claim");
-            if (!SameServiceUrl(claimed, serviceUrl)) return TeamsAuthResult.Unauthenticated("serviceUrl claim does not match the activity");
-        }
+        if (route.IsEntra && CheckEntraCaller(identity) is { } refusal) return refusal;
+        if (activity is null) return TeamsAuthResult.Ok(identity);
 
-        if (keys.EndorsementsOf(jwt.Kid) is { } channels && (channelId is null || !channels.Contains(channelId, StringComparer.Ordinal)))
+        // Bot Framework tokens always carry the serviceUrl they were issued for; an Entra token from a listed
+        // caller may not, but when it does, it must match too.
+        var claimed = identity.FindFirst(ServiceUrlClaim)?.Value;
+        if (string.IsNullOrEmpty(claimed))
+        {
+            if (!route.IsEntra) return TeamsAuthResult.Unauthenticated("token has no serviceurl claim");
+        }
+        else if (!SameServiceUrl(claimed, activity.ServiceUrl!)) return TeamsAuthResult.Unauthenticated("serviceUrl claim does not match the activity");
+
+        var channelId = activity.ChannelId;
+        if (channelId is null || !_options.EffectiveChannelIds.Contains(channelId, StringComparer.Ordinal))
+            return TeamsAuthResult.Forbidden($"channel '{Shorten(channelId)}' is not served");
+        if (keys.EndorsementsOf(jwt.Kid) is { } channels && !channels.Contains(channelId, StringComparer.Ordinal))
             return TeamsAuthResult.Forbidden($"signing key is not endorsed for channel '{Shorten(channelId)}'");
 
+        if (activity.TenantConflict) return TeamsAuthResult.Forbidden("the activity names two different tenants");
+        if (_options.IsSingleTenant)
+        {
+            if (string.IsNullOrEmpty(_options.TenantId)) return TeamsAuthResult.Forbidden("SingleTenant needs Teams:TenantId");
+            if (!string.Equals(activity.Tenant, _options.TenantId, StringComparison.OrdinalIgnoreCase))
+                return TeamsAuthResult.Forbidden("the activity's tenant is not this bot's tenant");
+        }
+
         return TeamsAuthResult.Ok(identity);
+    }
+
+    /// <summary>An Entra-issued token must come from a listed caller app, for the configured tenant.</summary>
+    private TeamsAuthResult? CheckEntraCaller(ClaimsIdentity identity)
+    {
+        var caller = identity.FindFirst("azp")?.Value ?? identity.FindFirst("appid")?.Value;
+        if (string.IsNullOrEmpty(caller) || !_options.AllowedCallerAppIds.Contains(caller, StringComparer.OrdinalIgnoreCase))
+            return TeamsAuthResult.Unauthenticated("the token's caller is not an allowed caller");
+        if (!string.Equals(identity.FindFirst("tid")?.Value, _options.TenantId, StringComparison.OrdinalIgnoreCase))
+            return TeamsAuthResult.Unauthenticated("the token's tenant is not this bot's tenant");
+        return null;
     }
 
     /// <summary>
@@ -162,9 +194,9 @@ public sealed class BotFrameworkAuthenticator
     {
         var appId = _options.AppId!;
         if (string.Equals(issuer, BotFrameworkIssuer, StringComparison.Ordinal))
-            return new Route(_botFramework, BotFrameworkIssuer, [appId]);
+            return new Route(_botFramework, BotFrameworkIssuer, [appId], IsEntra: false);
         if (_entra is not null && _entraIssuers.Contains(issuer, StringComparer.OrdinalIgnoreCase))
-            return new Route(_entra, issuer!, [appId, $"api://{appId}", $"api://botid-{appId}"]);
+            return new Route(_entra, issuer!, [appId, $"api://{appId}", $"api://botid-{appId}"], IsEntra: true);
         return null;
     }
 
@@ -201,5 +233,5 @@ public sealed class BotFrameworkAuthenticator
 
     private static string Shorten(string? value) => value is null ? "" : value.Length <= 24 ? value : value[..24] + "…";
 
-    private sealed record Route(SigningKeySource Keys, string Issuer, string[] Audiences);
+    private sealed record Route(SigningKeySource Keys, string Issuer, string[] Audiences, bool IsEntra);
 }
