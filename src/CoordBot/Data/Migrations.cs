@@ -475,6 +475,11 @@ public static class Migrations
                 held_until TEXT NOT NULL,
                 PRIMARY KEY (platform, workspace_id));
             """),
+
+        new(14, "outbox: when a message failed for good (coord status lists a week of them)", """
+            ALTER TABLE outbox ADD COLUMN failed_at TEXT;
+            CREATE INDEX ix_outbox_failed ON outbox (workspace_id, status, failed_at);
+            """),
     ];
 
     private const string V1 = """

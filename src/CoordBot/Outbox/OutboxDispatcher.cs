@@ -440,11 +440,11 @@ public sealed class OutboxDispatcher(
                 logger.LogWarning("Sending {Key} failed ({Error}); retry {Attempt} in {Wait}", message.Key, t.Error, message.Attempts + 2, wait);
                 return now + wait;
             case SendResult.Transient t:
-                await store.MarkFailedAsync(message.Id, $"gave up after {options.MaxAttempts} attempts: {t.Error}", ct);
+                await store.MarkFailedAsync(message.Id, $"gave up after {options.MaxAttempts} attempts: {t.Error}", time.GetUtcNow(), ct);
                 logger.LogError("Gave up on {Key} after {Attempts} attempts: {Error}", message.Key, options.MaxAttempts, t.Error);
                 return null;
             case SendResult.Permanent p:
-                await store.MarkFailedAsync(message.Id, p.Error, ct);
+                await store.MarkFailedAsync(message.Id, p.Error, time.GetUtcNow(), ct);
                 logger.LogError("Sending {Key} failed permanently: {Error}", message.Key, p.Error);
                 return null;
             default:

@@ -1,6 +1,9 @@
+using System.Text.Json;
 using CoordBot.Chat;
 using CoordBot.Data;
 using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ClaimRow = (long Id, string WorkspaceId, string IdempotencyKey, string Platform, string Destination, string Payload, int Attempts,
     string NotBefore, string? TriedAt);
 
@@ -29,8 +32,10 @@ public sealed record OutboxMessage(
 /// instance paces only what it sends itself. A dead instance's claims and workspaces come free when its
 /// lease runs out.
 /// </remarks>
-public sealed class OutboxStore(Database database, GroupCommit writes)
+public sealed class OutboxStore(Database database, GroupCommit writes, ILogger<OutboxStore>? logger = null)
 {
+    private readonly ILogger _logger = logger ?? NullLogger<OutboxStore>.Instance;
+
     private const long ClaimLock = 0x436F6F72644F7574;   // "CoordOut": any number, the same in every instance
 
     /// <summary>This process, as the owner of claims and workspaces in the shared table.</summary>
@@ -60,6 +65,9 @@ public sealed class OutboxStore(Database database, GroupCommit writes)
     /// order of an index (no sort however many are due). A claimed message is invisible to other claims
     /// until it is marked or its lease runs out. On PostgreSQL, messages of a workspace another live
     /// instance sends for are left to it.
+    /// A row whose payload cannot be read (corrupt, or written by a newer build during a rolling upgrade)
+    /// is failed in the same transaction, with the reason, and logged once: it never comes back, and
+    /// never keeps the rest of the batch from being sent.
     /// </summary>
     public async Task<IReadOnlyList<OutboxMessage>> ClaimDueAsync(DateTimeOffset now, TimeSpan lease, int limit, CancellationToken ct = default)
     {
@@ -83,6 +91,23 @@ public sealed class OutboxStore(Database database, GroupCommit writes)
                 $"SELECT {Columns} FROM outbox o WHERE {where}{others} ORDER BY {order} LIMIT @Limit{locking}", p with { Limit = count }, tx);
         var rows = (await DueAsync("status = 'sending' AND claimed_until <= @Now", "claimed_until, id", limit)).ToList();
         if (rows.Count < limit) rows.AddRange(await DueAsync("status = 'pending' AND not_before <= @Now", "not_before, id", limit - rows.Count));
+        var claimed = new List<OutboxMessage>(rows.Count);
+        var unreadable = new List<(ClaimRow Row, string Reason)>();
+        foreach (var r in rows)
+        {
+            var (reply, problem) = Read(r.Payload);
+            if (reply is not null)
+                claimed.Add(new OutboxMessage(r.Id, r.WorkspaceId, r.IdempotencyKey, r.Platform, r.Destination,
+                    reply, r.Attempts, Database.ParseStamp(r.NotBefore), r.TriedAt is not null));
+            else
+                unreadable.Add((r, problem!));
+        }
+        foreach (var (row, reason) in unreadable)
+            await connection.ExecuteAsync("""
+                UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_until = NULL, last_error = @Error, failed_at = @Now
+                WHERE id = @Id
+                """, new { row.Id, Error = reason, p.Now }, tx);
+        rows.RemoveAll(r => unreadable.Any(u => u.Row.Id == r.Id));
         if (rows.Count > 0)
         {
             await connection.ExecuteAsync($"UPDATE outbox SET status = 'sending', claimed_until = @Until WHERE {database.Dialect.In("id", "Ids")}",
@@ -98,8 +123,24 @@ public sealed class OutboxStore(Database database, GroupCommit writes)
             }
         }
         await tx.CommitAsync(ct);
-        return rows.Select(r => new OutboxMessage(r.Id, r.WorkspaceId, r.IdempotencyKey, r.Platform, r.Destination,
-            ReplyJson.Deserialize(r.Payload), r.Attempts, Database.ParseStamp(r.NotBefore), r.TriedAt is not null)).ToList();
+        foreach (var (row, reason) in unreadable)
+            _logger.LogError("Outbox message {Id} ({Platform}, workspace {Workspace}) failed for good: {Reason}", row.Id, row.Platform, row.WorkspaceId, reason);
+        return claimed;
+    }
+
+    /// <summary>A stored payload as a reply, or why it cannot be one (never the payload's text: it may hold user data).</summary>
+    private static (Reply? Reply, string? Problem) Read(string payload)
+    {
+        try
+        {
+            return (ReplyJson.Deserialize(payload), null);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException or FormatException)
+        {
+            var detail = e is JsonException { Path: { Length: > 1 } path } ? $" at {path}" : "";
+            var kind = e.Message.Contains("discriminator", StringComparison.OrdinalIgnoreCase) ? "a block type this version does not know" : "not a valid reply";
+            return (null, $"payload could not be read: {kind}{detail}");
+        }
     }
 
     /// <summary>
@@ -122,10 +163,28 @@ public sealed class OutboxStore(Database database, GroupCommit writes)
             new { Id = id, RetryAt = Database.Stamp(retryAt), Error = error }, tx), ct);
 
     /// <summary>Gives up on a message (a permanent error, or too many attempts); it stays in the table for inspection.</summary>
-    public Task MarkFailedAsync(long id, string error, CancellationToken ct = default) =>
+    public Task MarkFailedAsync(long id, string error, DateTimeOffset now, CancellationToken ct = default) =>
         writes.WriteAsync((connection, tx) => connection.ExecuteAsync(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_until = NULL, last_error = @Error WHERE id = @Id",
-            new { Id = id, Error = error }, tx), ct);
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, claimed_until = NULL, last_error = @Error, failed_at = @At WHERE id = @Id",
+            new { Id = id, Error = error, At = Database.Stamp(now) }, tx), ct);
+
+    /// <summary>A message the outbox gave up on: when, and why.</summary>
+    public sealed record Failure(string Key, string Platform, string Destination, DateTimeOffset FailedAt, string? Reason);
+
+    /// <summary>The workspace's messages that failed for good since <paramref name="since"/>, newest first, and how many there are in all.</summary>
+    public async Task<(IReadOnlyList<Failure> Failures, int Total)> FailedSinceAsync(string workspaceId, DateTimeOffset since, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var p = new { Workspace = workspaceId, Since = Database.Stamp(since), Limit = limit };
+        var rows = await connection.QueryAsync<(string IdempotencyKey, string Platform, string Destination, string FailedAt, string? LastError)>("""
+            SELECT idempotency_key, platform, destination, failed_at, last_error FROM outbox
+            WHERE workspace_id = @Workspace AND status = 'failed' AND failed_at >= @Since
+            ORDER BY failed_at DESC, id DESC LIMIT @Limit
+            """, p);
+        var total = await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM outbox WHERE workspace_id = @Workspace AND status = 'failed' AND failed_at >= @Since", p);
+        return (rows.Select(r => new Failure(r.IdempotencyKey, r.Platform, r.Destination, Database.ParseStamp(r.FailedAt), r.LastError)).ToList(), (int)total);
+    }
 
     /// <summary>
     /// Puts a message back for <paramref name="retryAt"/> without counting an attempt: the platform

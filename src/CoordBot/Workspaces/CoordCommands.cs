@@ -62,22 +62,46 @@ public sealed class CoordCommands(WorkspaceStore workspaces, OutboxStore outbox,
         return Reply.Say(verb == "add" ? $"@{user} is now an admin." : $"@{user} is no longer an admin.", ephemeral: true);
     }
 
-    /// <summary><c>coord status</c>: the next sends, scheduled (reminders, prompts) and waiting in the outbox, soonest first.</summary>
+    /// <summary>How far back <c>coord status</c> lists failed sends, and how many it names.</summary>
+    public static readonly TimeSpan FailedWindow = TimeSpan.FromDays(7);
+    public const int FailedShown = 10;
+
+    /// <summary>
+    /// <c>coord status</c>: the next sends, scheduled (reminders, prompts) and waiting in the outbox, soonest first;
+    /// for admins also the sends that failed for good in the last 7 days, with the reason.
+    /// </summary>
     private async Task<Reply> StatusAsync(CommandContext ctx, CancellationToken ct)
     {
         var pending = await outbox.PendingAsync(ctx.WorkspaceId, 20, ct);
         var scheduled = await schedule.UpcomingAsync(ctx.WorkspaceId, 20, ct);
         var sends = pending.Select(p => (At: p.NotBefore, What: $"{p.Key} → {p.Destination}" +
-                (p.Attempts > 0 ? $" · retry {p.Attempts + 1}{(p.LastError is null ? "" : ": " + p.LastError)}" : "")))
+                (p.Attempts > 0 ? $" · retry {(p.Attempts + 1).ToString(CultureInfo.InvariantCulture)}{(p.LastError is null ? "" : ": " + p.LastError)}" : "")))
             .Concat(scheduled.Select(s => (At: s.FireAt, What: $"{s.Key}{(s.Data.GetValueOrDefault("channel") is { } c ? $" → {c}" : "")}")))
             .OrderBy(x => x.At).Take(20).ToList();
-        if (sends.Count == 0) return Reply.Say("Nothing is scheduled to be sent in this workspace.", ephemeral: true);
-        var items = sends.Select(x => new ListItem(
-            TimeZoneInfo.ConvertTime(x.At, ctx.Workspace.TimeZone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " " + ctx.Workspace.TimeZone.Id,
-            x.What)).ToList();
-        return new Reply($"{sends.Count} scheduled send{(sends.Count == 1 ? "" : "s")}",
-            [new Heading("Next scheduled sends"), new ItemList(items)], Ephemeral: true);
+        var (failures, failedTotal) = ctx.User.IsAdmin
+            ? await outbox.FailedSinceAsync(ctx.WorkspaceId, ctx.Now - FailedWindow, FailedShown, ct)
+            : ([], 0);
+
+        var blocks = new List<Block>();
+        if (sends.Count > 0)
+            blocks.AddRange([new Heading("Next scheduled sends"), new ItemList(sends.Select(x => new ListItem(Local(ctx, x.At), x.What)).ToList())]);
+        else
+            blocks.Add(new Paragraph("Nothing is scheduled to be sent in this workspace."));
+        if (failures.Count > 0)
+        {
+            blocks.Add(new Heading("Failed sends in the last 7 days"));
+            blocks.Add(new ItemList(failures.Select(f => new ListItem(Local(ctx, f.FailedAt), $"{f.Key} → {f.Destination}: {f.Reason ?? "no reason recorded"}")).ToList()));
+            if (failedTotal > failures.Count)
+                blocks.Add(new Context($"and {(failedTotal - failures.Count).ToString(CultureInfo.InvariantCulture)} more"));
+        }
+        var summary = sends.Count == 0 ? "Nothing is scheduled to be sent in this workspace."
+            : $"{sends.Count.ToString(CultureInfo.InvariantCulture)} scheduled send{(sends.Count == 1 ? "" : "s")}";
+        if (failedTotal > 0) summary += $" · {failedTotal.ToString(CultureInfo.InvariantCulture)} failed in the last 7 days";
+        return new Reply(summary, blocks, Ephemeral: true);
     }
+
+    private static string Local(CommandContext ctx, DateTimeOffset at) =>
+        TimeZoneInfo.ConvertTime(at, ctx.Workspace.TimeZone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " " + ctx.Workspace.TimeZone.Id;
 }
 
 /// <summary>A feature whose schedule follows the workspace's time zone (reminders at 09:00 local) and must move with it.</summary>

@@ -190,6 +190,97 @@ public sealed class OutboxTests : IDisposable
         Assert.StartsWith("gave up after 3 attempts", entry.LastError);
     }
 
+    /// <summary>Overwrites a queued message's payload, as a corrupt row or a newer build's block type would leave it.</summary>
+    private static async Task PoisonAsync(CoreChat core, string workspace, string key, string payload)
+    {
+        await using var connection = await core.Get<CoordBot.Data.Database>().OpenAsync(default);
+        Assert.Equal(1, await Dapper.SqlMapper.ExecuteAsync(connection,
+            "UPDATE outbox SET payload = @Payload WHERE workspace_id = @Workspace AND idempotency_key = @Key", new { Payload = payload, Workspace = workspace, Key = key }));
+    }
+
+    [Fact]
+    public async Task An_unreadable_row_is_failed_with_its_reason_and_the_other_499_of_its_batch_are_delivered()
+    {
+        var sender = new FlakySender(failures: 0);
+        var options = new OutboxOptions { BatchSize = 500, Lease = TimeSpan.FromMinutes(2) };
+        await using var core = await Core(sender, options);
+        var outbox = core.Get<OutboxStore>();
+        for (var i = 0; i < 500; i++)
+            await outbox.EnqueueAsync($"T{i % 5}", $"prompt:{i}", "flaky", $"U{i}", Reply.Say($"prompt {i}"), Start, Start);
+        await PoisonAsync(core, "T2", "prompt:237", """{"text":"x","blocks":[{"type":"hologram","frames":3}]}""");
+
+        var dispatcher = core.Get<OutboxDispatcher>();
+        var dispatched = 0;
+        for (var round = 0; round < 20 && await dispatcher.DispatchDueAsync(default) is var n and > 0; round++) dispatched += n;
+
+        Assert.Equal(499, dispatched);
+        Assert.Equal(499, sender.Delivered.Count);
+        Assert.All(sender.Delivered.Values, count => Assert.Equal(1, count));
+        Assert.False(sender.Attempts.ContainsKey("prompt:237"));
+        var poison = (await outbox.GetAsync("T2", "prompt:237"))!;
+        Assert.Equal("failed", poison.Status);
+        Assert.Equal("payload could not be read: a block type this version does not know at $.blocks[0]", poison.LastError);
+
+        // Never claimed again, however many leases pass.
+        _clock.Advance(options.Lease * 3);
+        Assert.Equal(0, await dispatcher.DispatchDueAsync(default));
+        Assert.Equal("failed", (await outbox.GetAsync("T2", "prompt:237"))!.Status);
+    }
+
+    [Theory]
+    [InlineData("not json at all", "payload could not be read: not a valid reply")]
+    [InlineData("null", "payload could not be read: not a valid reply")]
+    [InlineData("""{"text":"x","blocks":[{"type":"text","text":12}]}""", "payload could not be read: not a valid reply at $.blocks[0].text")]
+    public async Task Corrupt_payloads_are_failed_alone_with_a_reason_that_quotes_no_data(string payload, string reason)
+    {
+        var sender = new FlakySender(failures: 0);
+        await using var core = await Core(sender);
+        var outbox = core.Get<OutboxStore>();
+        await outbox.EnqueueAsync("T1", "bad", "flaky", "C1", Reply.Say("secret notes"), Start, Start);
+        await outbox.EnqueueAsync("T1", "good", "flaky", "C2", Reply.Say("fine"), Start, Start);
+        await PoisonAsync(core, "T1", "bad", payload);
+
+        Assert.Equal(1, await core.Get<OutboxDispatcher>().DispatchDueAsync(default));
+        Assert.Equal(1, sender.Delivered["good"]);
+        Assert.Equal(("failed", reason), ((await outbox.GetAsync("T1", "bad"))!.Status, (await outbox.GetAsync("T1", "bad"))!.LastError));
+    }
+
+    [Fact]
+    public async Task Coord_status_shows_admins_the_failed_sends_of_the_last_7_days_of_their_workspace_only()
+    {
+        var broken = new FlakySender(failures: 0, permanent: true);
+        await using var core = await Core(broken);
+        await core.Say("T1", "alice", "coord help");   // alice is T1's first user, so its admin
+        await core.Say("T2", "mallory", "coord help");
+        var outbox = core.Get<OutboxStore>();
+        await outbox.EnqueueAsync("T1", "digest:I1:2026-W40", "flaky", "C1", Reply.Say("old"), Start, Start);
+        await core.Get<OutboxDispatcher>().DispatchDueAsync(default);   // fails now: 8 days before the status below
+        _clock.Advance(TimeSpan.FromDays(8));
+        var now = _clock.GetUtcNow();
+        await outbox.EnqueueAsync("T1", "digest:I1:2026-W47", "flaky", "C1", Reply.Say("digest"), now, now);
+        await outbox.EnqueueAsync("T1", "prompt:I1:2026-W47:bob", "flaky", "bob", Reply.Say("prompt"), now, now);
+        await PoisonAsync(core, "T1", "prompt:I1:2026-W47:bob", """{"text":"x","blocks":[{"type":"hologram"}]}""");
+        await outbox.EnqueueAsync("T2", "digest:I9:2026-W47", "flaky", "C9", Reply.Say("theirs"), now, now);
+        await core.Get<OutboxDispatcher>().DispatchDueAsync(default);
+
+        var adminReply = await core.Say("T1", "alice", "coord status");
+        Assert.Equal("Nothing is scheduled to be sent in this workspace. · 2 failed in the last 7 days", adminReply.Text);
+        var admin = CoreChat.Plain(adminReply);
+        Assert.Contains("Failed sends in the last 7 days", admin);
+        Assert.Contains("digest:I1:2026-W47 → C1: channel_not_found", admin);
+        Assert.Contains("prompt:I1:2026-W47:bob → bob: payload could not be read: a block type this version does not know", admin);
+        Assert.DoesNotContain("2026-W40", admin);    // older than a week
+        Assert.DoesNotContain("I9", admin);          // another workspace's
+
+        var member = CoreChat.Plain(await core.Say("T1", "bob", "coord status"));
+        Assert.DoesNotContain("Failed", member);
+        Assert.DoesNotContain("channel_not_found", member);
+
+        var otherAdmin = CoreChat.Plain(await core.Say("T2", "mallory", "coord status"));
+        Assert.Contains("digest:I9:2026-W47 → C9", otherAdmin);
+        Assert.DoesNotContain("I1:", otherAdmin);
+    }
+
     [Fact]
     public async Task Host_delivers_outbox_messages_to_the_local_channel_once_even_when_a_send_is_repeated()
     {
