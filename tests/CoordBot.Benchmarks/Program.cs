@@ -24,6 +24,10 @@
 // With --claims it times the outbox's claims of 10,000 due messages (ClaimBench.cs):
 //
 //   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --claims [--rows N] [--rounds N] [--postgres CONN]
+//
+// With --ical it times the iCalendar reader on 2 MB adversarial calendars and a realistic 5,000-event feed (CalendarBench.cs):
+//
+//   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --ical [--iterations N]
 
 using System.Diagnostics;
 using System.Globalization;
@@ -54,6 +58,8 @@ if (args.Contains("--fanout"))
     return await FanOutBench.RunAsync(args);
 if (args.Contains("--claims"))
     return await ClaimBench.RunAsync(args);
+if (args.Contains("--ical"))
+    return await CalendarBench.RunAsync(args);
 
 var options = Options.Parse(args);
 var dbPath = Path.Combine(Path.GetTempPath(), $"coordbot-bench-{Guid.NewGuid():N}.db");

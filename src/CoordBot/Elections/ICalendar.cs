@@ -29,6 +29,13 @@ public static class ICalendarReader
     /// <summary>A feed with more events than this is refused.</summary>
     public const int MaxEvents = 5_000;
 
+    /// <summary>
+    /// Components nested deeper than this are refused. Real calendars nest three deep (VCALENDAR, VEVENT, VALARM);
+    /// the cap keeps every check against the open components constant-time, so no crafted nesting costs more than
+    /// a flat file of the same size.
+    /// </summary>
+    public const int MaxDepth = 16;
+
     /// <summary>Reads <paramref name="text"/>; <paramref name="defaultZone"/> turns UTC start times into local dates.</summary>
     public static (IReadOnlyList<CalendarEvent> Events, CalendarError? Error) Read(string text, TimeZoneInfo? defaultZone = null)
     {
@@ -68,26 +75,34 @@ public static class ICalendarReader
     /// <summary>A content line after unfolding, with the line number of its first physical line.</summary>
     private readonly record struct LogicalLine(int Number, string Text);
 
-    /// <summary>Splits on CRLF, LF or a lone CR, drops a BOM and blank lines, and joins folded lines (RFC 5545 §3.1).</summary>
+    /// <summary>
+    /// Splits on CRLF, LF or a lone CR, drops a BOM and blank lines, and joins folded lines (RFC 5545 §3.1).
+    /// One pass; a line that is not folded is one substring, a folded one one builder.
+    /// </summary>
     private static List<LogicalLine> Unfold(string text, out CalendarError? error)
     {
         error = null;
         var result = new List<LogicalLine>();
-        StringBuilder? current = null;
-        var currentNumber = 0;
+        var (currentStart, currentLength, currentNumber) = (-1, 0, 0);   // the pending line, while it is one physical line
+        StringBuilder? folded = null;                                     // the pending line, once a continuation joined it
         var number = 0;
-        var start = text.Length > 0 && text[0] == '\uFEFF' ? 1 : 0;
-        var position = start;
+        var position = text.Length > 0 && text[0] == '\uFEFF' ? 1 : 0;
+
+        void Flush()
+        {
+            if (folded is not null) result.Add(new LogicalLine(currentNumber, folded.ToString()));
+            else if (currentStart >= 0) result.Add(new LogicalLine(currentNumber, text.Substring(currentStart, currentLength)));
+            (currentStart, folded) = (-1, null);
+        }
+
         while (position <= text.Length)
         {
-            var end = position;
-            while (end < text.Length && text[end] != '\r' && text[end] != '\n')
-                end++;
+            var end = text.AsSpan(position).IndexOfAny('\r', '\n') is var found and >= 0 ? position + found : text.Length;
             number++;
             var physical = text.AsSpan(position, end - position);
             if (physical.Length > 0 && (physical[0] == ' ' || physical[0] == '\t'))
             {
-                if (current is null)
+                if (currentStart < 0)
                 {
                     // Whitespace before anything else, or after a blank line: accept a blank-looking line, refuse content.
                     if (!physical.IsWhiteSpace())
@@ -98,28 +113,24 @@ public static class ICalendarReader
                 }
                 else
                 {
-                    current.Append(physical[1..]);
+                    folded ??= new StringBuilder().Append(text, currentStart, currentLength);
+                    folded.Append(physical[1..]);
                 }
             }
             else
             {
-                if (current is not null)
-                    result.Add(new LogicalLine(currentNumber, current.ToString()));
-                current = null;
-                if (physical.Length > 0)
-                {
-                    current = new StringBuilder().Append(physical);
-                    currentNumber = number;
-                }
+                Flush();
+                if (physical.Length > 0) (currentStart, currentLength, currentNumber) = (position, physical.Length, number);
             }
             if (end >= text.Length)
                 break;
             position = end + (text[end] == '\r' && end + 1 < text.Length && text[end + 1] == '\n' ? 2 : 1);
         }
-        if (current is not null)
-            result.Add(new LogicalLine(currentNumber, current.ToString()));
+        Flush();
         return result;
     }
+
+    private static readonly IReadOnlyDictionary<string, string> NoParameters = new Dictionary<string, string>();
 
     /// <summary>A parsed content line: NAME;PARAM=value:VALUE.</summary>
     private sealed record Property(string Name, IReadOnlyDictionary<string, string> Parameters, string Value);
@@ -131,14 +142,14 @@ public static class ICalendarReader
         var text = line.Text;
         var inQuotes = false;
         var colon = -1;
-        var separators = new List<int>();
+        List<int>? separators = null;
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
             if (c == '"')
                 inQuotes = !inQuotes;
             else if (!inQuotes && c == ';')
-                separators.Add(i);
+                (separators ??= []).Add(i);
             else if (!inQuotes && c == ':')
             {
                 colon = i;
@@ -153,7 +164,7 @@ public static class ICalendarReader
             return null;
         }
 
-        var nameEnd = separators.Count > 0 ? separators[0] : colon;
+        var nameEnd = separators is { Count: > 0 } ? separators[0] : colon;
         var name = text[..nameEnd];
         if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {
@@ -161,6 +172,8 @@ public static class ICalendarReader
             return null;
         }
 
+        if (separators is null)
+            return new Property(name.ToUpperInvariant(), NoParameters, text[(colon + 1)..]);
         var parameters = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (var p = 0; p < separators.Count; p++)
         {
@@ -274,6 +287,8 @@ public static class ICalendarReader
         {
             if (name.Length == 0)
                 return new CalendarError(line.Number, "BEGIN has no component name.");
+            if (_open.Count >= MaxDepth)
+                return new CalendarError(line.Number, $"BEGIN:{Shorten(name)} nests components more than {MaxDepth} deep; calendars nest three or four deep.");
             if (name == "VCALENDAR")
             {
                 if (_open.Count > 0)
@@ -305,7 +320,7 @@ public static class ICalendarReader
 
         private CalendarError? End(LogicalLine line, string name)
         {
-            if (_open.Count == 0 || !_open.Any(o => o.Name == name))
+            if (_open.Count == 0 || (_open[^1].Name != name && !_open.Any(o => o.Name == name)))
                 return new CalendarError(line.Number, $"END:{(name.Length == 0 ? "(nothing)" : name)} has no matching BEGIN:{name}.");
             if (_open[^1].Name != name)
                 return Unclosed(line, $"END:{name}");

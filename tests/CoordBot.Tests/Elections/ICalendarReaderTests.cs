@@ -307,6 +307,58 @@ public sealed class ICalendarReaderTests
         Assert.Equal(3, Error("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\nSUMMARY:stray\r\n").Line);
     }
 
+    /// <summary>BEGIN:X1 … BEGIN:Xn inside the calendar, each closed in turn: every component has its own name.</summary>
+    private static string Nested(int depth, string innermost = "")
+    {
+        var begins = Enumerable.Range(1, depth).Select(i => $"BEGIN:X{i}");
+        var ends = Enumerable.Range(1, depth).Reverse().Select(i => $"END:X{i}");
+        return Calendar([.. begins, .. innermost.Length > 0 ? [innermost] : Array.Empty<string>(), .. ends]);
+    }
+
+    [Fact]
+    public void Components_nested_up_to_the_cap_are_read_and_deeper_ones_refused_at_the_line_that_goes_too_deep()
+    {
+        // The calendar is one level; 15 more reach the cap, and a VEVENT must sit directly in the calendar anyway.
+        Assert.Empty(Events(Nested(ICalendarReader.MaxDepth - 1)));
+        var deeper = Error(Nested(ICalendarReader.MaxDepth));
+        Assert.Equal(4 + ICalendarReader.MaxDepth - 1, deeper.Line);   // BEGIN:VCALENDAR, VERSION, PRODID, then X1…X15 fit
+        Assert.Contains($"more than {ICalendarReader.MaxDepth} deep", deeper.Message);
+        Assert.Contains("BEGIN:X16", deeper.Message);
+    }
+
+    [Fact]
+    public void A_two_megabyte_nesting_attack_is_refused_by_the_depth_cap()
+    {
+        var depth = 0;
+        var attack = Nested(1);
+        while (attack.Length < ICalendarReader.MaxBytes - 200_000) attack = Nested(depth += 20_000);
+        var error = Error(attack);
+        Assert.Equal(4 + ICalendarReader.MaxDepth - 1, error.Line);
+        Assert.Contains("deep", error.Message);
+    }
+
+    [Fact]
+    public void Adversarial_shapes_within_the_size_cap_read_exactly()
+    {
+        var size = ICalendarReader.MaxBytes - 1024;
+
+        // One property folded over 27,000 physical lines: one logical line, the event still read.
+        var folded = string.Concat(Enumerable.Repeat("\r\n " + new string('a', 72), (size - 400) / 75));
+        var longDescription = Single(Calendar(Event("UID:f1", "DTSTART;VALUE=DATE:20261103", "SUMMARY:Folded", "DESCRIPTION:" + folded)));
+        Assert.Equal((size - 400) / 75 * 72, longDescription.Description!.Length);
+
+        // Millions of escapes unescape to the characters themselves.
+        var escapes = Single(Calendar(Event("UID:e1", "DTSTART;VALUE=DATE:20261103", "SUMMARY:" + string.Concat(Enumerable.Repeat("\\,", (size - 400) / 2)))));
+        Assert.Equal((size - 400) / 2, escapes.Summary.Length);
+        Assert.All(escapes.Summary, c => Assert.Equal(',', c));
+
+        // A line of many parameters (quoted colons and semicolons inside) is one property, skipped outside events.
+        Assert.Empty(Events(Calendar("X-P" + string.Concat(Enumerable.Repeat(";A=\"b:c;d\"", (size - 400) / 10)) + ":v")));
+
+        // Hundreds of thousands of tiny properties.
+        Assert.Empty(Events(Calendar(Enumerable.Repeat("X:1", (size - 400) / 5).ToArray())));
+    }
+
     [Fact]
     public void Oversized_input_and_too_many_events_are_refused()
     {
