@@ -97,7 +97,7 @@ public static class HostSetup
                 await using var connection = await database.OpenAsync(ct);
                 await using var command = connection.CreateCommand();
                 command.CommandText = "SELECT COUNT(*) FROM schema_migrations";
-                databaseOk = Convert.ToInt64(await command.ExecuteScalarAsync(ct)) > 0;
+                databaseOk = Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture) > 0;
             }
             catch (Exception e) when (e is not OperationCanceledException) { }
             var dispatcherOk = dispatcher.ExecuteTask is { IsCompleted: false };

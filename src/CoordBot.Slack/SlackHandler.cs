@@ -192,7 +192,7 @@ public sealed partial class SlackHandler(
         var finished = run.IsCompleted || await Task.WhenAny(run, Task.Delay(options.ReplyBudget, time, ct)) == run;
         if (!finished)
         {
-            logger.LogInformation("{Command} took longer than {Budget}; acknowledged, the reply follows", request.Text, options.ReplyBudget);
+            logger.LogInformation("{Command} took longer than {Budget}; acknowledged, the reply follows", request.CommandName, options.ReplyBudget);
             await work.EnqueueAsync("slack late reply", async token => await DeliverAsync(await run, target, token));
             return SlackAck.Empty;
         }

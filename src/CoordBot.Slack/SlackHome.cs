@@ -4,6 +4,7 @@ using CoordBot.Elections;
 using CoordBot.Slack.Api;
 using CoordBot.Slack.BlockKit;
 using CoordBot.Workspaces;
+using static System.FormattableString;
 
 namespace CoordBot.Slack;
 
@@ -30,7 +31,7 @@ public sealed class SlackHome(AllyStore allies, ElectionStore elections, Workspa
             mine.Add(new Paragraph($"Nobody you own has gone {DueAfterDays} days without contact. Own an ally with /ally edit A12 --owner @you."));
         else
         {
-            mine.Add(new ItemList(due.Select(a => new ListItem(a.Label, a.LastContact is { } d ? $"last contact {d:yyyy-MM-dd}" : "no contact yet")).ToList()));
+            mine.Add(new ItemList(due.Select(a => new ListItem(a.Label, a.LastContact is { } d ? Invariant($"last contact {d:yyyy-MM-dd}") : "no contact yet")).ToList()));
             mine.Add(new Context($"{total}{(exact ? "" : "+")} due · log a touchpoint with /ally log A12 \"what you talked about\""));
         }
         return
@@ -47,7 +48,7 @@ public sealed class SlackHome(AllyStore allies, ElectionStore elections, Workspa
         if (upcoming.Count == 0)
             blocks.Add(new Paragraph("No upcoming elections recorded. Add one with /election add atlanta 2027-11-02, or import a clerk's calendar with /election import URL."));
         else
-            blocks.Add(new ItemList(upcoming.Select(e => new ListItem($"{e.Label} · {e.Date:yyyy-MM-dd}",
+            blocks.Add(new ItemList(upcoming.Select(e => new ListItem(Invariant($"{e.Label} · {e.Date:yyyy-MM-dd}"),
                 $"in {e.Date.DayNumber - today.DayNumber} days · /election risk {e.Ref}")).ToList()));
         blocks.Add(new Context("Type /coord help for every command."));
         return new Reply("Upcoming elections", blocks);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using CoordBot.Chat;
@@ -59,7 +60,7 @@ public static class LocalChatEndpoints
     {
         if (CheckUser(user) is { } problem) return Bad(problem);
         long afterId = 0;
-        if (after is not null && (!long.TryParse(after, out afterId) || afterId < 0))
+        if (after is not null && (!long.TryParse(after, NumberStyles.Integer, CultureInfo.InvariantCulture, out afterId) || afterId < 0))
             return Bad("after must be a message id (a whole number).");
         var messages = await store.ForUserAsync(user!, afterId, ct);
         return Results.Json(new { replies = messages.Select(m => LocalChannel.Render(m.Reply, m.Id)) }, ReplyJson.Options);

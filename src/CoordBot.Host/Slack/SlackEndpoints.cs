@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -56,7 +57,7 @@ public static class SlackEndpoints
         var (body, refusal) = await VerifiedBodyAsync(request, options, time, ct);
         if (refusal is not null) return refusal;
         if (Parse(Encoding.UTF8.GetString(body)) is not { } json) return Bad("The event body is not a JSON object.");
-        int? retry = int.TryParse(request.Headers["X-Slack-Retry-Num"], out var n) ? n : null;
+        int? retry = int.TryParse(request.Headers["X-Slack-Retry-Num"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
         using (json) return Answer(await inbound.EventAsync(json.RootElement, retry, ct));
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace CoordBot.Allies;
@@ -64,7 +65,7 @@ public static partial class AllyVocabulary
     [GeneratedRegex(@"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")]
     private static partial Regex EmailRegex();
 
-    public static long? ParseRef(string text) => RefRegex().Match(text.Trim()) is { Success: true } m ? long.Parse(m.Groups[1].Value) : null;
+    public static long? ParseRef(string text) => RefRegex().Match(text.Trim()) is { Success: true } m ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
 
     public static bool IsEmail(string text) => text.Length <= 254 && EmailRegex().IsMatch(text);
 

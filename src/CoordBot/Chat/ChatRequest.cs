@@ -20,4 +20,23 @@ public sealed record ChatRequest(
     ChatAction? Action = null,
     bool FromBot = false,
     string? UserName = null,
-    object? Raw = null);
+    object? Raw = null)
+{
+    /// <summary>
+    /// The command words alone, for logs and metrics ("ally add", "checkin submit"): never the arguments,
+    /// which carry names, contact details and notes. Words that are not a plain lowercase command word
+    /// (a typo, a pasted sentence) are shown as "?".
+    /// </summary>
+    public string CommandName
+    {
+        get
+        {
+            var line = Action?.Command ?? Text ?? "";
+            var end = line.IndexOfAny(['\n', '\r']);
+            var words = (end < 0 ? line : line[..end]).Split(' ', 3, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return words.Length == 0 ? "(empty)" : string.Join(' ', words.Take(2).Select(w =>
+                w.Length is > 0 and <= 20 && w.All(c => c is (>= 'a' and <= 'z') or '-') ? w : "?"));
+        }
+    }
+}
+

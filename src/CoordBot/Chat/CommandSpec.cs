@@ -1,3 +1,4 @@
+using System.Globalization;
 using CoordBot.Workspaces;
 
 namespace CoordBot.Chat;
@@ -96,8 +97,8 @@ public sealed class CommandArgs(IReadOnlyList<string> words, IReadOnlyDictionary
 
     /// <summary>Every value of a repeatable flag, in the order given.</summary>
     public IReadOnlyList<string> All(string name) => Flags.TryGetValue(name, out var v) ? v.Split('\n') : [];
-    public DateOnly? Date(string name) => Flags.TryGetValue(name, out var v) ? DateOnly.ParseExact(v, "yyyy-MM-dd") : null;
-    public int? Number(string name) => Flags.TryGetValue(name, out var v) ? int.Parse(v) : null;
+    public DateOnly? Date(string name) => Flags.TryGetValue(name, out var v) ? DateOnly.ParseExact(v, "yyyy-MM-dd", CultureInfo.InvariantCulture) : null;
+    public int? Number(string name) => Flags.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : null;
 
     /// <summary>The positional words from <paramref name="start"/> on, joined by spaces (a name typed without quotes).</summary>
     public string Rest(int start = 0) => string.Join(' ', Words.Skip(start));

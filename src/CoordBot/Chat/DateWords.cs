@@ -55,8 +55,8 @@ public static partial class DateWords
     public static int TokenCount(IReadOnlyList<Token> tokens, int start)
     {
         string At(int i) => i < tokens.Count && !tokens[i].Quoted ? tokens[i].Text : "";
-        if (At(start).Equals("in", StringComparison.OrdinalIgnoreCase) && int.TryParse(At(start + 1), out _) && IsUnit(At(start + 2))) return 3;
-        if (int.TryParse(At(start), out _) && IsUnit(At(start + 1)) && At(start + 2).Equals("ago", StringComparison.OrdinalIgnoreCase)) return 3;
+        if (At(start).Equals("in", StringComparison.OrdinalIgnoreCase) && int.TryParse(At(start + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out _) && IsUnit(At(start + 2))) return 3;
+        if (int.TryParse(At(start), NumberStyles.Integer, CultureInfo.InvariantCulture, out _) && IsUnit(At(start + 1)) && At(start + 2).Equals("ago", StringComparison.OrdinalIgnoreCase)) return 3;
         return 1;
     }
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 
 namespace CoordBot.Chat;
@@ -11,9 +12,10 @@ public sealed class IgnoreBotsMiddleware : IChatMiddleware
 
 /// <summary>
 /// Opens a logging scope per input and turns an unexpected exception into a friendly reply with an
-/// id to find the log line, so a bug never surfaces as a crash or a silent bot.
+/// id to find the log line, so a bug never surfaces as a crash or a silent bot. The log names the
+/// command words only, never its arguments (names, contact details, notes).
 /// </summary>
-public sealed class ErrorBoundaryMiddleware(ILogger<ErrorBoundaryMiddleware> logger, TimeProvider time) : IChatMiddleware
+public sealed class ErrorBoundaryMiddleware(ILogger<ErrorBoundaryMiddleware> logger) : IChatMiddleware
 {
     public async Task<Reply?> InvokeAsync(ChatRequest request, Func<ChatRequest, Task<Reply?>> next, CancellationToken ct)
     {
@@ -24,10 +26,14 @@ public sealed class ErrorBoundaryMiddleware(ILogger<ErrorBoundaryMiddleware> log
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            var id = time.GetUtcNow().ToUnixTimeMilliseconds().ToString("x");
-            logger.LogError(e, "Command failed ({ErrorId}) on {Platform}: {Command}", id, request.Platform,
-                request.Action?.Command ?? request.Text?.Split('\n')[0]);
+            var id = NewErrorId();
+            logger.LogError(e, "Command failed ({ErrorId}) on {Platform}: {Command}", id, request.Platform, request.CommandName);
             return Reply.Error($"Sorry, something went wrong on my side (error {id}). Please try again; if it keeps happening, give your admin that error id.");
         }
     }
+
+    private const string Alphabet = "abcdefghjkmnpqrstuvwxyz23456789";   // no 0/o, 1/l/i: read aloud or typed back
+
+    /// <summary>Ten random characters (about 49 bits): ids of errors that happen at the same moment still differ.</summary>
+    public static string NewErrorId() => RandomNumberGenerator.GetString(Alphabet, 10);
 }

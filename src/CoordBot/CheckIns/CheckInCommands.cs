@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using CoordBot.Chat;
 using CoordBot.Workspaces;
+using static System.FormattableString;
 
 namespace CoordBot.CheckIns;
 
@@ -135,7 +136,7 @@ public sealed partial class CheckInCommands(
         var digestAt = cycle.Weekly(CheckInStage.Digest);
         var aim = metrics[0];
         var aimText = initiative.Target is { } target
-            ? $"{aim.Name}: from {Format(initiative.Baseline)} to {Format(target)} {aim.Unit}{(initiative.TargetDate is { } by ? $" by {by:yyyy-MM-dd}" : "")}"
+            ? $"{aim.Name}: from {Format(initiative.Baseline)} to {Format(target)} {aim.Unit}{(initiative.TargetDate is { } by ? Invariant($" by {by:yyyy-MM-dd}") : "")}"
             : $"{aim.Name} ({(aim.Wanted == Direction.Decrease ? "down" : "up")}, no target set)";
         return new Reply($"Set up {initiative.Label}",
         [
@@ -144,11 +145,11 @@ public sealed partial class CheckInCommands(
             [
                 new Field("Aim", aimText),
                 new Field("Metrics", string.Join("; ", metrics.Select(m => m.Spec))),
-                new Field("Check-in", $"every {weekday} at {at:HH:mm} ({zone.Id}), one nudge {nudgeAfter} hours later"),
-                new Field("Digest", $"every {digestAt.Day} at {digestAt.At:HH:mm}, in this channel"),
+                new Field("Check-in", Invariant($"every {weekday} at {at:HH:mm} ({zone.Id}), one nudge {nudgeAfter} hours later")),
+                new Field("Digest", Invariant($"every {digestAt.Day} at {digestAt.At:HH:mm}, in this channel")),
                 new Field("Members", string.Join(", ", memberIds.Select(m => "@" + m))),
             ]),
-            new Context($"First prompt: {TimeZoneInfo.ConvertTime(cycle.At(CheckInStage.Prompt, FirstPromptWeek(cycle, ctx.Now)), cycle.Zone):yyyy-MM-dd HH:mm}. Members can check in any time: checkin submit {initiative.Ref}"),
+            new Context(Invariant($"First prompt: {TimeZoneInfo.ConvertTime(cycle.At(CheckInStage.Prompt, FirstPromptWeek(cycle, ctx.Now)), cycle.Zone):yyyy-MM-dd HH:mm}. Members can check in any time: checkin submit {initiative.Ref}")),
         ]);
     }
 
@@ -160,7 +161,7 @@ public sealed partial class CheckInCommands(
         [
             new Heading("Initiatives"),
             new ItemList(initiatives.Select(i => new ListItem(i.Label + (i.Paused ? " · paused" : ""),
-                $"{i.Metrics[0].Name} · every {i.Weekday} {i.At:HH:mm} ({i.TimeZoneId}) · {i.Members.Count} members")).ToList()),
+                Invariant($"{i.Metrics[0].Name} · every {i.Weekday} {i.At:HH:mm} ({i.TimeZoneId}) · {i.Members.Count} members"))).ToList()),
         ], Ephemeral: true);
     }
 
@@ -282,7 +283,7 @@ public sealed partial class CheckInCommands(
             return Reply.Error($"Only {initiative.CreatedBy}, who set up {initiative.Label}, or a workspace admin can post its digest.");
         var week = new CheckInCycle(initiative).WeekAt(ctx.Now);
         if (await checkIns.DigestPostedAtAsync(ctx.WorkspaceId, initiative.Id, week, ct) is { } posted)
-            return Reply.Error($"The {week} digest of {initiative.Label} was already posted ({posted:yyyy-MM-dd HH:mm} UTC); it is not posted twice.",
+            return Reply.Error(Invariant($"The {week} digest of {initiative.Label} was already posted ({posted:yyyy-MM-dd HH:mm} UTC); it is not posted twice."),
                 $"See the numbers any time: checkin report {initiative.Ref}");
         if (await checkIns.IsSkippedAsync(ctx.WorkspaceId, initiative.Id, week, ct))
             return Reply.Error($"{initiative.Label} skips {week}: there is no digest that week.");
@@ -335,9 +336,9 @@ public sealed partial class CheckInCommands(
         }
         if (words.Count != 1 || !DateWords.TryParse(words[0], ctx.Today, out var until))
             return Reply.Error("Say until when: checkin away until 2027-01-04 (or checkin away off).", $"Usage: {ctx.Spec.Usage}");
-        if (until < ctx.Today) return Reply.Error($"{until:yyyy-MM-dd} is in the past.");
+        if (until < ctx.Today) return Reply.Error(Invariant($"{until:yyyy-MM-dd} is in the past."));
         await checkIns.SetAwayAsync(ctx.WorkspaceId, ctx.UserId, until, ct);
-        return Reply.Say($"No check-in prompts for you until {until:yyyy-MM-dd} (inclusive). Back sooner? checkin away off", ephemeral: true);
+        return Reply.Say(Invariant($"No check-in prompts for you until {until:yyyy-MM-dd} (inclusive). Back sooner? checkin away off"), ephemeral: true);
     }
 
     private static DateOnly Today(Initiative initiative, DateTimeOffset now) =>

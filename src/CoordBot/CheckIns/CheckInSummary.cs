@@ -1,4 +1,5 @@
 using System.Globalization;
+using static System.FormattableString;
 
 namespace CoordBot.CheckIns;
 
@@ -97,8 +98,8 @@ public static class CheckInSummary
         var weeksAhead = at - lastIndex;
         if (weeksAhead > 52 * 50) return $"at the current pace, the target of {Number(target)} is more than 50 years away";
         var day = IsoWeeks.Monday(weeks[^1]).AddDays((int)Math.Ceiling(weeksAhead * 7));
-        var when = $"at the current pace, {Number(target)} around {IsoWeeks.Of(day)} (week of {IsoWeeks.Monday(IsoWeeks.Of(day)):yyyy-MM-dd})";
-        if (by is { } date) when += day <= date ? $", before the target date {date:yyyy-MM-dd}" : $", after the target date {date:yyyy-MM-dd}";
+        var when = Invariant($"at the current pace, {Number(target)} around {IsoWeeks.Of(day)} (week of {IsoWeeks.Monday(IsoWeeks.Of(day)):yyyy-MM-dd})");
+        if (by is { } date) when += day <= date ? Invariant($", before the target date {date:yyyy-MM-dd}") : Invariant($", after the target date {date:yyyy-MM-dd}");
         return when;
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CoordBot.Allies;
 using CoordBot.Data;
 using CoordBot.Workspaces;
@@ -64,7 +65,7 @@ public sealed class InitiativeStore(Database database, TimeProvider time)
             Workspace = workspace, RefNo = refNo, initiative.Name, NameKey = AllyVocabulary.Key(initiative.Name),
             Metrics = string.Join('\n', initiative.Metrics.Select(m => m.Spec)), initiative.Baseline, initiative.Target,
             TargetDate = initiative.TargetDate is { } d ? Database.Day(d) : null, Weekday = (int)initiative.Weekday,
-            At = initiative.At.ToString("HH:mm"), Zone = initiative.TimeZoneId, Nudge = initiative.NudgeAfterHours,
+            At = initiative.At.ToString("HH:mm", CultureInfo.InvariantCulture), Zone = initiative.TimeZoneId, Nudge = initiative.NudgeAfterHours,
             Rules = initiative.Rules == RunChartRules.Anhoej ? "anhoej" : "ppm", Channel = initiative.ChannelId, initiative.Platform,
             initiative.CreatedBy, Now = Database.Stamp(now),
         }, tx);
@@ -132,7 +133,7 @@ public sealed class InitiativeStore(Database database, TimeProvider time)
 
     private static Initiative ToInitiative(Row r, IReadOnlyList<string> members) => new(
         r.Id, r.RefNo, r.Name, r.Metrics.Split('\n').Select(spec => Metric.Parse(spec).Metric!).ToList(), r.Baseline, r.Target,
-        r.TargetDate is null ? null : Database.ParseDay(r.TargetDate), (DayOfWeek)(int)r.Weekday, TimeOnly.ParseExact(r.AtTime, "HH:mm"),
+        r.TargetDate is null ? null : Database.ParseDay(r.TargetDate), (DayOfWeek)(int)r.Weekday, TimeOnly.ParseExact(r.AtTime, "HH:mm", CultureInfo.InvariantCulture),
         r.TimeZone, (int)r.NudgeAfterHours, r.Rules == "anhoej" ? RunChartRules.Anhoej : RunChartRules.PerlaProvostMurray, r.ChannelId,
         r.Platform, r.Paused == 1, r.CreatedBy, members, Database.ParseStamp(r.CreatedAt));
 }

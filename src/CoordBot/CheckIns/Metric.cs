@@ -1,5 +1,6 @@
 using System.Globalization;
 using CoordBot.Chat;
+using static System.FormattableString;
 
 namespace CoordBot.CheckIns;
 
@@ -64,7 +65,7 @@ public sealed record Metric(string Name, string Unit, Direction Wanted, Combine 
 public static class IsoWeeks
 {
     public static string Of(DateOnly date) =>
-        $"{ISOWeek.GetYear(date.ToDateTime(TimeOnly.MinValue)).ToString(CultureInfo.InvariantCulture)}-W{ISOWeek.GetWeekOfYear(date.ToDateTime(TimeOnly.MinValue)):D2}";
+        Invariant($"{ISOWeek.GetYear(date.ToDateTime(TimeOnly.MinValue)).ToString(CultureInfo.InvariantCulture)}-W{ISOWeek.GetWeekOfYear(date.ToDateTime(TimeOnly.MinValue)):D2}");
 
     /// <summary>Monday of the week.</summary>
     public static DateOnly Monday(string week) => Parse(week) ?? throw new FormatException($"not an ISO week: {week}");

@@ -41,24 +41,24 @@ public static class RunChartSvg
 
         var svg = new StringBuilder();
         svg.Append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        svg.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"chart-title\" font-family=\"sans-serif\" font-size=\"11\">\n");
-        svg.Append($"<title id=\"chart-title\">{Escape(title)}</title>\n");
-        svg.Append($"<rect width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>\n");
-        svg.Append($"<text class=\"chart-title\" x=\"{N(Left)}\" y=\"24\" font-size=\"15\" font-weight=\"bold\">{Escape(title)}</text>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"chart-title\" font-family=\"sans-serif\" font-size=\"11\">\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<title id=\"chart-title\">{Escape(title)}</title>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<rect width=\"{width}\" height=\"{height}\" fill=\"#ffffff\"/>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<text class=\"chart-title\" x=\"{N(Left)}\" y=\"24\" font-size=\"15\" font-weight=\"bold\">{Escape(title)}</text>\n");
 
         // Y ticks with grid lines, then the axes.
         foreach (var tick in ticks)
         {
             var y = Y(tick);
-            svg.Append($"<line class=\"grid\" x1=\"{N(Left)}\" y1=\"{N(y)}\" x2=\"{N(width - Right)}\" y2=\"{N(y)}\" stroke=\"#e5e5e5\"/>\n");
-            svg.Append($"<text class=\"y-tick\" x=\"{N(Left - 6)}\" y=\"{N(y + 4)}\" text-anchor=\"end\">{TickLabel(tick, ticks)}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<line class=\"grid\" x1=\"{N(Left)}\" y1=\"{N(y)}\" x2=\"{N(width - Right)}\" y2=\"{N(y)}\" stroke=\"#e5e5e5\"/>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"y-tick\" x=\"{N(Left - 6)}\" y=\"{N(y + 4)}\" text-anchor=\"end\">{TickLabel(tick, ticks)}</text>\n");
         }
-        svg.Append($"<line class=\"axis\" x1=\"{N(Left)}\" y1=\"{N(Top)}\" x2=\"{N(Left)}\" y2=\"{N(Top + plotH)}\" stroke=\"#333333\"/>\n");
-        svg.Append($"<line class=\"axis\" x1=\"{N(Left)}\" y1=\"{N(Top + plotH)}\" x2=\"{N(width - Right)}\" y2=\"{N(Top + plotH)}\" stroke=\"#333333\"/>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<line class=\"axis\" x1=\"{N(Left)}\" y1=\"{N(Top)}\" x2=\"{N(Left)}\" y2=\"{N(Top + plotH)}\" stroke=\"#333333\"/>\n");
+        svg.Append(CultureInfo.InvariantCulture, $"<line class=\"axis\" x1=\"{N(Left)}\" y1=\"{N(Top + plotH)}\" x2=\"{N(width - Right)}\" y2=\"{N(Top + plotH)}\" stroke=\"#333333\"/>\n");
         if (unit.Length > 0)
         {
             var cy = Top + plotH / 2;
-            svg.Append($"<text class=\"y-label\" x=\"14\" y=\"{N(cy)}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {N(cy)})\">{Escape(unit)}</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"y-label\" x=\"14\" y=\"{N(cy)}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {N(cy)})\">{Escape(unit)}</text>\n");
         }
 
         // X labels, thinned so that each has about 64 px.
@@ -68,21 +68,21 @@ public static class RunChartSvg
             var stride = (points.Count + room - 1) / room;
             for (var i = 0; i < points.Count; i += stride)
             {
-                svg.Append($"<text class=\"x-label\" x=\"{N(X(i))}\" y=\"{N(Top + plotH + 18)}\" text-anchor=\"middle\">{Escape(points[i]?.Label ?? "")}</text>\n");
+                svg.Append(CultureInfo.InvariantCulture, $"<text class=\"x-label\" x=\"{N(X(i))}\" y=\"{N(Top + plotH + 18)}\" text-anchor=\"middle\">{Escape(points[i]?.Label ?? "")}</text>\n");
             }
         }
 
         if (median is double m)
         {
             var y = Y(m);
-            svg.Append($"<line class=\"median\" x1=\"{N(Left)}\" y1=\"{N(y)}\" x2=\"{N(width - Right)}\" y2=\"{N(y)}\" stroke=\"{MedianColour}\" stroke-dasharray=\"6 4\"/>\n");
-            svg.Append($"<text class=\"median-label\" x=\"{N(width - Right - 2)}\" y=\"{N(y - 4)}\" text-anchor=\"end\" fill=\"{MedianColour}\">median</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<line class=\"median\" x1=\"{N(Left)}\" y1=\"{N(y)}\" x2=\"{N(width - Right)}\" y2=\"{N(y)}\" stroke=\"{MedianColour}\" stroke-dasharray=\"6 4\"/>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"median-label\" x=\"{N(width - Right - 2)}\" y=\"{N(y - 4)}\" text-anchor=\"end\" fill=\"{MedianColour}\">median</text>\n");
         }
         if (target is double t)
         {
             var y = Y(t);
-            svg.Append($"<line class=\"target\" x1=\"{N(Left)}\" y1=\"{N(y)}\" x2=\"{N(width - Right)}\" y2=\"{N(y)}\" stroke=\"{TargetColour}\" stroke-dasharray=\"2 3\" stroke-width=\"1.5\"/>\n");
-            svg.Append($"<text class=\"target-label\" x=\"{N(width - Right - 2)}\" y=\"{N(y - 4)}\" text-anchor=\"end\" fill=\"{TargetColour}\">target</text>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<line class=\"target\" x1=\"{N(Left)}\" y1=\"{N(y)}\" x2=\"{N(width - Right)}\" y2=\"{N(y)}\" stroke=\"{TargetColour}\" stroke-dasharray=\"2 3\" stroke-width=\"1.5\"/>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"target-label\" x=\"{N(width - Right - 2)}\" y=\"{N(y - 4)}\" text-anchor=\"end\" fill=\"{TargetColour}\">target</text>\n");
         }
 
         // The data line: a new sub-path after each missing week.
@@ -98,7 +98,7 @@ public static class RunChartSvg
             else pen = false;
         }
         if (path.Length > 0)
-            svg.Append($"<path class=\"series\" d=\"{path}\" fill=\"none\" stroke=\"{LineColour}\" stroke-width=\"2\"/>\n");
+            svg.Append(CultureInfo.InvariantCulture, $"<path class=\"series\" d=\"{path}\" fill=\"none\" stroke=\"{LineColour}\" stroke-width=\"2\"/>\n");
 
         for (var i = 0; i < points.Count; i++)
         {

@@ -4,6 +4,7 @@ using CoordBot.Outbox;
 using CoordBot.Scheduling;
 using CoordBot.Workspaces;
 using Microsoft.Extensions.Logging;
+using static System.FormattableString;
 
 namespace CoordBot.Elections;
 
@@ -110,8 +111,8 @@ public sealed class ElectionReminders(
     /// <summary>A reminder fired: compose it with today's allies and queue it in the outbox (idempotent by key).</summary>
     public async Task HandleAsync(ScheduledSend send, TimeSpan late, CancellationToken ct)
     {
-        if (!long.TryParse(send.Data.GetValueOrDefault("election"), out var refNo) ||
-            !int.TryParse(send.Data.GetValueOrDefault("offset"), out var offset) ||
+        if (!long.TryParse(send.Data.GetValueOrDefault("election"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var refNo) ||
+            !int.TryParse(send.Data.GetValueOrDefault("offset"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var offset) ||
             send.Data.GetValueOrDefault("channel") is not { } channel || send.Data.GetValueOrDefault("platform") is not { } platform)
         {
             logger.LogWarning("Scheduled send {Key} lacks its data; dropped", send.Key);
@@ -140,7 +141,7 @@ public sealed class ElectionReminders(
     public async Task<Reply> ComposeAsync(string workspace, Election election, int offset, DateOnly today, CancellationToken ct)
     {
         var risk = await elections.RiskAsync(workspace, election.JurisdictionKey, ct);
-        var heading = $"{election.Title}: {DateWords.Relative(election.Date, today)} ({election.Date:yyyy-MM-dd})";
+        var heading = Invariant($"{election.Title}: {DateWords.Relative(election.Date, today)} ({election.Date:yyyy-MM-dd})");
         var blocks = new List<Block> { new Heading(heading) };
         var facts = new List<Field> { new("Jurisdiction", election.Jurisdiction) };
         if (election.Offices is { } offices) facts.Add(new Field("Offices", offices));
@@ -153,7 +154,7 @@ public sealed class ElectionReminders(
             "months" => "Months out: plan your outreach. Meet the candidates early and educate them on the initiative, and make sure career staff know the work will continue.",
             "weeks" => "Weeks out: brief the campaigns on the initiative, and confirm your career-staff champions, who will carry it through the transition.",
             _ => election.TakesOffice is { } t && t > today
-                ? $"After the election: brief the newly elected before they take office on {t:yyyy-MM-dd}, and mark which allies left office."
+                ? Invariant($"After the election: brief the newly elected before they take office on {t:yyyy-MM-dd}, and mark which allies left office.")
                 : "After the election: brief the newly elected, and mark which allies left office.",
         }));
 

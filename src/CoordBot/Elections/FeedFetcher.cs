@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using static System.FormattableString;
 
 namespace CoordBot.Elections;
 
@@ -119,7 +120,7 @@ public sealed class FeedFetcher(HttpClient http, FeedFetcherOptions options, ILo
         catch (OperationCanceledException)
         {
             logger.LogInformation("Calendar feed {Host} timed out after {Timeout}", uri.Host, options.Timeout);
-            return (null, $"The calendar server did not answer within {options.Timeout.TotalSeconds:0.#} seconds; try again later.");
+            return (null, Invariant($"The calendar server did not answer within {options.Timeout.TotalSeconds:0.#} seconds; try again later."));
         }
         catch (Exception ex)
         {
@@ -181,7 +182,7 @@ public sealed class FeedFetcher(HttpClient http, FeedFetcherOptions options, ILo
     }
 
     private static string FormatSize(long bytes) =>
-        bytes >= 1024 * 1024 ? $"{bytes / (1024.0 * 1024):0.#} MB" : $"{bytes / 1024.0:0.#} KB";
+        bytes >= 1024 * 1024 ? Invariant($"{bytes / (1024.0 * 1024):0.#} MB") : Invariant($"{bytes / 1024.0:0.#} KB");
 
     private static bool IsRedirect(HttpStatusCode status) =>
         status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther

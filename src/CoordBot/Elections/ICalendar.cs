@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using static System.FormattableString;
 
 namespace CoordBot.Elections;
 
@@ -304,7 +305,7 @@ public static class ICalendarReader
                 if (_open.Count != 1)
                     return Unclosed(line, "BEGIN:VEVENT");
                 if (Events.Count >= MaxEvents)
-                    return new CalendarError(line.Number, $"The calendar has more than {MaxEvents:N0} events; CoordBot reads smaller feeds only.");
+                    return new CalendarError(line.Number, Invariant($"The calendar has more than {MaxEvents:N0} events; CoordBot reads smaller feeds only."));
                 _event = new EventBuilder(line.Number);
             }
             _open.Add((name, line.Number));

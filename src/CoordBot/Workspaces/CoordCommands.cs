@@ -2,6 +2,7 @@ using System.Globalization;
 using CoordBot.Chat;
 using CoordBot.Outbox;
 using CoordBot.Scheduling;
+using static System.FormattableString;
 
 namespace CoordBot.Workspaces;
 
@@ -33,7 +34,7 @@ public sealed class CoordCommands(WorkspaceStore workspaces, OutboxStore outbox,
         await workspaces.SetTimeZoneAsync(ctx.WorkspaceId, zone.Id, ct);
         foreach (var listener in zoneListeners) await listener.TimeZoneChangedAsync(ctx.WorkspaceId, ct);
         var local = TimeZoneInfo.ConvertTime(ctx.Now, zone);
-        return Reply.Say($"Time zone set to {zone.Id} (it is {local:yyyy-MM-dd HH:mm} there now). Scheduled sends now follow it.", ephemeral: true);
+        return Reply.Say(Invariant($"Time zone set to {zone.Id} (it is {local:yyyy-MM-dd HH:mm} there now). Scheduled sends now follow it."), ephemeral: true);
     }
 
     /// <summary><c>coord admins [add|remove @user]</c>.</summary>

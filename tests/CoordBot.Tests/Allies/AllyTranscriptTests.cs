@@ -1,3 +1,4 @@
+using System.Globalization;
 using CoordBot.Tests.Support;
 using Xunit;
 
@@ -199,7 +200,7 @@ public sealed class AllyTranscriptTests : HostTest
     public async Task Log_records_touchpoints_and_moves_last_contact_forward_only()
     {
         await _alice.Says("ally add \"Jane Doe\"");
-        var today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd");
+        var today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         await _alice.Says("ally log A1 Coffee about the levy --via meeting").Expect($"Logged a meeting with Jane Doe (A1) on {today}. Last contact: {today}.");
         await _alice.Says("ally log A1 \"Old call\" --on 2024-01-05 --via call").Expect("on 2024-01-05", $"Last contact: {today}.");
         await _alice.Says("ally log A1 --note \"From the form\" --on in 0 days").Expect("Logged a touchpoint");

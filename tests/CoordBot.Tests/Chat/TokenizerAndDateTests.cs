@@ -1,3 +1,4 @@
+using System.Globalization;
 using CoordBot.Chat;
 using CoordBot.Chat.Rendering;
 using Xunit;
@@ -50,7 +51,7 @@ public sealed class TokenizerAndDateTests
     public void Dates_are_read(string text, string expected)
     {
         Assert.True(DateWords.TryParse(text, new DateOnly(2026, 11, 22), out var date));
-        Assert.Equal(expected, date.ToString("yyyy-MM-dd"));
+        Assert.Equal(expected, date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CoordBot.CheckIns;
 using Xunit;
 
@@ -20,7 +21,7 @@ public sealed class CheckInCycleTests
     [InlineData("2026-W44", CheckInStage.Digest, "2026-11-01T15:00:00Z")]    // Sunday 09:00 CST, after the fall back at 02:00
     [InlineData("2026-W45", CheckInStage.Prompt, "2026-11-02T15:00:00Z")]
     public void Moments_are_at_the_local_time_on_both_sides_of_a_DST_change(string week, CheckInStage stage, string utc) =>
-        Assert.Equal(DateTimeOffset.Parse(utc), new CheckInCycle(Vets()).At(stage, week));
+        Assert.Equal(DateTimeOffset.Parse(utc, CultureInfo.InvariantCulture), new CheckInCycle(Vets()).At(stage, week));
 
     [Fact]
     public void A_nudge_after_36_hours_is_wall_clock_hours_and_the_digest_closes_the_day_before_the_next_prompt()
@@ -39,26 +40,26 @@ public sealed class CheckInCycleTests
     [InlineData("2027-01-19T23:00:00Z", "2027-W02")]   // Tuesday evening
     [InlineData("2027-01-20T00:30:00Z", "2027-W03")]   // Wednesday (UTC); the zone is UTC here
     public void A_moment_belongs_to_the_cycle_of_the_latest_prompt_day(string now, string week) =>
-        Assert.Equal(week, new CheckInCycle(Vets(DayOfWeek.Wednesday, 9, "UTC")).WeekAt(DateTimeOffset.Parse(now)));
+        Assert.Equal(week, new CheckInCycle(Vets(DayOfWeek.Wednesday, 9, "UTC")).WeekAt(DateTimeOffset.Parse(now, CultureInfo.InvariantCulture)));
 
     [Fact]
     public void The_week_follows_the_local_date_not_the_UTC_one()
     {
         var cycle = new CheckInCycle(Vets(zone: "Pacific/Auckland"));
         // Sunday 2027-01-17 20:00 UTC is already Monday 09:00 in Auckland (+13): the new cycle.
-        Assert.Equal("2027-W03", cycle.WeekAt(DateTimeOffset.Parse("2027-01-17T20:00:00Z")));
-        Assert.Equal("2027-W02", cycle.WeekAt(DateTimeOffset.Parse("2027-01-17T10:00:00Z")));
+        Assert.Equal("2027-W03", cycle.WeekAt(DateTimeOffset.Parse("2027-01-17T20:00:00Z", CultureInfo.InvariantCulture)));
+        Assert.Equal("2027-W02", cycle.WeekAt(DateTimeOffset.Parse("2027-01-17T10:00:00Z", CultureInfo.InvariantCulture)));
     }
 
     [Fact]
     public void Latest_occurrence_tells_a_late_fire_which_week_it_stands_for()
     {
         var cycle = new CheckInCycle(Vets());
-        var prompt = DateTimeOffset.Parse("2027-03-15T14:00:00Z");   // W11 prompt
+        var prompt = DateTimeOffset.Parse("2027-03-15T14:00:00Z", CultureInfo.InvariantCulture);   // W11 prompt
         Assert.Equal(("2027-W11", prompt), cycle.Latest(CheckInStage.Prompt, prompt));
         Assert.Equal(("2027-W11", prompt), cycle.Latest(CheckInStage.Prompt, prompt.AddHours(30)));
-        Assert.Equal(("2027-W10", DateTimeOffset.Parse("2027-03-08T15:00:00Z")), cycle.Latest(CheckInStage.Prompt, prompt.AddSeconds(-1)));
-        Assert.Equal(("2027-W10", DateTimeOffset.Parse("2027-03-14T14:00:00Z")), cycle.Latest(CheckInStage.Digest, prompt.AddDays(3)));
+        Assert.Equal(("2027-W10", DateTimeOffset.Parse("2027-03-08T15:00:00Z", CultureInfo.InvariantCulture)), cycle.Latest(CheckInStage.Prompt, prompt.AddSeconds(-1)));
+        Assert.Equal(("2027-W10", DateTimeOffset.Parse("2027-03-14T14:00:00Z", CultureInfo.InvariantCulture)), cycle.Latest(CheckInStage.Digest, prompt.AddDays(3)));
         Assert.Equal("2027-W12", CheckInCycle.Next("2027-W11"));
         Assert.Equal("2026-W53", CheckInCycle.Previous("2027-W01"));
     }

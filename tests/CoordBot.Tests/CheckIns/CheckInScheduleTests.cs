@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -142,15 +143,15 @@ public sealed class CheckInScheduleTests : IDisposable
     public async Task A_prompt_time_skipped_or_repeated_by_the_DST_change_is_sent_once_for_its_week(
         string setupAt, string every, string week, string promptAt, string nudgeAt, string digestAt, string digestLocal)
     {
-        _clock.SetUtcNow(DateTimeOffset.Parse(setupAt));
+        _clock.SetUtcNow(DateTimeOffset.Parse(setupAt, CultureInfo.InvariantCulture));
         await using var host = StartHost();
         await host.User("alice").Says($"checkin setup Shelter --metric \"beds:beds:increase\" --every {every} --tz America/Chicago --members @alice").Expect("Set up");
 
-        await ExpectAsync(host, DateTimeOffset.Parse(promptAt), [PromptKey(week, "alice")]);
+        await ExpectAsync(host, DateTimeOffset.Parse(promptAt, CultureInfo.InvariantCulture), [PromptKey(week, "alice")]);
         Assert.Contains($"The digest goes to the team {digestLocal} (America/Chicago)", (await TextsAsync(host, "alice")).Single());
-        await ExpectAsync(host, DateTimeOffset.Parse(promptAt).AddHours(1), []);
-        await ExpectAsync(host, DateTimeOffset.Parse(nudgeAt), [NudgeKey(week, "alice")]);
-        await ExpectAsync(host, DateTimeOffset.Parse(digestAt), [DigestKey(week)]);
+        await ExpectAsync(host, DateTimeOffset.Parse(promptAt, CultureInfo.InvariantCulture).AddHours(1), []);
+        await ExpectAsync(host, DateTimeOffset.Parse(nudgeAt, CultureInfo.InvariantCulture), [NudgeKey(week, "alice")]);
+        await ExpectAsync(host, DateTimeOffset.Parse(digestAt, CultureInfo.InvariantCulture), [DigestKey(week)]);
     }
 
     // ---- 2. A restart mid-week ----

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CoordBot.CheckIns;
 using Xunit;
 
@@ -46,11 +47,11 @@ public sealed class MetricTests
     [InlineData("2024-12-30", "2025-W01", "2024-12-30")]
     public void Iso_weeks(string date, string week, string monday)
     {
-        var day = DateOnly.Parse(date);
+        var day = DateOnly.Parse(date, CultureInfo.InvariantCulture);
         Assert.Equal(week, IsoWeeks.Of(day));
-        Assert.Equal(DateOnly.Parse(monday), IsoWeeks.Parse(week));
-        Assert.Equal(DateOnly.Parse(monday), IsoWeeks.Parse(date));
-        Assert.Equal(DateOnly.Parse(monday), IsoWeeks.Parse(week.Replace("-", "")));
+        Assert.Equal(DateOnly.Parse(monday, CultureInfo.InvariantCulture), IsoWeeks.Parse(week));
+        Assert.Equal(DateOnly.Parse(monday, CultureInfo.InvariantCulture), IsoWeeks.Parse(date));
+        Assert.Equal(DateOnly.Parse(monday, CultureInfo.InvariantCulture), IsoWeeks.Parse(week.Replace("-", "")));
     }
 
     [Theory]

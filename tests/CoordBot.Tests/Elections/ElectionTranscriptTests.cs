@@ -1,3 +1,4 @@
+using System.Globalization;
 using CoordBot.Chat;
 using CoordBot.Elections;
 using CoordBot.Outbox;
@@ -11,7 +12,7 @@ namespace CoordBot.Tests.Elections;
 public sealed class ElectionTranscriptTests : IAsyncLifetime
 {
     private readonly TestDatabase _db = new();
-    private readonly ManualClock _clock = new(DateTimeOffset.Parse("2026-05-01T15:00:00Z"));
+    private readonly ManualClock _clock = new(DateTimeOffset.Parse("2026-05-01T15:00:00Z", CultureInfo.InvariantCulture));
     private CoreChat _chat = null!;
 
     public async ValueTask InitializeAsync()
@@ -141,11 +142,11 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
         [
             "2026-05-07T14:00:00Z", "2026-08-05T14:00:00Z", "2026-10-04T14:00:00Z", "2026-10-27T14:00:00Z",  // CDT, UTC-5
             "2026-11-02T15:00:00Z", "2026-11-04T15:00:00Z", "2026-12-03T15:00:00Z",                          // CST after 1 November
-        ], sends.Select(s => s.FireAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")));
+        ], sends.Select(s => s.FireAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)));
         Assert.Contains(sends, s => s.Key == "election-reminder:E1:-30:C1");
 
         // Later in the year only the leads still ahead are scheduled for a new channel.
-        _clock.Set(DateTimeOffset.Parse("2026-10-30T12:00:00Z"));
+        _clock.Set(DateTimeOffset.Parse("2026-10-30T12:00:00Z", CultureInfo.InvariantCulture));
         await Say("election remind --lead 30,7,1 --after 1", channel: "C2");
         var c2 = (await _chat.Get<IScheduledSends>().UpcomingAsync("W", 50)).Where(s => s.Data["channel"] == "C2").Select(s => s.Key).ToList();
         Assert.Equal(["election-reminder:E1:-1:C2", "election-reminder:E1:1:C2"], c2);
@@ -159,7 +160,7 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
         Assert.Contains("Scheduled sends now follow it", await Say("coord settings --tz Europe/Berlin"));
         var sends = await _chat.Get<IScheduledSends>().UpcomingAsync("W", 10);
         Assert.Equal(["2026-10-04T07:00:00Z", "2026-11-04T08:00:00Z"],   // 09:00 CEST (UTC+2), then 09:00 CET (UTC+1)
-            sends.Select(s => s.FireAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")));
+            sends.Select(s => s.FireAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)));
     }
 
     [Fact]
@@ -199,7 +200,7 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
 
         // A lead that fires after election day (host down for weeks) is dropped.
         var lead = (await _chat.Get<IScheduledSends>().UpcomingAsync("W", 50)).Single(s => s.Key == "election-reminder:E1:-7:C1");
-        _clock.Set(DateTimeOffset.Parse("2026-11-05T15:00:00Z"));
+        _clock.Set(DateTimeOffset.Parse("2026-11-05T15:00:00Z", CultureInfo.InvariantCulture));
         await reminders.HandleAsync(lead, TimeSpan.FromDays(9), default);
         Assert.Null(await outbox.GetAsync("W", lead.Key));
     }

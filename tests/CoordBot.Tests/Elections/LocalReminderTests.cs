@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CoordBot.Tests.Support;
@@ -16,7 +17,7 @@ public sealed class LocalReminderTests : IDisposable
     private readonly TestDatabase _db = new();
 
     // One minute before the 180-day reminder of a 2026-11-03 election: 2026-05-07 09:00 in Chicago (CDT).
-    private static readonly DateTimeOffset Start = DateTimeOffset.Parse("2026-05-07T13:59:00Z");
+    private static readonly DateTimeOffset Start = DateTimeOffset.Parse("2026-05-07T13:59:00Z", CultureInfo.InvariantCulture);
 
     private TestHost StartHost(FakeTimeProvider clock) =>
         new(_db, services: s => s.AddSingleton<TimeProvider>(clock), settings: new() { ["Outbox:PollInterval"] = "00:00:01" });

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CoordBot.Chat;
 using CoordBot.Data;
 using CoordBot.Downloads;
@@ -14,7 +15,7 @@ public sealed class DownloadStoreTests : IDisposable
     [Fact]
     public async Task A_link_works_for_an_hour_and_tokens_are_unguessable()
     {
-        var clock = new ManualClock(DateTimeOffset.Parse("2026-11-29T12:00:00Z"));
+        var clock = new ManualClock(DateTimeOffset.Parse("2026-11-29T12:00:00Z", CultureInfo.InvariantCulture));
         var database = new Database(_db.Options);
         await new Migrator(database, clock, NullLogger<Migrator>.Instance).ApplyAsync();
         var downloads = new DownloadStore(database, clock);

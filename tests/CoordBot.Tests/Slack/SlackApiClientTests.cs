@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using CoordBot.Slack.Api;
@@ -139,7 +140,7 @@ public sealed class SlackApiClientTests : SlackApiTest
 
         Assert.Equal(("D1", "allies.csv", csv), Assert.Single(Slack.Files));
         var ticket = Slack.CallsTo("files.getUploadURLExternal").Single();
-        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(csv).ToString(), ticket.Arg("length"));
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(csv).ToString(CultureInfo.InvariantCulture), ticket.Arg("length"));
         var complete = await Slack.WaitForCallAsync("files.completeUploadExternal");
         Assert.Equal("D1", complete.Arg("channel_id"));
         Assert.Equal("Allies", complete.Args["files"]![0]!["title"]!.GetValue<string>());

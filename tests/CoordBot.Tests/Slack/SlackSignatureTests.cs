@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using CoordBot.Slack;
 using Xunit;
@@ -10,7 +11,7 @@ public sealed class SlackSignatureTests
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_531_420_618);
     private static readonly byte[] Body = Encoding.UTF8.GetBytes("token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&command=%2Fally&text=list");
 
-    private static string Sign(byte[] body, long timestamp) => Encoding.ASCII.GetString(SlackSignature.Compute(Secret, timestamp.ToString(), body));
+    private static string Sign(byte[] body, long timestamp) => Encoding.ASCII.GetString(SlackSignature.Compute(Secret, timestamp.ToString(CultureInfo.InvariantCulture), body));
 
     [Fact]
     public void A_genuine_request_passes()
@@ -37,7 +38,7 @@ public sealed class SlackSignatureTests
     [InlineData("1531420978", "SIGN", "more than five minutes")]   // 6 minutes ahead
     public void Bad_headers_are_refused(string? timestamp, string? signature, string reason)
     {
-        if (signature == "SIGN") signature = Sign(Body, long.Parse(timestamp!));
+        if (signature == "SIGN") signature = Sign(Body, long.Parse(timestamp!, CultureInfo.InvariantCulture));
         Assert.Contains(reason, SlackSignature.Check(Secret, timestamp, signature, Body, Now));
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using System.Text;
@@ -59,7 +60,7 @@ public sealed class FakeSocketModeServer : IAsyncDisposable
     /// <summary>A fresh single-use URL, as <c>apps.connections.open</c> hands out.</summary>
     public Uri NextUrl()
     {
-        var ticket = Interlocked.Increment(ref _nextTicket).ToString();
+        var ticket = Interlocked.Increment(ref _nextTicket).ToString(CultureInfo.InvariantCulture);
         _tickets[ticket] = 0;
         return new Uri(WebSocketUrl, $"?ticket={ticket}");
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -64,7 +65,7 @@ public sealed class SlackTestClient(HttpClient http, string signingSecret, FakeS
             ["event"] = inner,
             ["authorizations"] = new JsonArray(new JsonObject { ["team_id"] = team, ["user_id"] = botUserId, ["is_bot"] = true, ["is_enterprise_install"] = false }),
         };
-        var headers = retryNum is { } n ? new Dictionary<string, string> { ["X-Slack-Retry-Num"] = n.ToString(), ["X-Slack-Retry-Reason"] = "http_timeout" } : null;
+        var headers = retryNum is { } n ? new Dictionary<string, string> { ["X-Slack-Retry-Num"] = n.ToString(CultureInfo.InvariantCulture), ["X-Slack-Retry-Reason"] = "http_timeout" } : null;
         return (await PostAsync("/slack/events", Encoding.UTF8.GetBytes(body.ToJsonString()), "application/json", headers: headers), eventId);
     }
 
@@ -91,7 +92,7 @@ public sealed class SlackTestClient(HttpClient http, string signingSecret, FakeS
                 ["block_id"] = "b1",
                 ["text"] = button["text"]?.DeepClone(),
                 ["value"] = button["value"]?.DeepClone(),
-                ["action_ts"] = Now().ToUnixTimeSeconds().ToString(),
+                ["action_ts"] = Now().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
             }),
         };
         return await InteractAsync(payload) with { ResponseUrlId = responseId };
@@ -158,7 +159,7 @@ public sealed class SlackTestClient(HttpClient http, string signingSecret, FakeS
     /// <summary>The genuine timestamp and signature for a body, at <paramref name="at"/> (default now).</summary>
     public (string Timestamp, string Signature) Sign(byte[] body, DateTimeOffset? at = null)
     {
-        var timestamp = (at ?? Now()).ToUnixTimeSeconds().ToString();
+        var timestamp = (at ?? Now()).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         return (timestamp, Encoding.ASCII.GetString(SlackSignature.Compute(signingSecret, timestamp, body)));
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using static System.Net.WebUtility;
@@ -95,10 +96,10 @@ public static class HtmlRenderer
             switch (input.Kind)
             {
                 case InputKind.LongText:
-                    sb.Append($"<textarea name=\"{id}\"{required}{placeholder}>").Append(HtmlEncode(input.Initial ?? "")).Append("</textarea>");
+                    sb.Append(CultureInfo.InvariantCulture, $"<textarea name=\"{id}\"{required}{placeholder}>").Append(HtmlEncode(input.Initial ?? "")).Append("</textarea>");
                     break;
                 case InputKind.Choice:
-                    sb.Append($"<select name=\"{id}\"{required}>");
+                    sb.Append(CultureInfo.InvariantCulture, $"<select name=\"{id}\"{required}>");
                     if (!input.Required) sb.Append("<option value=\"\"></option>");
                     foreach (var choice in input.Choices ?? [])
                         sb.Append("<option value=\"").Append(HtmlEncode(choice)).Append('"').Append(choice == input.Initial ? " selected" : "")
@@ -107,7 +108,7 @@ public static class HtmlRenderer
                     break;
                 default:
                     var type = input.Kind switch { InputKind.Number => "number", InputKind.Date => "date", _ => "text" };
-                    sb.Append($"<input type=\"{type}\" name=\"{id}\"{required}{value}{placeholder}>");
+                    sb.Append(CultureInfo.InvariantCulture, $"<input type=\"{type}\" name=\"{id}\"{required}{value}{placeholder}>");
                     break;
             }
             sb.Append("</label>");
