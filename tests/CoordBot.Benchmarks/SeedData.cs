@@ -1,3 +1,4 @@
+using System.Globalization;
 using CoordBot.Allies;
 
 namespace CoordBot.Benchmarks;
@@ -60,7 +61,7 @@ public sealed class SeedData(int seed)
     /// <summary>One word of each org pattern: each matches ~10% of allies, the broadest realistic search.</summary>
     public static readonly string[] OrgWords = ["city", "county", "housing", "schools", "foundation", "chamber", "tenants", "university", "ledger", "habitat"];
 
-    public static readonly string[] Orgs = OrgPatterns.SelectMany(p => Cities.Select(c => string.Format(p.Pattern, c))).ToArray();
+    public static readonly string[] Orgs = OrgPatterns.SelectMany(p => Cities.Select(c => string.Format(CultureInfo.InvariantCulture, p.Pattern, c))).ToArray();
 
     private static readonly Dictionary<string, string[]> Roles = new()
     {

@@ -107,7 +107,7 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         await using var connection = new NpgsqlConnection(_db.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private async Task<string> RowsAsync(string sql)
