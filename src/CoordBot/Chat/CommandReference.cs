@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace CoordBot.Chat;
@@ -22,7 +23,7 @@ public static class CommandReference
         md.Append(Begin).Append('\n').Append('\n');
         md.Append("| command | what it is for | subcommands |\n| --- | --- | --- |\n");
         foreach (var group in table.Groups)
-            md.Append($"| [`{group.Name}`](#{group.Name}) | {Text(group.Summary)} | ")
+            md.Append(CultureInfo.InvariantCulture, $"| [`{group.Name}`](#{group.Name}) | {Text(group.Summary)} | ")
               .Append(string.Join(", ", group.Commands.Select(c => $"[{c.Name}](#{Anchor(c)})")))
               .Append(" |\n");
         foreach (var group in table.Groups) WriteGroup(md, group);
@@ -46,23 +47,23 @@ public static class CommandReference
 
     private static void WriteGroup(StringBuilder md, CommandGroup group)
     {
-        md.Append($"\n## {group.Name}\n\n{Text(Sentence(group.Summary))}\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"\n## {group.Name}\n\n{Text(Sentence(group.Summary))}\n\n");
         md.Append("| command | what it does |\n| --- | --- |\n");
         foreach (var spec in group.Commands)
-            md.Append($"| [`{spec.FullName}`](#{Anchor(spec)}) | {Text(spec.Summary)} |\n");
+            md.Append(CultureInfo.InvariantCulture, $"| [`{spec.FullName}`](#{Anchor(spec)}) | {Text(spec.Summary)} |\n");
         foreach (var spec in group.Commands) WriteCommand(md, spec);
     }
 
     private static void WriteCommand(StringBuilder md, CommandSpec spec)
     {
-        md.Append($"\n### {spec.FullName}\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"\n### {spec.FullName}\n\n");
         md.Append(Fence(spec.Usage)).Append('\n');
         md.Append(Text(spec.Summary)).Append('\n');
         if (spec.Flags.Count > 0)
         {
             md.Append("\n| flag | value | meaning |\n| --- | --- | --- |\n");
             foreach (var flag in spec.Flags)
-                md.Append($"| `--{flag.Name}` | {Value(flag)} | {Text(flag.Help)} |\n");
+                md.Append(CultureInfo.InvariantCulture, $"| `--{flag.Name}` | {Value(flag)} | {Text(flag.Help)} |\n");
         }
         if (spec.FormInputsAsWords)
             md.Append("\nA form may also carry inputs that are not flags (one per metric); each counts as a word `name=value`.\n");
