@@ -28,15 +28,21 @@ public static class HostSetup
         builder.Services.AddCoordBot(storage, outbox, feeds, scheduling);
         builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
 
-        var local = LocalChannel.IsEnabled(builder.Configuration, builder.Environment);
-        builder.Services.AddSingleton(new LocalChannel(local));
+        var local = LocalChannel.Decide(builder.Configuration, builder.Environment);
+        if (local.Refusal is { } refusal) throw new InvalidOperationException(refusal);
+        builder.Services.AddSingleton(local);
         builder.Services.AddSingleton<LocalMessageStore>();
         builder.Services.AddSingleton<IChannelSender, LocalSender>();
-        // Secrets at rest (Slack bot tokens, the chart-link key) are encrypted. The key ring lives beside the SQLite
-        // file, or in the PostgreSQL database that every instance shares.
+        // Secrets at rest (Slack bot tokens, the chart-link key) are encrypted with Data Protection keys. The key ring lives
+        // beside the SQLite file, or in the PostgreSQL database that every instance shares; with DataProtection:CertificatePath
+        // the keys themselves are encrypted with that certificate (docs/security.md#secrets-at-rest).
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("CoordBot");
         if (string.Equals(storage.Provider, "postgres", StringComparison.OrdinalIgnoreCase)) DatabaseKeyRing.Use(builder.Services);
         else if (KeysFolder(storage.ConnectionString) is { } keys) dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keys));
+        var keyRing = builder.Configuration.GetSection("DataProtection").Get<KeyRingOptions>() ?? new KeyRingOptions();
+        if (keyRing.Certificate() is { } certificate) dataProtection.ProtectKeysWithCertificate(certificate);
+        builder.Services.AddSingleton(keyRing);
+        builder.AddForwardedHeaders();
         builder.Services.AddSingleton<HostSecrets>();
         builder.Services.AddSingleton(sp => new SignedLinks(
             new Lazy<byte[]>(() => sp.GetRequiredService<HostSecrets>().GetOrCreate("chart-links", SignedLinks.NewKey)), sp.GetRequiredService<TimeProvider>()));
@@ -64,6 +70,7 @@ public static class HostSetup
     /// <summary>Every endpoint, in order: limits first, then health, the local chat, Slack and Teams.</summary>
     public static void MapCoordBot(this WebApplication app)
     {
+        app.UseForwardedHeadersWhenConfigured();
         app.UseRequestLimits();
         app.MapHealthChecks();
         app.MapDownloads();
@@ -111,10 +118,18 @@ public static class HostSetup
     public static void LogChannels(this WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CoordBot.Channels");
-        if (app.Services.GetRequiredService<LocalChannel>().Enabled)
+        var local = app.Services.GetRequiredService<LocalChannel>();
+        if (local.Warning is { } warning)
+            logger.LogWarning("Channel local: {Warning}", warning);
+        if (local.Enabled)
             logger.LogInformation("Channel local: on (chat page at /, API at /local/messages)");
         else
             logger.LogInformation("Channel local: off (set Local:Enabled=true, or run in the Development environment)");
+        var slack = app.Services.GetRequiredService<SlackOptions>();
+        if (!string.IsNullOrEmpty(slack.ClientId) && !string.IsNullOrEmpty(slack.ClientSecret) && app.Services.GetRequiredService<BotOptions>().PublicBase is null)
+            logger.LogWarning("Slack OAuth installs are refused until Bot:PublicBaseUrl is set: Slack's redirect URI is built from it alone");
+        if (app.Services.GetRequiredService<KeyRingOptions>().Certificate() is null)
+            logger.LogWarning("The Data Protection key ring is stored unencrypted beside the data it protects; set DataProtection:CertificatePath to encrypt it (docs/security.md)");
         SlackSetup.LogSlack(logger, app.Services.GetRequiredService<SlackOptions>());
         TeamsSetup.LogTeams(logger, app.Services.GetRequiredService<TeamsOptions>());
     }

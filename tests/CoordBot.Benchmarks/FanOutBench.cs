@@ -410,6 +410,7 @@ public static class FanOutBench
             settings["Slack:SigningSecret"] = "bench-signing-secret";
             settings["Slack:ClientId"] = "1111.2222";
             settings["Slack:ClientSecret"] = "bench-client-secret";
+            settings["Bot:PublicBaseUrl"] = "http://coordbot.bench";
             settings["Slack:ApiBaseUrl"] = Arg("--slack-api");
         }
         else

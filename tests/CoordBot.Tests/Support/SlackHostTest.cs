@@ -21,6 +21,9 @@ public abstract class SlackHostTest : IAsyncLifetime
     /// <summary>True to run with Slack:ClientId/ClientSecret (OAuth installs) instead of Slack:BotToken.</summary>
     protected virtual bool OAuth => false;
 
+    /// <summary>The public address OAuth installs redirect to (plain http, so the test browser sends its state cookie back).</summary>
+    protected const string PublicBaseUrl = "http://coordbot.test";
+
     public virtual async ValueTask InitializeAsync()
     {
         Slack = await FakeSlackApi.StartAsync();
@@ -43,6 +46,7 @@ public abstract class SlackHostTest : IAsyncLifetime
         {
             settings["Slack:ClientId"] = Slack.ClientId;
             settings["Slack:ClientSecret"] = Slack.ClientSecret;
+            settings["Bot:PublicBaseUrl"] = PublicBaseUrl;
         }
         else
         {
