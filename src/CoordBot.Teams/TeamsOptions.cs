@@ -30,6 +30,26 @@ public sealed record TeamsOptions
     /// </summary>
     public string EntraMetadataUrlTemplate { get; init; } = "https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration";
 
+    /// <summary>
+    /// The channels whose activities reach the bot (default <c>["msteams"]</c>). Others, such as
+    /// <c>webchat</c> or <c>directline</c> whose clients state tenant and user themselves, get 403 even
+    /// when the Bot Framework signed them.
+    /// </summary>
+    public string[]? AllowedChannelIds { get; init; }
+
+    /// <summary>
+    /// Opt-in: the Entra application ids (the token's <c>azp</c>, or <c>appid</c> in v1.0 tokens) whose
+    /// Entra-issued tokens for the configured tenant a single-tenant bot accepts besides Bot Framework
+    /// tokens. Empty by default: only tokens issued by <c>https://api.botframework.com</c> are accepted.
+    /// </summary>
+    public string[]? AllowedCallerAppIds { get; init; }
+
+    /// <summary>The channel ids in effect.</summary>
+    public IReadOnlyList<string> ChannelIds => AllowedChannelIds is { Length: > 0 } ids ? ids : ["msteams"];
+
+    /// <summary>True when Entra-issued tokens are accepted at all: a single-tenant bot with a tenant and an allow-list of callers.</summary>
+    public bool AcceptsEntraTokens => IsSingleTenant && TenantId is { Length: > 0 } && AllowedCallerAppIds is { Length: > 0 };
+
     public bool IsSingleTenant => !string.Equals(AppType, "MultiTenant", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The token endpoint in effect.</summary>
