@@ -42,8 +42,7 @@ public static class TeamsEndpoints
             }
             var token = await auth.AuthenticateAsync(request.Headers.Authorization, JsonRead.Str(activity, "serviceUrl"), JsonRead.Str(activity, "channelId"), ct);
             if (!token.Succeeded) return RefuseToken(token);
-            var admitted = gate.Admit(activity, token.Identity!);
-            if (!admitted.Succeeded) return Refuse(admitted);
+            if (gate.Refusal(activity) is { } refusal) return Refuse(refusal);
             var ack = await handler.HandleAsync(activity, ct);
             return ack.Body is null
                 ? Results.StatusCode(ack.Status)

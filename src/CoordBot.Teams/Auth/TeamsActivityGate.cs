@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json;
 using CoordBot.Chat;
 
@@ -8,13 +7,14 @@ namespace CoordBot.Teams.Auth;
 /// What an authenticated activity must also be before anything reads or writes on its behalf: from a
 /// channel on <c>Teams:AllowedChannelIds</c> (default <c>msteams</c>; 403 otherwise, whatever the signing
 /// key is endorsed for), naming one tenant (<c>channelData.tenant.id</c> and <c>conversation.tenantId</c>
-/// agree; 400 otherwise), and for a single-tenant bot that tenant is <c>Teams:TenantId</c> (403). An
-/// activity carried by an Entra token must name the token's own tenant.
+/// agree; 400 otherwise), and for a single-tenant bot that tenant is <c>Teams:TenantId</c> (403; Entra
+/// tokens, accepted only by single-tenant bots, carry that tenant as <c>tid</c> too). Stateless: it reads
+/// only the activity and the options.
 /// </summary>
 public sealed class TeamsActivityGate(TeamsOptions options)
 {
-    /// <summary>The activity's identity when it may go on; otherwise a refusal with its status and reason.</summary>
-    public TeamsAuthResult Admit(JsonElement activity, ClaimsIdentity identity)
+    /// <summary>Null when the activity may go on; otherwise a refusal with its status and reason.</summary>
+    public TeamsAuthResult? Refusal(JsonElement activity)
     {
         var channel = JsonRead.Str(activity, "channelId");
         if (channel is null || !options.ChannelIds.Contains(channel, StringComparer.Ordinal))
@@ -28,13 +28,7 @@ public sealed class TeamsActivityGate(TeamsOptions options)
 
         if (options.IsSingleTenant && (tenant is null || !SameTenant(tenant, options.TenantId)))
             return TeamsAuthResult.Forbidden("the activity's tenant is not this bot's tenant (Teams:TenantId)");
-
-        // An Entra token vouches for one tenant only (an allowed caller still cannot speak for another).
-        if (identity.AuthenticationType != BotFrameworkAuthenticator.BotFrameworkAuthentication
-            && (tenant is null || !SameTenant(tenant, identity.FindFirst(BotFrameworkAuthenticator.TenantIdClaim)?.Value)))
-            return TeamsAuthResult.Forbidden("the activity's tenant is not the token's tenant");
-
-        return TeamsAuthResult.Ok(identity);
+        return null;
     }
 
     private static bool SameTenant(string a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);

@@ -109,12 +109,15 @@ public sealed class FakeBotFrameworkIdentity : IAsyncDisposable
     /// <summary>
     /// An Entra-issued token for <paramref name="tenant"/>: issuer <c>https://login.microsoftonline.com/{tenant}/v2.0</c>
     /// (or <c>https://sts.windows.net/{tenant}/</c> with <paramref name="v1Issuer"/>), signed with the Entra key.
+    /// <paramref name="callerAppId"/> is the app that asked for it, in <c>azp</c> (v2.0) or <c>appid</c> (v1.0),
+    /// as Entra writes it; <paramref name="tid"/> overrides the <c>tid</c> claim.
     /// </summary>
     public string EntraToken(string tenant, string appId, string? serviceUrl = null, bool v1Issuer = false, string? audience = null,
-        TimeSpan? lifetime = null, DateTimeOffset? notBefore = null)
+        TimeSpan? lifetime = null, DateTimeOffset? notBefore = null, string? callerAppId = null, string? tid = null)
     {
         var issuer = v1Issuer ? $"https://sts.windows.net/{tenant}/" : $"https://login.microsoftonline.com/{tenant}/v2.0";
-        var claims = new Dictionary<string, object> { ["tid"] = tenant, ["ver"] = v1Issuer ? "1.0" : "2.0" };
+        var claims = new Dictionary<string, object> { ["tid"] = tid ?? tenant, ["ver"] = v1Issuer ? "1.0" : "2.0" };
+        if (callerAppId is not null) claims[v1Issuer ? "appid" : "azp"] = callerAppId;
         if (serviceUrl is not null) claims["serviceurl"] = serviceUrl;
         return Mint(Credentials(_entra, null), issuer, audience ?? appId, claims, lifetime, notBefore);
     }

@@ -13,6 +13,8 @@ public sealed class BotFrameworkAuthTests : IAsyncLifetime
     private const string OtherTenant = "0b4f7a29-6c1d-4e8b-93a7-5d2c8e1f4a06";
     private const string AppPassword = "an-app-password-that-is-long-enough-for-hs256";
     private const string ServiceUrl = "https://smba.trafficmanager.net/amer/" + Tenant + "/";
+    private const string AllowedCaller = "3f9a1c62-5d4e-4b7a-8c21-6e0d9b2f4a18";
+    private const string OtherApp = "c4d2e8a1-7b3f-4e6c-9a05-1f8b6d3e2c90";
 
     // Far from the real date: lifetime checks that read the system clock would fail every test.
     private readonly ManualClock _clock = new(new DateTimeOffset(2031, 3, 4, 5, 6, 7, TimeSpan.Zero));
@@ -131,8 +133,17 @@ public sealed class BotFrameworkAuthTests : IAsyncLifetime
         Accepted(await Check(auth, _fake.Token(AppId, ServiceUrl), serviceUrl: ServiceUrl.TrimEnd('/')));
         Refused(await Check(auth, _fake.Token(AppId, ServiceUrl + "/")), "serviceUrl claim does not match the activity");
 
-        // An activity without a serviceUrl has nothing to compare.
-        Accepted(await Check(auth, _fake.Token(AppId, null), serviceUrl: null));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("  ")]
+    public async Task An_activity_without_a_serviceUrl_is_refused_even_with_a_good_token(string? serviceUrl)
+    {
+        var auth = Authenticator();
+        Refused(await Check(auth, _fake.Token(AppId, ServiceUrl), serviceUrl: serviceUrl), "the activity has no serviceUrl");
+        Refused(await Check(auth, _fake.Token(AppId, null), serviceUrl: serviceUrl), "the activity has no serviceUrl");
     }
 
     [Fact]
@@ -201,6 +212,19 @@ public sealed class BotFrameworkAuthTests : IAsyncLifetime
         Assert.Equal(3, _fake.KeysRequests);
     }
 
+    private TeamsOptions WithCallers(params string[] callers) => _fake.Options(AppId, Tenant) with { AllowedCallerAppIds = callers };
+
+    [Fact]
+    public async Task Entra_tokens_are_refused_by_default_even_from_the_bots_own_tenant()
+    {
+        var auth = Authenticator();
+        // Any app registered in the tenant can get this token for the bot's app id.
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: OtherApp)), "issuer not accepted");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, callerAppId: AllowedCaller)), "issuer not accepted");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, v1Issuer: true, callerAppId: AllowedCaller)), "issuer not accepted");
+        Assert.False(_fake.Options(AppId, Tenant).AcceptsEntraTokens);
+    }
+
     [Theory]
     [InlineData(false, "")]
     [InlineData(false, "api://")]
@@ -208,32 +232,60 @@ public sealed class BotFrameworkAuthTests : IAsyncLifetime
     [InlineData(true, "")]
     [InlineData(true, "api://")]
     [InlineData(true, "api://botid-")]
-    public async Task Single_tenant_bots_accept_entra_tokens_for_their_tenant(bool v1Issuer, string audiencePrefix)
+    public async Task Entra_tokens_from_an_allowed_caller_in_the_tenant_pass(bool v1Issuer, string audiencePrefix)
     {
-        var token = _fake.EntraToken(Tenant, AppId, ServiceUrl, v1Issuer, audience: audiencePrefix + AppId);
-        var result = await Check(Authenticator(), token);
+        var auth = Authenticator(WithCallers(AllowedCaller));
+        // No serviceurl claim: Entra does not write one.
+        var token = _fake.EntraToken(Tenant, AppId, null, v1Issuer, audience: audiencePrefix + AppId, callerAppId: AllowedCaller);
+        var result = await Check(auth, token);
         Accepted(result);
         Assert.Equal(Tenant, result.Identity!.FindFirst("tid")?.Value);
+        Assert.Equal(BotFrameworkAuthenticator.EntraAuthentication, result.Identity.AuthenticationType);
         Assert.Equal((0, 0), (_fake.MetadataRequests, _fake.KeysRequests));   // Entra keys, not the Bot Framework's
+    }
+
+    [Fact]
+    public async Task Entra_tokens_need_an_allowed_caller_the_tenants_tid_and_a_serviceUrl()
+    {
+        var auth = Authenticator(WithCallers(AllowedCaller));
+        // The caller is the app that asked: azp in v2.0 tokens, appid in v1.0; missing is refused.
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: OtherApp)), "caller app is not on Teams:AllowedCallerAppIds");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, v1Issuer: true, callerAppId: OtherApp)), "caller app is not on Teams:AllowedCallerAppIds");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId)), "caller app is not on Teams:AllowedCallerAppIds");
+        // The bot itself is not a caller unless listed.
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: AppId)), "caller app is not on Teams:AllowedCallerAppIds");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: AllowedCaller, tid: OtherTenant)), "tid is not this bot's tenant");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: AllowedCaller, tid: "")), "tid is not this bot's tenant");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: AllowedCaller), serviceUrl: ""), "the activity has no serviceUrl");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: AllowedCaller), serviceUrl: null), "the activity has no serviceUrl");
     }
 
     [Fact]
     public async Task Entra_tokens_from_another_tenant_or_audience_are_refused()
     {
-        var auth = Authenticator();
-        Refused(await Check(auth, _fake.EntraToken(OtherTenant, AppId, ServiceUrl)), "issuer not accepted");
-        Refused(await Check(auth, _fake.EntraToken(OtherTenant, AppId, ServiceUrl, v1Issuer: true)), "issuer not accepted");
-        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, audience: "api://someone-else")), "audience mismatch");
-        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, "https://elsewhere.example/")), "serviceUrl claim does not match the activity");
+        var auth = Authenticator(WithCallers(AllowedCaller));
+        Refused(await Check(auth, _fake.EntraToken(OtherTenant, AppId, ServiceUrl, callerAppId: AllowedCaller)), "issuer not accepted");
+        Refused(await Check(auth, _fake.EntraToken(OtherTenant, AppId, ServiceUrl, v1Issuer: true, callerAppId: AllowedCaller)), "issuer not accepted");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, audience: "api://someone-else", callerAppId: AllowedCaller)), "audience mismatch");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, "https://elsewhere.example/", callerAppId: AllowedCaller)), "serviceUrl claim does not match the activity");
     }
 
     [Fact]
     public async Task Multi_tenant_bots_accept_only_bot_framework_tokens()
     {
-        var auth = Authenticator(_fake.Options(AppId, Tenant, "MultiTenant"));
-        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl)), "issuer not accepted");
-        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, v1Issuer: true)), "issuer not accepted");
+        var auth = Authenticator(WithCallers(AllowedCaller) with { AppType = "MultiTenant" });
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, callerAppId: AllowedCaller)), "issuer not accepted");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, v1Issuer: true, callerAppId: AllowedCaller)), "issuer not accepted");
         Accepted(await Check(auth, _fake.Token(AppId, ServiceUrl)));
+    }
+
+    [Fact]
+    public async Task A_body_that_is_no_activity_is_judged_by_its_token_alone()
+    {
+        var auth = Authenticator();
+        Accepted(await auth.AuthenticateTokenAsync("Bearer " + _fake.Token(AppId, ServiceUrl), CancellationToken.None));
+        Refused(await auth.AuthenticateTokenAsync("Bearer " + _fake.Token("another-app", ServiceUrl), CancellationToken.None), "audience mismatch");
+        Refused(await auth.AuthenticateTokenAsync("Bearer " + _fake.EntraToken(Tenant, AppId, callerAppId: OtherApp), CancellationToken.None), "issuer not accepted");
     }
 
     [Fact]
