@@ -1,6 +1,6 @@
 namespace CoordBot.Teams;
 
-/// <summary>Microsoft Teams (Bot Framework) settings, section <c>Teams</c> (SPEC §7).</summary>
+/// <summary>Microsoft Teams (Bot Framework) settings, section <c>Teams</c> (see docs/configuration.md).</summary>
 public sealed record TeamsOptions
 {
     /// <summary>The bot's Microsoft App ID (Entra application id). Without it <c>POST /api/messages</c> is off.</summary>

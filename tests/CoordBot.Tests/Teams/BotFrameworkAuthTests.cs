@@ -5,7 +5,7 @@ using Xunit;
 
 namespace CoordBot.Tests.Teams;
 
-/// <summary>Inbound Bot Framework tokens (PLATFORMS B1), checked over real HTTP against a fake issuer.</summary>
+/// <summary>Inbound Bot Framework tokens (learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-authentication), checked over real HTTP against a fake issuer.</summary>
 public sealed class BotFrameworkAuthTests : IAsyncLifetime
 {
     private const string AppId = "5f1c4a7e-2b7d-4c1e-9a51-0c6e2d9b8a11";
