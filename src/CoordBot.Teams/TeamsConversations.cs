@@ -23,6 +23,8 @@ public sealed class TeamsConversations(Database database, TimeProvider time)
 
     public async Task SaveAsync(TeamsConversation conversation, CancellationToken ct)
     {
+        // A reference without a serviceUrl could never be posted to, and must not replace one that can.
+        ArgumentException.ThrowIfNullOrWhiteSpace(conversation.ServiceUrl);
         if (_known.TryGetValue((conversation.WorkspaceId, conversation.ConversationId), out var known) && known == conversation) return;
         await using var connection = await database.OpenAsync(ct);
         await connection.ExecuteAsync("""

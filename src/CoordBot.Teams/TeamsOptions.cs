@@ -1,6 +1,6 @@
 namespace CoordBot.Teams;
 
-/// <summary>Microsoft Teams (Bot Framework) settings, section <c>Teams</c> (docs/configuration.md).</summary>
+/// <summary>Microsoft Teams (Bot Framework) settings, section <c>Teams</c> (see docs/configuration.md).</summary>
 public sealed record TeamsOptions
 {
     /// <summary>The bot's Microsoft App ID (Entra application id). Without it <c>POST /api/messages</c> is off.</summary>
@@ -31,25 +31,24 @@ public sealed record TeamsOptions
     public string EntraMetadataUrlTemplate { get; init; } = "https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration";
 
     /// <summary>
-    /// The activity <c>channelId</c>s that reach the router (default <c>msteams</c> only). Other channels of
-    /// an Azure Bot (Web Chat, Direct Line, the Emulator) let their clients choose the tenant and the user,
-    /// so their activities are refused with 403 even when the signing key is endorsed for them.
-    /// (Empty means the default: configuration binding appends to an array, so the default is not written here.)
+    /// The channels whose activities reach the bot (default <c>["msteams"]</c>). Others, such as
+    /// <c>webchat</c> or <c>directline</c> whose clients state tenant and user themselves, get 403 even
+    /// when the Bot Framework signed them.
     /// </summary>
-    public string[] AllowedChannelIds { get; init; } = [];
-
-    /// <summary><see cref="AllowedChannelIds"/>, or <c>msteams</c> alone when none are configured.</summary>
-    public IReadOnlyList<string> EffectiveChannelIds =>
-        AllowedChannelIds.Where(c => !string.IsNullOrWhiteSpace(c)).Select(c => c.Trim()).ToArray() is { Length: > 0 } listed ? listed : ["msteams"];
+    public string[]? AllowedChannelIds { get; init; }
 
     /// <summary>
-    /// Entra-issued inbound tokens (issuer <c>login.microsoftonline.com/{tenant}/v2.0</c> or
-    /// <c>sts.windows.net/{tenant}/</c>) are accepted only when their caller, <c>azp</c> (v2.0) or
-    /// <c>appid</c> (v1.0), is listed here. Empty by default: any member of a tenant can get such a token
-    /// for the bot's app id from an app they register, and Microsoft documents no fixed caller id for the
-    /// Bot Connector service, so only Bot Framework-issued tokens are accepted unless an operator lists callers.
+    /// Opt-in: the Entra application ids (the token's <c>azp</c>, or <c>appid</c> in v1.0 tokens) whose
+    /// Entra-issued tokens for the configured tenant a single-tenant bot accepts besides Bot Framework
+    /// tokens. Empty by default: only tokens issued by <c>https://api.botframework.com</c> are accepted.
     /// </summary>
-    public string[] AllowedCallerAppIds { get; init; } = [];
+    public string[]? AllowedCallerAppIds { get; init; }
+
+    /// <summary>The channel ids in effect.</summary>
+    public IReadOnlyList<string> ChannelIds => AllowedChannelIds is { Length: > 0 } ids ? ids : ["msteams"];
+
+    /// <summary>True when Entra-issued tokens are accepted at all: a single-tenant bot with a tenant and an allow-list of callers.</summary>
+    public bool AcceptsEntraTokens => IsSingleTenant && TenantId is { Length: > 0 } && AllowedCallerAppIds is { Length: > 0 };
 
     public bool IsSingleTenant => !string.Equals(AppType, "MultiTenant", StringComparison.OrdinalIgnoreCase);
 

@@ -1,17 +1,17 @@
 using CoordBot.Outbox;
-using CoordBot.Teams.Cards;
 using CoordBot.Teams.Connector;
 
 namespace CoordBot.Teams;
 
 /// <summary>
-/// The outbox's sender for Teams. A destination is a stored conversation id, or a user id
-/// (<c>29:…</c>) whose 1:1 chat is used or created. Only stored conversations are ever posted to, so
-/// only serviceUrls that arrived in authenticated activities are called. Calls are paced per
-/// conversation and per tenant by the <see cref="ConnectorClient"/>; a 429 that outlasts its retries
-/// is <see cref="SendResult.RateLimited"/>, never a failed attempt.
+/// The outbox's sender for Teams: finds the destination through <see cref="TeamsReplies"/> (a stored
+/// conversation id, or a user id <c>29:…</c> whose 1:1 chat is used or created) and posts the reply
+/// there the same way direct replies are posted. Only stored conversations are ever posted to, so only
+/// serviceUrls that arrived in authenticated activities are called. Calls are paced per conversation and
+/// per tenant by the <see cref="ConnectorClient"/>; a 429 that outlasts its retries is
+/// <see cref="SendResult.RateLimited"/>, never a failed attempt.
 /// </summary>
-public sealed class TeamsSender(ConnectorClient connector, TeamsConversations conversations) : IChannelSender
+public sealed class TeamsSender(TeamsReplies replies) : IChannelSender
 {
     public string Platform => "teams";
 
@@ -19,11 +19,10 @@ public sealed class TeamsSender(ConnectorClient connector, TeamsConversations co
     {
         try
         {
-            var target = await TargetAsync(message.WorkspaceId, message.Destination, ct);
+            var target = await replies.DestinationAsync(message.WorkspaceId, message.Destination, ct);
             if (target is null)
                 return new SendResult.Permanent($"no Teams conversation {message.Destination} in tenant {message.WorkspaceId} (never seen, or the bot was removed)");
-            foreach (var card in AdaptiveCardRenderer.Cards(message.Reply))
-                await connector.SendAsync(target.ServiceUrl, target.ConversationId, TeamsHandler.Message(card, message.Reply), ct, tenantId: message.WorkspaceId);
+            await replies.PostAsync(target, message.Reply, ct);
             return SendResult.Sent;
         }
         catch (ConnectorException e) when (e.Status == 429)
@@ -35,16 +34,5 @@ public sealed class TeamsSender(ConnectorClient connector, TeamsConversations co
         {
             return e.IsPermanent ? new SendResult.Permanent($"{e.Status} {e.Code}") : new SendResult.Transient($"{e.Status} {e.Code}", e.RetryAfter);
         }
-    }
-
-    private async Task<TeamsConversation?> TargetAsync(string tenant, string destination, CancellationToken ct)
-    {
-        if (!destination.StartsWith("29:", StringComparison.Ordinal)) return await conversations.GetAsync(tenant, destination, ct);
-        if (await conversations.PersonalAsync(tenant, destination, ct) is { } personal) return personal;
-        if (await conversations.AnyAsync(tenant, ct) is not { } any) return null;
-        var id = await connector.CreateConversationAsync(any.ServiceUrl, tenant, any.BotId, destination, ct);
-        var created = new TeamsConversation(tenant, id, "personal", any.ServiceUrl, any.BotId, destination, null);
-        await conversations.SaveAsync(created, ct);
-        return created;
     }
 }

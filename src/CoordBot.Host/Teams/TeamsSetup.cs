@@ -20,6 +20,7 @@ public static class TeamsSetup
         services.AddSingleton<ITeamsTokenProvider>(sp => MissingCredential(options) is { } missing
             ? new UnconfiguredTokens(missing)
             : new MsalTokenProvider(options, new HttpClient { Timeout = TimeSpan.FromSeconds(15) }, sp.GetRequiredService<ILogger<MsalTokenProvider>>()));
+        services.AddSingleton<TeamsActivityGate>();
         services.AddSingleton<TrustedServiceUrls>();
         // One limiter for the process: Teams counts per app per tenant and per conversation, whoever sends.
         services.AddSingleton(_ => new TeamsRateLimiter());
@@ -28,6 +29,9 @@ public static class TeamsSetup
             sp.GetRequiredService<ITeamsTokenProvider>(), sp.GetRequiredService<TrustedServiceUrls>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ConnectorClient>>(), limiter: sp.GetRequiredService<TeamsRateLimiter>()));
         services.AddSingleton<TeamsConversations>();
+        services.AddSingleton<TeamsReplies>();
+        services.AddSingleton<TeamsSharedFiles>();
+        services.AddSingleton<TeamsWelcome>();
         services.AddSingleton<TeamsHandler>();
         services.AddSingleton<IChannelSender, TeamsSender>();
         return builder;
@@ -51,6 +55,12 @@ public static class TeamsSetup
             logger.LogInformation("Channel teams: on at /api/messages ({AppType}), but replies cannot be sent: {Missing}", options.AppType, missing);
         else
             logger.LogInformation("Channel teams: on at /api/messages ({AppType})", options.AppType);
+        if (string.IsNullOrEmpty(options.AppId)) return;
+        if (options.AcceptsEntraTokens)
+            logger.LogInformation("Teams also accepts Entra tokens for tenant {Tenant} from {Count} allowed caller app(s) (Teams:AllowedCallerAppIds)",
+                options.TenantId, options.AllowedCallerAppIds!.Length);
+        else if (options.AllowedCallerAppIds is { Length: > 0 })
+            logger.LogWarning("Teams:AllowedCallerAppIds is ignored: Entra tokens are accepted only by a SingleTenant bot with Teams:TenantId");
     }
 
     /// <summary>Why outbound tokens cannot be had, or null when the credentials are complete.</summary>

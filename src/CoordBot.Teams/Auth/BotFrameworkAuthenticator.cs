@@ -7,21 +7,28 @@ namespace CoordBot.Teams.Auth;
 
 /// <summary>
 /// Checks the <c>Authorization: Bearer</c> token on an inbound Bot Framework request the way the
-/// Connector documents it (docs/security.md, and Microsoft's "Authentication with the Bot Connector API"):
+/// Connector documents it (learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-authentication):
 /// an RS256/RS384/RS512 JWT signed by a key from the metadata's <c>jwks_uri</c>, issuer
 /// <c>https://api.botframework.com</c>, audience the bot's app id, within its lifetime give or take five
-/// minutes on the injected clock, and a <c>serviceurl</c> claim equal to the activity's <c>serviceUrl</c>,
-/// which must be present. Then the activity itself: its channel must be one of
-/// <see cref="TeamsOptions.EffectiveChannelIds"/> and endorsed by the signing key, and a single-tenant
-/// bot only serves its own tenant (else 403).
-/// Entra-issued tokens for the configured tenant are accepted only from the callers an operator lists in
-/// <see cref="TeamsOptions.AllowedCallerAppIds"/> (none by default), with <c>tid</c> equal to the tenant.
+/// minutes on the injected clock, a <c>serviceurl</c> claim equal to the activity's <c>serviceUrl</c>
+/// (which must be present), and a signing key endorsed for the activity's channel (else 403).
+/// Entra-issued tokens are refused unless the operator opts in with <c>Teams:AllowedCallerAppIds</c>
+/// (single-tenant bots only): then a token from the configured tenant (keys from the tenant's metadata;
+/// audience the app id, <c>api://{appId}</c> or <c>api://botid-{appId}</c>) is accepted when its
+/// <c>tid</c> is that tenant and its caller (<c>azp</c>, or <c>appid</c> in v1.0 tokens) is on the list.
 /// Never throws and never logs the token: every failure is a result with a reason.
 /// </summary>
 public sealed class BotFrameworkAuthenticator
 {
     public const string BotFrameworkIssuer = "https://api.botframework.com";
     public const string ServiceUrlClaim = "serviceurl";
+    public const string TenantIdClaim = "tid";
+
+    /// <summary>The identity's authentication type for a token the Bot Framework issued.</summary>
+    public const string BotFrameworkAuthentication = "BotFramework";
+
+    /// <summary>The identity's authentication type for an Entra-issued token (accepted only from allowed callers).</summary>
+    public const string EntraAuthentication = "Entra";
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     private static readonly string[] AllowedAlgorithms =
@@ -34,6 +41,7 @@ public sealed class BotFrameworkAuthenticator
     private readonly SigningKeySource _botFramework;
     private readonly SigningKeySource? _entra;
     private readonly string[] _entraIssuers = [];
+    private readonly string[] _entraCallers = [];
 
     public BotFrameworkAuthenticator(TeamsOptions options, HttpClient http, TimeProvider time, ILogger<BotFrameworkAuthenticator> logger)
     {
@@ -41,11 +49,13 @@ public sealed class BotFrameworkAuthenticator
         _time = time;
         _logger = logger;
         _botFramework = new SigningKeySource(options.OpenIdMetadataUrl, http, time, () => RefreshInterval);
-        if (options.IsSingleTenant && options.TenantId is { Length: > 0 } tenant && options.AllowedCallerAppIds.Any(id => !string.IsNullOrWhiteSpace(id)))
+        if (options.AcceptsEntraTokens)
         {
+            var tenant = options.TenantId!;
             var metadataUrl = options.EntraMetadataUrlTemplate.Replace("{tenant}", Uri.EscapeDataString(tenant), StringComparison.Ordinal);
             _entra = new SigningKeySource(metadataUrl, http, time, () => RefreshInterval);
             _entraIssuers = [$"https://login.microsoftonline.com/{tenant}/v2.0", $"https://sts.windows.net/{tenant}/"];
+            _entraCallers = [.. options.AllowedCallerAppIds!.Where(id => !string.IsNullOrWhiteSpace(id)).Select(id => id.Trim())];
         }
     }
 
@@ -56,16 +66,26 @@ public sealed class BotFrameworkAuthenticator
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Checks a request's <c>Authorization</c> header against the activity it carries. With a null
-    /// <paramref name="activity"/> (a body that could not be read) only the token is checked, so that an
-    /// unauthenticated caller learns nothing about how its body was parsed; the caller refuses the body anyway.
+    /// Checks a request's <c>Authorization</c> header against the activity it carries. A missing or
+    /// empty <paramref name="serviceUrl"/> is refused; a signing key with endorsements must list
+    /// <paramref name="channelId"/> exactly (so a missing channel id fails there).
     /// </summary>
-    public async Task<TeamsAuthResult> AuthenticateAsync(string? authorizationHeader, InboundActivity? activity, CancellationToken ct)
+    public Task<TeamsAuthResult> AuthenticateAsync(string? authorizationHeader, string? serviceUrl, string? channelId, CancellationToken ct) =>
+        GuardAsync(() => CheckAsync(authorizationHeader, new ActivityFacts(serviceUrl, channelId), ct), ct);
+
+    /// <summary>
+    /// Checks the token alone, for a body that could not be read as an activity: only so that an
+    /// authenticated caller is told the body is bad (400) while anyone else learns nothing (401).
+    /// </summary>
+    public Task<TeamsAuthResult> AuthenticateTokenAsync(string? authorizationHeader, CancellationToken ct) =>
+        GuardAsync(() => CheckAsync(authorizationHeader, null, ct), ct);
+
+    private async Task<TeamsAuthResult> GuardAsync(Func<Task<TeamsAuthResult>> check, CancellationToken ct)
     {
         TeamsAuthResult result;
         try
         {
-            result = await CheckAsync(authorizationHeader, activity, ct);
+            result = await check();
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -85,11 +105,12 @@ public sealed class BotFrameworkAuthenticator
         return result;
     }
 
-    private async Task<TeamsAuthResult> CheckAsync(string? header, InboundActivity? activity, CancellationToken ct)
+    /// <summary>What the token is checked against; null when the body could not be read.</summary>
+    private sealed record ActivityFacts(string? ServiceUrl, string? ChannelId);
+
+    private async Task<TeamsAuthResult> CheckAsync(string? header, ActivityFacts? activity, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(_options.AppId)) return TeamsAuthResult.Unauthenticated("the bot's app id is not configured");
-        // A token is bound to one serviceUrl: an activity without one could be answered anywhere.
-        if (activity is not null && string.IsNullOrWhiteSpace(activity.ServiceUrl)) return TeamsAuthResult.Unauthenticated("the activity has no serviceUrl");
         if (string.IsNullOrWhiteSpace(header)) return TeamsAuthResult.Unauthenticated("missing Authorization header");
 
         var trimmed = header.Trim();
@@ -140,7 +161,7 @@ public sealed class BotFrameworkAuthenticator
             ValidateLifetime = true,
             ClockSkew = ClockSkew,
             LifetimeValidator = CheckLifetime,
-            AuthenticationType = "BotFramework",
+            AuthenticationType = route.IsEntra ? EntraAuthentication : BotFrameworkAuthentication,
         };
         var validation = await _handler.ValidateTokenAsync(jwt, parameters);
         if (!validation.IsValid) return TeamsAuthResult.Unauthenticated(Describe(validation.Exception));
@@ -149,41 +170,24 @@ public sealed class BotFrameworkAuthenticator
         if (route.IsEntra && CheckEntraCaller(identity) is { } refusal) return refusal;
         if (activity is null) return TeamsAuthResult.Ok(identity);
 
-        // Bot Framework tokens always carry the serviceUrl they were issued for; an Entra token from a listed
-        // caller may not, but when it does, it must match too.
+        // The serviceUrl is where replies (and the bot's own token) go: it is never left unchecked.
+        if (string.IsNullOrWhiteSpace(activity.ServiceUrl)) return TeamsAuthResult.Unauthenticated("the activity has no serviceUrl");
         var claimed = identity.FindFirst(ServiceUrlClaim)?.Value;
         if (string.IsNullOrEmpty(claimed))
         {
+            // Entra tokens carry no serviceurl claim; only a Bot Framework token must vouch for it.
             if (!route.IsEntra) return TeamsAuthResult.Unauthenticated("token has no serviceurl claim");
         }
-        else if (!SameServiceUrl(claimed, activity.ServiceUrl!)) return TeamsAuthResult.Unauthenticated("serviceUrl claim does not match the activity");
-
-        var channelId = activity.ChannelId;
-        if (channelId is null || !_options.EffectiveChannelIds.Contains(channelId, StringComparer.Ordinal))
-            return TeamsAuthResult.Forbidden($"channel '{Shorten(channelId)}' is not served");
-        if (keys.EndorsementsOf(jwt.Kid) is { } channels && !channels.Contains(channelId, StringComparer.Ordinal))
-            return TeamsAuthResult.Forbidden($"signing key is not endorsed for channel '{Shorten(channelId)}'");
-
-        if (activity.TenantConflict) return TeamsAuthResult.Forbidden("the activity names two different tenants");
-        if (_options.IsSingleTenant)
+        else if (!SameServiceUrl(claimed, activity.ServiceUrl))
         {
-            if (string.IsNullOrEmpty(_options.TenantId)) return TeamsAuthResult.Forbidden("SingleTenant needs Teams:TenantId");
-            if (!string.Equals(activity.Tenant, _options.TenantId, StringComparison.OrdinalIgnoreCase))
-                return TeamsAuthResult.Forbidden("the activity's tenant is not this bot's tenant");
+            return TeamsAuthResult.Unauthenticated("serviceUrl claim does not match the activity");
         }
 
-        return TeamsAuthResult.Ok(identity);
-    }
+        var channelId = activity.ChannelId;
+        if (keys.EndorsementsOf(jwt.Kid) is { } channels && (channelId is null || !channels.Contains(channelId, StringComparer.Ordinal)))
+            return TeamsAuthResult.Forbidden($"signing key is not endorsed for channel '{Shorten(channelId)}'");
 
-    /// <summary>An Entra-issued token must come from a listed caller app, for the configured tenant.</summary>
-    private TeamsAuthResult? CheckEntraCaller(ClaimsIdentity identity)
-    {
-        var caller = identity.FindFirst("azp")?.Value ?? identity.FindFirst("appid")?.Value;
-        if (string.IsNullOrEmpty(caller) || !_options.AllowedCallerAppIds.Contains(caller, StringComparer.OrdinalIgnoreCase))
-            return TeamsAuthResult.Unauthenticated("the token's caller is not an allowed caller");
-        if (!string.Equals(identity.FindFirst("tid")?.Value, _options.TenantId, StringComparison.OrdinalIgnoreCase))
-            return TeamsAuthResult.Unauthenticated("the token's tenant is not this bot's tenant");
-        return null;
+        return TeamsAuthResult.Ok(identity);
     }
 
     /// <summary>
@@ -197,6 +201,21 @@ public sealed class BotFrameworkAuthenticator
             return new Route(_botFramework, BotFrameworkIssuer, [appId], IsEntra: false);
         if (_entra is not null && _entraIssuers.Contains(issuer, StringComparer.OrdinalIgnoreCase))
             return new Route(_entra, issuer!, [appId, $"api://{appId}", $"api://botid-{appId}"], IsEntra: true);
+        return null;
+    }
+
+    /// <summary>
+    /// An Entra token is only as good as the app that asked for it: any app in the tenant can get one for
+    /// the bot's app id. So the caller (<c>azp</c> in v2.0 tokens, <c>appid</c> in v1.0) must be on
+    /// <c>Teams:AllowedCallerAppIds</c>, and <c>tid</c> must be the configured tenant.
+    /// </summary>
+    private TeamsAuthResult? CheckEntraCaller(ClaimsIdentity identity)
+    {
+        var caller = identity.FindFirst("azp")?.Value is { Length: > 0 } azp ? azp : identity.FindFirst("appid")?.Value;
+        if (string.IsNullOrEmpty(caller) || !_entraCallers.Contains(caller, StringComparer.OrdinalIgnoreCase))
+            return TeamsAuthResult.Unauthenticated("the Entra token's caller app is not on Teams:AllowedCallerAppIds");
+        if (!string.Equals(identity.FindFirst(TenantIdClaim)?.Value, _options.TenantId, StringComparison.OrdinalIgnoreCase))
+            return TeamsAuthResult.Unauthenticated("the Entra token's tid is not this bot's tenant");
         return null;
     }
 

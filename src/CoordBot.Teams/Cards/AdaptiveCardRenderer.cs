@@ -26,7 +26,7 @@ public static partial class AdaptiveCardRenderer
 
     /// <summary>
     /// Teams refuses bot messages over about 100 KB of UTF-16 and advises staying under 80 KB
-    /// (PLATFORMS B4). A card's JSON, serialised with the default (ASCII-only) encoder, is kept to
+    /// (learn.microsoft.com/microsoftteams/platform/bots/how-to/format-your-bot-messages). A card's JSON, serialised with the default (ASCII-only) encoder, is kept to
     /// this many characters, so it is under 80 KB however the caller serialises it.
     /// </summary>
     private const int MaxCardChars = 40_000;

@@ -10,7 +10,9 @@ using Microsoft.Extensions.Logging;
 namespace CoordBot.Teams.Connector;
 
 /// <summary>
-/// The Bot Connector REST API (PLATFORMS B4) for what CoordBot sends: new messages, replies,
+/// The Bot Connector REST API
+/// (learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-api-reference)
+/// for what CoordBot sends: new messages, replies,
 /// updates and 1:1 conversations. Every call goes only to a serviceUrl in
 /// <see cref="TrustedServiceUrls"/>, carries the Bearer token from <see cref="ITeamsTokenProvider"/>,
 /// is paced by a <see cref="TeamsRateLimiter"/> (per conversation, and per tenant when the caller
@@ -70,7 +72,7 @@ public sealed class ConnectorClient(
         ArgumentException.ThrowIfNullOrEmpty(tenantId);
         ArgumentException.ThrowIfNullOrEmpty(botId);
         ArgumentException.ThrowIfNullOrEmpty(memberId);
-        // Both tenantId and channelData.tenant.id: botbuilder and the Teams docs disagree on where it goes (PLATFORMS D8).
+        // Both tenantId and channelData.tenant.id: botbuilder and the Teams docs disagree on where it goes.
         var parameters = new JsonObject
         {
             ["isGroup"] = false,

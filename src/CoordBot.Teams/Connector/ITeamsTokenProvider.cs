@@ -1,7 +1,8 @@
 namespace CoordBot.Teams.Connector;
 
 /// <summary>
-/// Where the Connector client gets the Bearer token for its calls (PLATFORMS B2). The seam exists
+/// Where the Connector client gets the Bearer token for its calls
+/// (learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-authentication). The seam exists
 /// so the client can be tested without Entra; production uses <see cref="MsalTokenProvider"/>.
 /// </summary>
 public interface ITeamsTokenProvider

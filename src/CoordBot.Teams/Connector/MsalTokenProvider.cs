@@ -4,7 +4,8 @@ using Microsoft.Identity.Client;
 namespace CoordBot.Teams.Connector;
 
 /// <summary>
-/// Outbound tokens by the OAuth client-credentials grant (PLATFORMS B2) through MSAL: one
+/// Outbound tokens by the OAuth client-credentials grant
+/// (learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-authentication) through MSAL: one
 /// <see cref="IConfidentialClientApplication"/> whose in-memory app-token cache hands out the token
 /// until shortly before it expires and then fetches a new one. Authority
 /// <c>https://login.microsoftonline.com/{TenantId}</c> (SingleTenant) or <c>…/botframework.com</c>

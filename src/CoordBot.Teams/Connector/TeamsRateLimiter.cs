@@ -6,7 +6,7 @@ namespace CoordBot.Teams.Connector;
 /// <summary>One of Teams' throttling windows: at most <paramref name="Limit"/> calls in any <paramref name="Window"/>.</summary>
 public sealed record TeamsRateWindow(int Limit, TimeSpan Window);
 
-/// <summary>How hard CoordBot holds itself back before Teams has to (PLATFORMS B4, "Teams throttling").</summary>
+/// <summary>How hard CoordBot holds itself back before Teams has to (learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit).</summary>
 public sealed record TeamsRateLimitOptions
 {
     /// <summary>Per bot per conversation (a 1:1 chat, group chat or channel), for sends and conversation creation: 7 per second, 8 per 2 s, 60 per 30 s, 1,800 per hour.</summary>

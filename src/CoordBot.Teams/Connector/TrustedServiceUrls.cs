@@ -15,9 +15,12 @@ public sealed class TrustedServiceUrls
     /// Trusts <paramref name="serviceUrl"/> from now on. Anything but an absolute https URL (or http on
     /// loopback) without user info, query or fragment is ignored, and so never trusted.
     /// </summary>
-    public void Trust(string serviceUrl)
+    /// <returns>False when the URL is one that is never trusted.</returns>
+    public bool Trust(string serviceUrl)
     {
-        if (Normalize(serviceUrl) is { } key) _trusted.TryAdd(key, 0);
+        if (Normalize(serviceUrl) is not { } key) return false;
+        _trusted.TryAdd(key, 0);
+        return true;
     }
 
     public bool IsTrusted(string serviceUrl) => Normalize(serviceUrl) is { } key && _trusted.ContainsKey(key);

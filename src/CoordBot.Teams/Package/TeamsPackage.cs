@@ -10,7 +10,7 @@ namespace CoordBot.Teams.Package;
 
 /// <summary>
 /// The <c>teams-package</c> command: turns <c>manifests/teams/</c> (a valid manifest with the all-zero
-/// GUID and <c>your-host.example.com</c> as placeholders, plus its two icons) into the zip that Teams installs (SPEC §8).
+/// GUID and <c>your-host.example.com</c> as placeholders, plus its two icons) into the zip that Teams installs (see docs/deployment.md).
 /// The host calls <see cref="Run"/> before building the web application when <see cref="IsCommand"/> is true.
 /// </summary>
 public static partial class TeamsPackage
@@ -22,7 +22,7 @@ public static partial class TeamsPackage
     public const string DefaultOutput = "coordbot-teams.zip";
 
     private const string ManifestFile = "manifest.json";
-    // The committed manifest is valid as it is (SPEC §8), with these two values standing in for the real ones.
+    // The committed manifest is valid as it is, with these two values standing in for the real ones.
     private const string AppIdPlaceholder = "00000000-0000-0000-0000-000000000000";
     private const string HostPlaceholder = "your-host.example.com";
 

@@ -108,17 +108,16 @@ public sealed class FakeBotFrameworkIdentity : IAsyncDisposable
 
     /// <summary>
     /// An Entra-issued token for <paramref name="tenant"/>: issuer <c>https://login.microsoftonline.com/{tenant}/v2.0</c>
-    /// (or <c>https://sts.windows.net/{tenant}/</c> with <paramref name="v1Issuer"/>), signed with the Entra key, asked
-    /// for by the app <paramref name="caller"/> (claim <c>azp</c> in v2.0 tokens, <c>appid</c> in v1.0; left out when null),
-    /// with <c>tid</c> <paramref name="tid"/> (default the issuing tenant). This is what any member of the tenant gets
-    /// from an app they register when they ask for a token to the bot's app id.
+    /// (or <c>https://sts.windows.net/{tenant}/</c> with <paramref name="v1Issuer"/>), signed with the Entra key.
+    /// <paramref name="callerAppId"/> is the app that asked for it, in <c>azp</c> (v2.0) or <c>appid</c> (v1.0),
+    /// as Entra writes it; <paramref name="tid"/> overrides the <c>tid</c> claim.
     /// </summary>
     public string EntraToken(string tenant, string appId, string? serviceUrl = null, bool v1Issuer = false, string? audience = null,
-        TimeSpan? lifetime = null, DateTimeOffset? notBefore = null, string? caller = null, string? tid = null)
+        TimeSpan? lifetime = null, DateTimeOffset? notBefore = null, string? callerAppId = null, string? tid = null)
     {
         var issuer = v1Issuer ? $"https://sts.windows.net/{tenant}/" : $"https://login.microsoftonline.com/{tenant}/v2.0";
         var claims = new Dictionary<string, object> { ["tid"] = tid ?? tenant, ["ver"] = v1Issuer ? "1.0" : "2.0" };
-        if (caller is not null) claims[v1Issuer ? "appid" : "azp"] = caller;
+        if (callerAppId is not null) claims[v1Issuer ? "appid" : "azp"] = callerAppId;
         if (serviceUrl is not null) claims["serviceurl"] = serviceUrl;
         return Mint(Credentials(_entra, null), issuer, audience ?? appId, claims, lifetime, notBefore);
     }

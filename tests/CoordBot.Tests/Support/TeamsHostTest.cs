@@ -24,12 +24,15 @@ public abstract class TeamsHostTest : IAsyncLifetime
     protected TestHost Host { get; private set; } = null!;
     protected TeamsTestClient Teams { get; private set; } = null!;
 
+    /// <summary>Settings a test class adds to (or overrides in) the host's Teams configuration.</summary>
+    protected virtual Dictionary<string, string?> ExtraSettings => [];
+
     public virtual async ValueTask InitializeAsync()
     {
         Identity = await FakeBotFrameworkIdentity.StartAsync();
         Connector = await FakeBotConnector.StartAsync();
         Connector.AddApp(AppId, AppPassword);
-        Host = new TestHost(Db, settings: new()
+        var settings = new Dictionary<string, string?>
         {
             ["Teams:AppId"] = AppId,
             ["Teams:AppPassword"] = AppPassword,
@@ -40,7 +43,9 @@ public abstract class TeamsHostTest : IAsyncLifetime
             ["Bot:PublicBaseUrl"] = PublicBaseUrl,
             // Files shared in tests are served on loopback, which the guarded fetcher refuses by default.
             ["Elections:AllowPrivateFeeds"] = "true",
-        });
+        };
+        foreach (var (key, value) in ExtraSettings) settings[key] = value;
+        Host = new TestHost(Db, settings: settings);
         Teams = new TeamsTestClient(Host.Http, Identity, Connector.ServiceUrl);
     }
 

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace CoordBot.Tests.Teams;
 
-/// <summary>Inbound Bot Framework tokens (docs/security.md), checked over real HTTP against a fake issuer.</summary>
+/// <summary>Inbound Bot Framework tokens (learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-authentication), checked over real HTTP against a fake issuer.</summary>
 public sealed class BotFrameworkAuthTests : IAsyncLifetime
 {
     private const string AppId = "5f1c4a7e-2b7d-4c1e-9a51-0c6e2d9b8a11";
@@ -13,7 +13,8 @@ public sealed class BotFrameworkAuthTests : IAsyncLifetime
     private const string OtherTenant = "0b4f7a29-6c1d-4e8b-93a7-5d2c8e1f4a06";
     private const string AppPassword = "an-app-password-that-is-long-enough-for-hs256";
     private const string ServiceUrl = "https://smba.trafficmanager.net/amer/" + Tenant + "/";
-    private const string AllowedCaller = "3e6b1f0a-9c2d-4f7e-8b15-6a4d0c9e2f37";
+    private const string AllowedCaller = "3f9a1c62-5d4e-4b7a-8c21-6e0d9b2f4a18";
+    private const string OtherApp = "c4d2e8a1-7b3f-4e6c-9a05-1f8b6d3e2c90";
 
     // Far from the real date: lifetime checks that read the system clock would fail every test.
     private readonly ManualClock _clock = new(new DateTimeOffset(2031, 3, 4, 5, 6, 7, TimeSpan.Zero));
@@ -32,12 +33,8 @@ public sealed class BotFrameworkAuthTests : IAsyncLifetime
     private BotFrameworkAuthenticator Authenticator(TeamsOptions? options = null) =>
         new(options ?? _fake.Options(AppId, Tenant), _http, _clock, _log);
 
-    private TeamsOptions WithEntraCaller(string appType = "SingleTenant") =>
-        _fake.Options(AppId, Tenant, appType) with { AllowedCallerAppIds = [AllowedCaller] };
-
-    private static Task<TeamsAuthResult> Check(BotFrameworkAuthenticator auth, string? token, string? serviceUrl = ServiceUrl, string? channelId = "msteams",
-        string? tenant = Tenant, bool tenantConflict = false) =>
-        auth.AuthenticateAsync(token is null ? null : "Bearer " + token, new InboundActivity(serviceUrl, channelId, tenant, tenantConflict), CancellationToken.None);
+    private static Task<TeamsAuthResult> Check(BotFrameworkAuthenticator auth, string? token, string? serviceUrl = ServiceUrl, string? channelId = "msteams") =>
+        auth.AuthenticateAsync(token is null ? null : "Bearer " + token, serviceUrl, channelId, CancellationToken.None);
 
     private static void Refused(TeamsAuthResult result, string reason, int status = 401)
     {
@@ -82,11 +79,11 @@ public sealed class BotFrameworkAuthTests : IAsyncLifetime
     [InlineData("Bearer not-a-jwt", "malformed token")]
     [InlineData("Bearer a.b.c", "malformed token")]
     public async Task Bad_headers_are_refused(string? header, string reason) =>
-        Refused(await Authenticator().AuthenticateAsync(header, new InboundActivity(ServiceUrl, "msteams", Tenant), CancellationToken.None), reason);
+        Refused(await Authenticator().AuthenticateAsync(header, ServiceUrl, "msteams", CancellationToken.None), reason);
 
     [Fact]
     public async Task The_scheme_is_case_insensitive() =>
-        Accepted(await Authenticator().AuthenticateAsync("bearer " + _fake.Token(AppId, ServiceUrl), new InboundActivity(ServiceUrl, "msteams", Tenant), CancellationToken.None));
+        Accepted(await Authenticator().AuthenticateAsync("bearer " + _fake.Token(AppId, ServiceUrl), ServiceUrl, "msteams", CancellationToken.None));
 
     [Fact]
     public async Task A_token_signed_by_an_unknown_key_is_refused()
@@ -142,12 +139,11 @@ public sealed class BotFrameworkAuthTests : IAsyncLifetime
     [InlineData(null)]
     [InlineData("")]
     [InlineData("  ")]
-    public async Task An_activity_without_a_serviceUrl_is_refused_whatever_the_token(string? serviceUrl)
+    public async Task An_activity_without_a_serviceUrl_is_refused_even_with_a_good_token(string? serviceUrl)
     {
-        var auth = Authenticator(WithEntraCaller());
-        Refused(await Check(auth, _fake.Token(AppId, null), serviceUrl: serviceUrl), "the activity has no serviceUrl");
+        var auth = Authenticator();
         Refused(await Check(auth, _fake.Token(AppId, ServiceUrl), serviceUrl: serviceUrl), "the activity has no serviceUrl");
-        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, caller: AllowedCaller), serviceUrl: serviceUrl), "the activity has no serviceUrl");
+        Refused(await Check(auth, _fake.Token(AppId, null), serviceUrl: serviceUrl), "the activity has no serviceUrl");
     }
 
     [Fact]
@@ -159,26 +155,11 @@ public sealed class BotFrameworkAuthTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Only_msteams_is_served_even_when_the_key_is_endorsed_for_another_channel()
+    public async Task A_key_not_endorsed_for_the_channel_is_forbidden()
     {
-        _fake.SetEndorsements("msteams", "webchat", "directline", "emulator");
         var auth = Authenticator();
-        Accepted(await Check(auth, _fake.Token(AppId, ServiceUrl)));
-        foreach (var channel in new[] { "webchat", "directline", "emulator", "MSTEAMS", "" })
-            Refused(await Check(auth, _fake.Token(AppId, ServiceUrl), channelId: channel), $"channel '{channel}' is not served", 403);
-        Refused(await Check(auth, _fake.Token(AppId, ServiceUrl), channelId: null), "is not served", 403);
-
-        _fake.SetEndorsements(null);   // a key without endorsements does not widen the list either
-        auth.RefreshInterval = TimeSpan.Zero;
-        _fake.RotateKey();
-        Refused(await Check(auth, _fake.Token(AppId, ServiceUrl), channelId: "webchat"), "channel 'webchat' is not served", 403);
-    }
-
-    [Fact]
-    public async Task A_listed_channel_still_needs_the_keys_endorsement()
-    {
-        var auth = Authenticator(_fake.Options(AppId, Tenant) with { AllowedChannelIds = ["msteams", "webchat"] });
         Refused(await Check(auth, _fake.Token(AppId, ServiceUrl), channelId: "webchat"), "not endorsed for channel 'webchat'", 403);
+        Refused(await Check(auth, _fake.Token(AppId, ServiceUrl), channelId: null), "not endorsed", 403);
 
         _fake.SetEndorsements("webchat", "directline");
         auth.RefreshInterval = TimeSpan.Zero;
@@ -188,22 +169,10 @@ public sealed class BotFrameworkAuthTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_single_tenant_bot_serves_only_its_own_tenant()
+    public async Task A_key_without_endorsements_serves_any_channel()
     {
-        var auth = Authenticator();
-        Accepted(await Check(auth, _fake.Token(AppId, ServiceUrl), tenant: Tenant.ToUpperInvariant()));
-        Refused(await Check(auth, _fake.Token(AppId, ServiceUrl), tenant: OtherTenant), "not this bot's tenant", 403);
-        Refused(await Check(auth, _fake.Token(AppId, ServiceUrl), tenant: null), "not this bot's tenant", 403);
-        Refused(await Check(auth, _fake.Token(AppId, ServiceUrl), tenantConflict: true), "two different tenants", 403);
-        Refused(await Check(Authenticator(_fake.Options(AppId)), _fake.Token(AppId, ServiceUrl)), "SingleTenant needs Teams:TenantId", 403);
-    }
-
-    [Fact]
-    public async Task A_multi_tenant_bot_serves_any_tenant_but_not_a_conflicting_one()
-    {
-        var auth = Authenticator(_fake.Options(AppId, Tenant, "MultiTenant"));
-        Accepted(await Check(auth, _fake.Token(AppId, ServiceUrl), tenant: OtherTenant));
-        Refused(await Check(auth, _fake.Token(AppId, ServiceUrl), tenantConflict: true), "two different tenants", 403);
+        _fake.SetEndorsements(null);
+        Accepted(await Check(Authenticator(), _fake.Token(AppId, ServiceUrl), channelId: "webchat"));
     }
 
     [Fact]
@@ -243,6 +212,19 @@ public sealed class BotFrameworkAuthTests : IAsyncLifetime
         Assert.Equal(3, _fake.KeysRequests);
     }
 
+    private TeamsOptions WithCallers(params string[] callers) => _fake.Options(AppId, Tenant) with { AllowedCallerAppIds = callers };
+
+    [Fact]
+    public async Task Entra_tokens_are_refused_by_default_even_from_the_bots_own_tenant()
+    {
+        var auth = Authenticator();
+        // Any app registered in the tenant can get this token for the bot's app id.
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: OtherApp)), "issuer not accepted");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, callerAppId: AllowedCaller)), "issuer not accepted");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, v1Issuer: true, callerAppId: AllowedCaller)), "issuer not accepted");
+        Assert.False(_fake.Options(AppId, Tenant).AcceptsEntraTokens);
+    }
+
     [Theory]
     [InlineData(false, "")]
     [InlineData(false, "api://")]
@@ -250,49 +232,60 @@ public sealed class BotFrameworkAuthTests : IAsyncLifetime
     [InlineData(true, "")]
     [InlineData(true, "api://")]
     [InlineData(true, "api://botid-")]
-    public async Task Entra_tokens_from_a_listed_caller_for_the_bots_tenant_are_accepted(bool v1Issuer, string audiencePrefix)
+    public async Task Entra_tokens_from_an_allowed_caller_in_the_tenant_pass(bool v1Issuer, string audiencePrefix)
     {
-        var token = _fake.EntraToken(Tenant, AppId, ServiceUrl, v1Issuer, audience: audiencePrefix + AppId, caller: AllowedCaller);
-        var result = await Check(Authenticator(WithEntraCaller()), token);
+        var auth = Authenticator(WithCallers(AllowedCaller));
+        // No serviceurl claim: Entra does not write one.
+        var token = _fake.EntraToken(Tenant, AppId, null, v1Issuer, audience: audiencePrefix + AppId, callerAppId: AllowedCaller);
+        var result = await Check(auth, token);
         Accepted(result);
         Assert.Equal(Tenant, result.Identity!.FindFirst("tid")?.Value);
+        Assert.Equal(BotFrameworkAuthenticator.EntraAuthentication, result.Identity.AuthenticationType);
         Assert.Equal((0, 0), (_fake.MetadataRequests, _fake.KeysRequests));   // Entra keys, not the Bot Framework's
-        Accepted(await Check(Authenticator(WithEntraCaller()), _fake.EntraToken(Tenant, AppId, v1Issuer: v1Issuer, caller: AllowedCaller)));   // no serviceurl claim
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Entra_tokens_are_refused_unless_an_operator_lists_their_caller(bool v1Issuer)
+    [Fact]
+    public async Task Entra_tokens_need_an_allowed_caller_the_tenants_tid_and_a_serviceUrl()
     {
-        // The attack: a tenant member registers an app and asks Entra for a token to the bot's app id.
-        var attacker = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
-        Refused(await Check(Authenticator(), _fake.EntraToken(Tenant, AppId, v1Issuer: v1Issuer, caller: attacker)), "issuer not accepted");
-        Refused(await Check(Authenticator(), _fake.EntraToken(Tenant, AppId, ServiceUrl, v1Issuer, caller: AllowedCaller)), "issuer not accepted");
-
-        var listing = Authenticator(WithEntraCaller());
-        Refused(await Check(listing, _fake.EntraToken(Tenant, AppId, v1Issuer: v1Issuer, caller: attacker)), "not an allowed caller");
-        Refused(await Check(listing, _fake.EntraToken(Tenant, AppId, v1Issuer: v1Issuer)), "not an allowed caller");
-        Refused(await Check(listing, _fake.EntraToken(Tenant, AppId, v1Issuer: v1Issuer, caller: AllowedCaller, tid: OtherTenant)), "not this bot's tenant");
+        var auth = Authenticator(WithCallers(AllowedCaller));
+        // The caller is the app that asked: azp in v2.0 tokens, appid in v1.0; missing is refused.
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: OtherApp)), "caller app is not on Teams:AllowedCallerAppIds");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, v1Issuer: true, callerAppId: OtherApp)), "caller app is not on Teams:AllowedCallerAppIds");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId)), "caller app is not on Teams:AllowedCallerAppIds");
+        // The bot itself is not a caller unless listed.
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: AppId)), "caller app is not on Teams:AllowedCallerAppIds");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: AllowedCaller, tid: OtherTenant)), "tid is not this bot's tenant");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: AllowedCaller, tid: "")), "tid is not this bot's tenant");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: AllowedCaller), serviceUrl: ""), "the activity has no serviceUrl");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, callerAppId: AllowedCaller), serviceUrl: null), "the activity has no serviceUrl");
     }
 
     [Fact]
     public async Task Entra_tokens_from_another_tenant_or_audience_are_refused()
     {
-        var auth = Authenticator(WithEntraCaller());
-        Refused(await Check(auth, _fake.EntraToken(OtherTenant, AppId, ServiceUrl, caller: AllowedCaller)), "issuer not accepted");
-        Refused(await Check(auth, _fake.EntraToken(OtherTenant, AppId, ServiceUrl, v1Issuer: true, caller: AllowedCaller)), "issuer not accepted");
-        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, audience: "api://someone-else", caller: AllowedCaller)), "audience mismatch");
-        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, "https://elsewhere.example/", caller: AllowedCaller)), "serviceUrl claim does not match the activity");
+        var auth = Authenticator(WithCallers(AllowedCaller));
+        Refused(await Check(auth, _fake.EntraToken(OtherTenant, AppId, ServiceUrl, callerAppId: AllowedCaller)), "issuer not accepted");
+        Refused(await Check(auth, _fake.EntraToken(OtherTenant, AppId, ServiceUrl, v1Issuer: true, callerAppId: AllowedCaller)), "issuer not accepted");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, audience: "api://someone-else", callerAppId: AllowedCaller)), "audience mismatch");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, "https://elsewhere.example/", callerAppId: AllowedCaller)), "serviceUrl claim does not match the activity");
     }
 
     [Fact]
     public async Task Multi_tenant_bots_accept_only_bot_framework_tokens()
     {
-        var auth = Authenticator(WithEntraCaller("MultiTenant"));
-        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, caller: AllowedCaller)), "issuer not accepted");
-        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, v1Issuer: true, caller: AllowedCaller)), "issuer not accepted");
+        var auth = Authenticator(WithCallers(AllowedCaller) with { AppType = "MultiTenant" });
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, callerAppId: AllowedCaller)), "issuer not accepted");
+        Refused(await Check(auth, _fake.EntraToken(Tenant, AppId, ServiceUrl, v1Issuer: true, callerAppId: AllowedCaller)), "issuer not accepted");
         Accepted(await Check(auth, _fake.Token(AppId, ServiceUrl)));
+    }
+
+    [Fact]
+    public async Task A_body_that_is_no_activity_is_judged_by_its_token_alone()
+    {
+        var auth = Authenticator();
+        Accepted(await auth.AuthenticateTokenAsync("Bearer " + _fake.Token(AppId, ServiceUrl), CancellationToken.None));
+        Refused(await auth.AuthenticateTokenAsync("Bearer " + _fake.Token("another-app", ServiceUrl), CancellationToken.None), "audience mismatch");
+        Refused(await auth.AuthenticateTokenAsync("Bearer " + _fake.EntraToken(Tenant, AppId, callerAppId: OtherApp), CancellationToken.None), "issuer not accepted");
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class TeamsEndpointTests : TeamsHostTest
         var (status, body) = await Teams.PostAsync(activity, token);
         Assert.True(status == HttpStatusCode.Unauthorized, $"{forgery}: {(int)status} {body}");
         Assert.Contains("token", body);
-        await Task.Delay(100);
+        // A refusal is answered before the handler runs, so nothing can have been queued to send later.
         Assert.Empty(Connector.Calls);
         var (allies, _, _) = await Host.Get<AllyStore>().ListAsync(Tenant, new AllyFilter(), 1, 10);
         Assert.Empty(allies);

@@ -62,6 +62,8 @@ public sealed class TeamsFanOutTests : IAsyncLifetime
         {
             s.AddSingleton(connector);
             s.AddSingleton<TeamsConversations>();
+            s.AddSingleton(new BotOptions());
+            s.AddSingleton<TeamsReplies>();
             s.AddSingleton<IChannelSender, TeamsSender>();
         }, options);
         _cores.Add(core);
