@@ -9,9 +9,10 @@ using Microsoft.Extensions.Logging;
 namespace CoordBot.Slack;
 
 /// <summary>
-/// Turns Slack inputs into <see cref="ChatRequest"/>s for the one router, and the replies back into
-/// Slack: in the HTTP response when the command finishes within <see cref="SlackOptions.ReplyBudget"/>, otherwise
-/// through <c>response_url</c> or the Web API after an immediate acknowledgement.
+/// Turns Slack inputs into <see cref="ChatRequest"/>s for the one router (downloading a shared file as
+/// command input). A reply ready within <see cref="SlackOptions.ReplyBudget"/> goes back in the HTTP
+/// response (or Socket Mode ack); every other reply is handed to <see cref="SlackReplies"/>, which sends
+/// it through <c>response_url</c> or the Web API.
 /// </summary>
 public sealed partial class SlackHandler(
     CommandRouter router,

@@ -58,9 +58,7 @@ public sealed class SlackApiClient
     /// <summary>chat.postMessage; returns the new message's <c>ts</c>. Response-only keys (response_type, replace_original) are dropped.</summary>
     public async Task<string> PostMessageAsync(string token, string channel, JsonObject message, CancellationToken ct = default)
     {
-        var args = MessageArgs(message);
-        args["channel"] = channel;
-        var response = await CallAsync("chat.postMessage", token, args, ct);
+        var response = await CallAsync("chat.postMessage", token, MessageArgs(message, channel, mrkdwn: true), ct);
         return Required(response, "chat.postMessage", "ts");
     }
 
@@ -70,9 +68,7 @@ public sealed class SlackApiClient
     /// </summary>
     public async Task PostEphemeralAsync(string token, string channel, string user, JsonObject message, CancellationToken ct = default)
     {
-        var args = MessageArgs(message);
-        args.Remove("mrkdwn");
-        args["channel"] = channel;
+        var args = MessageArgs(message, channel, mrkdwn: false);
         args["user"] = user;
         await CallAsync("chat.postEphemeral", token, args, ct);
     }
@@ -80,9 +76,7 @@ public sealed class SlackApiClient
     /// <summary>chat.update: replaces the text and blocks of the message <paramref name="ts"/> (chat.update takes no <c>mrkdwn</c> either).</summary>
     public async Task UpdateMessageAsync(string token, string channel, string ts, JsonObject message, CancellationToken ct = default)
     {
-        var args = MessageArgs(message);
-        args.Remove("mrkdwn");
-        args["channel"] = channel;
+        var args = MessageArgs(message, channel, mrkdwn: false);
         args["ts"] = ts;
         await CallAsync("chat.update", token, args, ct);
     }
@@ -376,11 +370,16 @@ public sealed class SlackApiClient
 
     // ---- payload helpers ----
 
-    /// <summary>A copy of a message without the keys only a response_url understands.</summary>
-    private static JsonObject MessageArgs(JsonObject message)
+    /// <summary>
+    /// A copy of a message for <paramref name="channel"/> without the keys only a response_url understands,
+    /// and without <c>mrkdwn</c> unless the method takes it (<paramref name="mrkdwn"/>).
+    /// </summary>
+    private static JsonObject MessageArgs(JsonObject message, string channel, bool mrkdwn)
     {
         var args = message.DeepClone().AsObject();
         foreach (var key in ResponseOnlyKeys) args.Remove(key);
+        if (!mrkdwn) args.Remove("mrkdwn");
+        args["channel"] = channel;
         return args;
     }
 
