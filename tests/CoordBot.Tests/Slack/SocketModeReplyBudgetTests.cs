@@ -16,41 +16,26 @@ namespace CoordBot.Tests.Slack;
 /// </summary>
 public sealed class SocketModeReplyBudgetTests : IAsyncLifetime
 {
-    private const string AppToken = "xapp-1-A0COORDBOT-1-secret";
-    private const string BotToken = "xoxb-socket-bot";
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(2);
     private readonly TestDatabase _db = new();
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 3, 2, 15, 0, 0, TimeSpan.Zero));
     private readonly GateMiddleware _gate = new();
-    private FakeSlackApi _slack = null!;
-    private FakeSocketModeServer _socket = null!;
+    private SocketModeFakes _fakes = null!;
+    private FakeSlackApi Slack => _fakes.Slack;
+    private FakeSocketModeServer Socket => _fakes.Socket;
 
-    public async ValueTask InitializeAsync()
-    {
-        _slack = await FakeSlackApi.StartAsync();
-        _socket = await FakeSocketModeServer.StartAsync();
-        _slack.AddTeam("T1", BotToken);
-        _slack.AddUser("T1", "U1", "alice");
-        _slack.AddAppToken(AppToken);
-        _slack.SocketUrls = _socket.NextUrl;
-    }
+    public async ValueTask InitializeAsync() => _fakes = await SocketModeFakes.StartAsync();
 
     public async ValueTask DisposeAsync()
     {
-        await _socket.DisposeAsync();
-        await _slack.DisposeAsync();
+        await _fakes.DisposeAsync();
         _db.Dispose();
     }
 
     private TestHost StartHost(Dictionary<string, string?> extra, bool fakeClock = true)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Slack:AppToken"] = AppToken,
-            ["Slack:BotToken"] = BotToken,
-            ["Slack:ApiBaseUrl"] = _slack.BaseUrl.ToString(),
-        };
+        var settings = _fakes.Settings();
         foreach (var (key, value) in extra) settings[key] = value;
         return new TestHost(_db, services: s =>
         {
@@ -69,7 +54,7 @@ public sealed class SocketModeReplyBudgetTests : IAsyncLifetime
     {
         ["token"] = "x", ["team_id"] = "T1", ["team_domain"] = "t1", ["channel_id"] = "C1", ["channel_name"] = "general",
         ["user_id"] = "U1", ["user_name"] = "alice", ["command"] = "/ally", ["text"] = text, ["api_app_id"] = "A0COORDBOT",
-        ["is_enterprise_install"] = "false", ["response_url"] = _slack.ResponseUrl(responseId).ToString(),
+        ["is_enterprise_install"] = "false", ["response_url"] = Slack.ResponseUrl(responseId).ToString(),
     };
 
     /// <summary>Steps the fake clock (in steps shorter than the gap between budget and ack deadline) until the ack comes.</summary>
@@ -87,26 +72,25 @@ public sealed class SocketModeReplyBudgetTests : IAsyncLifetime
     private async Task BarrierAsync()
     {
         _gate.Hold = false;
-        var ack = await _socket.SendEnvelopeAsync("slash_commands", Command("list", "barrier"));
+        var ack = await Socket.SendEnvelopeAsync("slash_commands", Command("list", "barrier"));
         Assert.Equal(JsonValueKind.Object, ack.GetProperty("payload").ValueKind);
     }
 
-    private void AssertDeliveredOnceThroughResponseUrl(string responseId)
+    private void AssertDeliveredOnceThroughResponseUrl()
     {
-        var responses = _slack.ResponsesPosted.Where(r => SlackText.Of(r).Contains("Added Jane Doe")).ToList();
+        var responses = Slack.ResponsesPosted.Where(r => SlackText.Of(r).Contains("Added Jane Doe")).ToList();
         Assert.Single(responses);
-        Assert.Empty(_slack.CallsTo("chat.postEphemeral"));
-        Assert.Empty(_slack.CallsTo("chat.postMessage"));
-        _ = responseId;
+        Assert.Empty(Slack.CallsTo("chat.postEphemeral"));
+        Assert.Empty(Slack.CallsTo("chat.postMessage"));
     }
 
     [Fact]
     public async Task A_command_finishing_just_before_the_budget_is_answered_in_the_ack()
     {
         await using var host = StartTimedHost();
-        await _socket.WaitForConnectionAsync(1);
+        await Socket.WaitForConnectionAsync(1);
         _gate.Hold = true;
-        var acked = _socket.SendEnvelopeAsync("slash_commands", Command("add \"Jane Doe\"", "r1"));
+        var acked = Socket.SendEnvelopeAsync("slash_commands", Command("add \"Jane Doe\"", "r1"));
         await _gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
         _clock.Advance(Budget - TimeSpan.FromMilliseconds(1));
         _gate.Release();
@@ -114,35 +98,35 @@ public sealed class SocketModeReplyBudgetTests : IAsyncLifetime
         var ack = await acked;
         JsonNode.Parse(ack.GetProperty("payload").GetRawText())!.AsObject().Shows("Added Jane Doe (A1)");
         await BarrierAsync();
-        Assert.DoesNotContain(_slack.ResponsesPosted, r => SlackText.Of(r).Contains("Added Jane Doe"));
+        Assert.DoesNotContain(Slack.ResponsesPosted, r => SlackText.Of(r).Contains("Added Jane Doe"));
     }
 
     [Fact]
     public async Task A_command_finishing_after_the_budget_but_before_the_ack_deadline_is_sent_once_through_response_url()
     {
         await using var host = StartTimedHost();
-        await _socket.WaitForConnectionAsync(1);
+        await Socket.WaitForConnectionAsync(1);
         _gate.Hold = true;
-        var acked = _socket.SendEnvelopeAsync("slash_commands", Command("add \"Jane Doe\"", "r2"));
+        var acked = Socket.SendEnvelopeAsync("slash_commands", Command("add \"Jane Doe\"", "r2"));
         await _gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
 
         var ack = await StepUntilAckedAsync(acked);   // the budget ran out: acknowledged bare, before the ack deadline
         Assert.False(ack.TryGetProperty("payload", out _));
         _gate.Release();
 
-        (await _slack.WaitForResponseTo("r2")).Shows("Added Jane Doe (A1)");
+        (await Slack.WaitForResponseTo("r2")).Shows("Added Jane Doe (A1)");
         _clock.Advance(AckTimeout);
         await BarrierAsync();
-        AssertDeliveredOnceThroughResponseUrl("r2");
+        AssertDeliveredOnceThroughResponseUrl();
     }
 
     [Fact]
     public async Task A_command_finishing_after_the_ack_deadline_is_sent_once_through_response_url()
     {
         await using var host = StartTimedHost();
-        await _socket.WaitForConnectionAsync(1);
+        await Socket.WaitForConnectionAsync(1);
         _gate.Hold = true;
-        var acked = _socket.SendEnvelopeAsync("slash_commands", Command("add \"Jane Doe\"", "r3"));
+        var acked = Socket.SendEnvelopeAsync("slash_commands", Command("add \"Jane Doe\"", "r3"));
         await _gate.Entered.WaitAsync(TimeSpan.FromSeconds(30));
 
         var ack = await StepUntilAckedAsync(acked);
@@ -150,9 +134,9 @@ public sealed class SocketModeReplyBudgetTests : IAsyncLifetime
         _clock.Advance(AckTimeout + AckTimeout);   // well past the ack deadline
         _gate.Release();
 
-        (await _slack.WaitForResponseTo("r3")).Shows("Added Jane Doe (A1)");
+        (await Slack.WaitForResponseTo("r3")).Shows("Added Jane Doe (A1)");
         await BarrierAsync();
-        AssertDeliveredOnceThroughResponseUrl("r3");
+        AssertDeliveredOnceThroughResponseUrl();
     }
 
     [Fact]
@@ -164,7 +148,7 @@ public sealed class SocketModeReplyBudgetTests : IAsyncLifetime
             ["Slack:SocketMode:AckTimeout"] = "00:00:01.5",
             ["Slack:SocketMode:MaxBackoff"] = "00:00:07",
         }, fakeClock: false);
-        await _socket.WaitForConnectionAsync(1);
+        await Socket.WaitForConnectionAsync(1);
 
         var socketMode = host.Get<SocketModeOptions>();
         Assert.Equal(TimeSpan.FromSeconds(1.5), socketMode.AckTimeout);
@@ -176,7 +160,7 @@ public sealed class SocketModeReplyBudgetTests : IAsyncLifetime
     public async Task The_default_budget_leaves_the_margin_before_the_default_ack_deadline()
     {
         await using var host = StartHost([], fakeClock: false);
-        await _socket.WaitForConnectionAsync(1);
+        await Socket.WaitForConnectionAsync(1);
         var budget = host.Get<SlackOptions>().ReplyBudget;
         Assert.True(budget + SocketModeOptions.ReplyMargin < host.Get<SocketModeOptions>().AckTimeout, $"budget {budget}");
     }
