@@ -9,15 +9,17 @@ using Microsoft.Extensions.Logging;
 namespace CoordBot.Slack;
 
 /// <summary>
-/// Turns Slack inputs into <see cref="ChatRequest"/>s for the one router, and the replies back into
-/// Slack: in the HTTP response when the command finishes within <see cref="SlackOptions.ReplyBudget"/>, otherwise
-/// through <c>response_url</c> or the Web API after an immediate acknowledgement.
+/// Turns Slack inputs into <see cref="ChatRequest"/>s for the one router (downloading a shared file as
+/// command input). A reply ready within <see cref="SlackOptions.ReplyBudget"/> goes back in the HTTP
+/// response (or Socket Mode ack); every other reply is handed to <see cref="SlackReplies"/>, which sends
+/// it through <c>response_url</c> or the Web API.
 /// </summary>
 public sealed partial class SlackHandler(
     CommandRouter router,
     SlackOptions options,
     SlackApiClient api,
     ISlackTokens tokens,
+    SlackReplies replies,
     SlackInstallations installations,
     SlackSeenEvents seen,
     SlackHome home,
@@ -36,8 +38,48 @@ public sealed partial class SlackHandler(
         var text = $"{command.TrimStart('/')} {Field("text")}".Trim();
         var request = new ChatRequest("slack", workspace, channel, user, text, UserName: Field("user_name"), Raw: fields);
         logger.LogDebug("Slash command {Command} from {User} in {Workspace}", command, user, workspace);
-        var target = new Target(workspace, channel, user, Field("response_url"), Field("trigger_id"));
+        var target = new SlackTarget(workspace, channel, user, Field("response_url"), Field("trigger_id"));
         return await RunWithinBudgetAsync(request, target, ct);
+    }
+
+    public async Task AnsweredLateAsync(string envelopeType, JsonElement payload, JsonNode body, CancellationToken ct)
+    {
+        if (body is not JsonObject answer) return;
+        SlackTarget? target = envelopeType switch
+        {
+            "slash_commands" => JsonRead.Str(payload, "team_id") is { } team && JsonRead.Str(payload, "user_id") is { } user
+                ? new SlackTarget(SlackInstallations.WorkspaceOf(team, JsonRead.Str(payload, "enterprise_id"), JsonRead.Str(payload, "is_enterprise_install") == "true" || JsonRead.Bool(payload, "is_enterprise_install")),
+                    JsonRead.Str(payload, "channel_id"), user, JsonRead.Str(payload, "response_url"), null)
+                : null,
+            "interactive" => InteractionTarget(payload),
+            _ => null,   // events are answered through the Web API already; their ack carries nothing to show
+        };
+        if (target is null) return;
+        logger.LogInformation("A Slack {Type} answer missed its acknowledgement; sent through response_url or the Web API", envelopeType);
+        await replies.SendLateAnswerAsync(answer, target, ct);
+    }
+
+    /// <summary>Where a late answer to an interaction goes: a form's channel and response_url from its metadata, else the payload's.</summary>
+    private static SlackTarget? InteractionTarget(JsonElement payload)
+    {
+        var team = JsonRead.Str(payload, "team", "id") ?? JsonRead.Str(payload, "user", "team_id");
+        if (team is null || JsonRead.Str(payload, "user", "id") is not { } user) return null;
+        var workspace = SlackInstallations.WorkspaceOf(team, JsonRead.Str(payload, "enterprise", "id"), JsonRead.Bool(payload, "is_enterprise_install"));
+        string? channel = JsonRead.Str(payload, "channel", "id") ?? JsonRead.Str(payload, "container", "channel_id"), responseUrl = JsonRead.Str(payload, "response_url");
+        if (payload.TryGetProperty("view", out var view) && JsonRead.Str(view, "private_metadata") is { } raw)
+        {
+            try
+            {
+                var metadata = JsonDocument.Parse(raw).RootElement;
+                if (metadata.ValueKind == JsonValueKind.Object)
+                {
+                    channel = JsonRead.Str(metadata, "channel") ?? channel;
+                    responseUrl = JsonRead.Str(metadata, "response_url") ?? responseUrl;
+                }
+            }
+            catch (JsonException) { }
+        }
+        return new SlackTarget(workspace, channel, user, responseUrl, null);
     }
 
     public async Task<SlackAck> InteractionAsync(JsonElement payload, CancellationToken ct)
@@ -48,7 +90,7 @@ public sealed partial class SlackHandler(
         if (type is null || team is null || user is null) return Bad("an interaction payload needs type, team.id and user.id");
         var workspace = SlackInstallations.WorkspaceOf(team, JsonRead.Str(payload, "enterprise", "id"), JsonRead.Bool(payload, "is_enterprise_install"));
         var channel = JsonRead.Str(payload, "channel", "id") ?? JsonRead.Str(payload, "container", "channel_id");
-        var target = new Target(workspace, channel, user, JsonRead.Str(payload, "response_url"), JsonRead.Str(payload, "trigger_id"), ReplaceOriginal: true);
+        var target = new SlackTarget(workspace, channel, user, JsonRead.Str(payload, "response_url"), JsonRead.Str(payload, "trigger_id"), ReplaceOriginal: true);
 
         switch (type)
         {
@@ -60,7 +102,7 @@ public sealed partial class SlackHandler(
                 if (JsonRead.Str(first, "action_id") == BlockKitRenderer.OpenFormActionId)
                 {
                     if (BlockKitRenderer.ParseFormButton(value) is not { } form) return SlackAck.Empty;
-                    await OpenFormAsync(form, target, ct);
+                    await replies.OpenFormAsync(form, target, ct);
                     return SlackAck.Empty;
                 }
                 if (BlockKitRenderer.ParseAction(value) is not { } action) return SlackAck.Empty;
@@ -70,8 +112,8 @@ public sealed partial class SlackHandler(
                 {
                     // A button whose command answers with only a form (a check-in prompt's "Check in") opens it as a modal at once.
                     var reply = await router.HandleAsync(request, token);
-                    if (reply is not null && SoleForm(reply) is { } sole && target.TriggerId is not null && await OpenFormAsync(sole, target, token)) return;
-                    await DeliverAsync(reply, target, token);
+                    if (reply is not null && SlackReplies.SoleForm(reply) is { } sole && target.TriggerId is not null && await replies.OpenFormAsync(sole, target, token)) return;
+                    await replies.SendAsync(reply, target, token);
                 });
                 return SlackAck.Empty;
 
@@ -132,14 +174,14 @@ public sealed partial class SlackHandler(
                     var (content, problem) = await DownloadAsync(workspace, file, ct);
                     if (content is null)
                     {
-                        await DeliverAsync(Reply.Error(problem!), new Target(workspace, channel, user, null, null), ct);
+                        await replies.SendAsync(Reply.Error(problem!), new SlackTarget(workspace, channel, user, null, null), ct);
                         return;
                     }
                     text = $"{text}\n{content}";
                 }
                 var request = new ChatRequest("slack", workspace, channel, user, text, Raw: e);
                 var reply = await router.HandleAsync(request, ct);
-                await DeliverAsync(reply, new Target(workspace, channel, user, null, null, ThreadTs: type == "app_mention" ? JsonRead.Str(e, "thread_ts") : null), ct);
+                await replies.SendAsync(reply, new SlackTarget(workspace, channel, user, null, null, ThreadTs: type == "app_mention" ? JsonRead.Str(e, "thread_ts") : null), ct);
                 break;
             case "app_home_opened" when user is not null && JsonRead.Str(e, "tab") is null or "home":
                 await home.PublishAsync(workspace, user, ct);
@@ -175,86 +217,43 @@ public sealed partial class SlackHandler(
         catch (SlackApiException e)
         {
             logger.LogWarning("Could not download a shared file: {Error}", e.Error);
-            return (null, e.Error == "file_too_large" ? $"{name} is larger than 2 MB." : $"I could not read {name} ({e.Error}).");
+            return (null, DownloadProblem(name, e.Error));
         }
     }
+
+    /// <summary>What the user is told when a shared file cannot be downloaded, by the download's error.</summary>
+    internal static string DownloadProblem(string name, string error) => error switch
+    {
+        "file_too_large" => $"{name} is larger than 2 MB.",
+        "http_404" or "http_410" => $"I could not read {name}: Slack says it no longer exists (it may have been deleted). Share it again.",
+        "http_401" or "http_403" or "not_authorized" => $"I could not read {name}: Slack did not let me download it. Share it in a DM with me.",
+        "timeout" => $"I could not read {name}: the download from Slack timed out. Try again in a minute.",
+        "network_error" => $"I could not read {name}: the download from Slack failed. Try again in a minute.",
+        _ => $"I could not read {name} ({error}).",
+    };
 
     [GeneratedRegex(@"<@[UW][A-Z0-9]+(\|[^>]*)?>")]
     private static partial Regex MentionRegex();
 
-    /// <summary>Where and how a reply goes: the conversation, the asker, and Slack's one-shot handles.</summary>
-    private sealed record Target(string Workspace, string? Channel, string User, string? ResponseUrl, string? TriggerId,
-        bool ReplaceOriginal = false, string? ThreadTs = null);
-
-    private async Task<SlackAck> RunWithinBudgetAsync(ChatRequest request, Target target, CancellationToken ct)
+    private async Task<SlackAck> RunWithinBudgetAsync(ChatRequest request, SlackTarget target, CancellationToken ct)
     {
         var run = router.HandleAsync(request, CancellationToken.None);
         var finished = run.IsCompleted || await Task.WhenAny(run, Task.Delay(options.ReplyBudget, time, ct)) == run;
         if (!finished)
         {
             logger.LogInformation("{Command} took longer than {Budget}; acknowledged, the reply follows", request.CommandName, options.ReplyBudget);
-            await work.EnqueueAsync("slack late reply", async token => await DeliverAsync(await run, target, token));
+            await work.EnqueueAsync("slack late reply", async token => await replies.SendAsync(await run, target, token));
             return SlackAck.Empty;
         }
         var reply = await run;
         if (reply is null) return SlackAck.Empty;
-        if (SoleForm(reply) is { } form && target.TriggerId is not null && await OpenFormAsync(form, target, ct))
+        if (SlackReplies.SoleForm(reply) is { } form && target.TriggerId is not null && await replies.OpenFormAsync(form, target, ct))
             return SlackAck.Empty;
-        var messages = BlockKitRenderer.Messages(reply);
-        var body = Shape(messages[0], reply, target);
-        if (messages.Count > 1 || Files(reply).Any())
-            await work.EnqueueAsync("slack more pages", token => DeliverRestAsync(reply, messages.Skip(1).ToList(), target, token));
+        var messages = SlackReplies.Render(reply);
+        var body = SlackReplies.Shape(messages[0], reply, target);
+        if (messages.Count > 1 || SlackReplies.HasFiles(reply))
+            await work.EnqueueAsync("slack more pages", token => replies.SendPagesAsync(reply, messages.Skip(1).ToList(), target, token));
         return new SlackAck(200, body);
-    }
-
-    /// <summary>Sends a finished reply when the HTTP response is no longer available.</summary>
-    private async Task DeliverAsync(Reply? reply, Target target, CancellationToken ct)
-    {
-        if (reply is null) return;
-        var messages = BlockKitRenderer.Messages(reply);
-        await DeliverRestAsync(reply, messages, target, ct);
-    }
-
-    private async Task DeliverRestAsync(Reply reply, IReadOnlyList<JsonObject> messages, Target target, CancellationToken ct)
-    {
-        var token = await tokens.BotTokenAsync(target.Workspace, ct);
-        foreach (var (message, i) in messages.Select((m, i) => (m, i)))
-        {
-            var shaped = Shape(message, reply, target with { ReplaceOriginal = target.ReplaceOriginal && i == 0 });
-            if (target.ResponseUrl is not null)
-                await api.RespondAsync(target.ResponseUrl, shaped);
-            else if (token is null)
-                logger.LogWarning("No bot token for {Workspace}; a reply was dropped", target.Workspace);
-            else if (target.Channel is null || target.Channel.StartsWith('D') || !reply.Ephemeral)
-                await api.PostMessageAsync(token, target.Channel ?? await api.OpenDmAsync(token, target.User), WithThread(message, target.ThreadTs));
-            else
-                await api.PostEphemeralAsync(token, target.Channel, target.User, message);
-        }
-        foreach (var file in Files(reply))
-        {
-            if (token is null) break;
-            // Files go to the asker's DM: an export of allies is not for the whole channel.
-            var dm = await api.OpenDmAsync(token, target.User);
-            await api.UploadFileAsync(token, dm, file.FileName, file.Content, file.FileName);
-        }
-    }
-
-    private async Task<bool> OpenFormAsync(Form form, Target target, CancellationToken ct)
-    {
-        var token = await tokens.BotTokenAsync(target.Workspace, ct);
-        if (token is null || target.TriggerId is null) return false;
-        var metadata = new JsonObject { ["command"] = form.Command, ["channel"] = target.Channel };
-        if (target.ResponseUrl is { Length: < 1500 } url) metadata["response_url"] = url;
-        try
-        {
-            await api.OpenViewAsync(token, target.TriggerId, BlockKitRenderer.Modal(form, metadata.ToJsonString()));
-            return true;
-        }
-        catch (SlackApiException e)
-        {
-            logger.LogWarning("Could not open the {Form} modal: {Error}", form.Title, e.Error);
-            return false;
-        }
     }
 
     private async Task<SlackAck> SubmitFormAsync(JsonElement payload, string workspace, string user, CancellationToken ct)
@@ -269,13 +268,13 @@ public sealed partial class SlackHandler(
         var inputs = view.TryGetProperty("blocks", out var blocks) && blocks.ValueKind == JsonValueKind.Array
             ? blocks.EnumerateArray().Where(b => JsonRead.Str(b, "type") == "input").Select(b => JsonRead.Str(b, "block_id")).OfType<string>().ToList() : [];
         var channel = JsonRead.Str(metadata, "channel");
-        var target = new Target(workspace, channel, user, JsonRead.Str(metadata, "response_url"), null);
+        var target = new SlackTarget(workspace, channel, user, JsonRead.Str(metadata, "response_url"), null);
         var request = new ChatRequest("slack", workspace, channel ?? user, user, null, new ChatAction(command, values), Raw: payload.Clone());
 
         var run = router.HandleAsync(request, CancellationToken.None);
         if (await Task.WhenAny(run, Task.Delay(options.ReplyBudget, time, ct)) != run)
         {
-            await work.EnqueueAsync("slack late form reply", async token => await DeliverAsync(await run, target, token));
+            await work.EnqueueAsync("slack late form reply", async token => await replies.SendAsync(await run, target, token));
             return SlackAck.Empty;
         }
         var reply = await run;
@@ -289,31 +288,9 @@ public sealed partial class SlackHandler(
                 ["errors"] = new JsonObject { [block] = Truncate(reply.Text, 2000) },
             });
         }
-        await work.EnqueueAsync("slack form reply", token => DeliverAsync(reply, target, token));
+        await work.EnqueueAsync("slack form reply", token => replies.SendAsync(reply, target, token));
         return SlackAck.Empty;
     }
-
-    private static JsonObject Shape(JsonObject message, Reply reply, Target target)
-    {
-        var shaped = (JsonObject)message.DeepClone();
-        shaped["response_type"] = reply.Ephemeral ? "ephemeral" : "in_channel";
-        if (target.ReplaceOriginal) shaped["replace_original"] = true;
-        return shaped;
-    }
-
-    private static JsonObject WithThread(JsonObject message, string? threadTs)
-    {
-        if (threadTs is null) return message;
-        var copy = (JsonObject)message.DeepClone();
-        copy["thread_ts"] = threadTs;
-        return copy;
-    }
-
-    /// <summary>A reply that is only a form (plus context lines) opens as a modal when Slack gave a trigger.</summary>
-    private static Form? SoleForm(Reply reply) =>
-        reply.Blocks.OfType<Form>().ToList() is [var form] && reply.Blocks.All(b => b is Form or Context or Paragraph) ? form : null;
-
-    private static IEnumerable<FileAttachment> Files(Reply reply) => reply.Blocks.OfType<FileAttachment>();
 
     private static SlackAck Bad(string reason) => new(400, new JsonObject { ["error"] = reason });
 

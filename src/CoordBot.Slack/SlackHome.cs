@@ -17,7 +17,7 @@ public sealed class SlackHome(AllyStore allies, ElectionStore elections, Workspa
     public async Task PublishAsync(string workspaceId, string userId, CancellationToken ct)
     {
         if (await tokens.BotTokenAsync(workspaceId, ct) is not { } token) return;
-        await api.PublishHomeAsync(token, userId, BlockKitRenderer.Home(await SectionsAsync(workspaceId, userId, ct)));
+        await api.PublishHomeAsync(token, userId, BlockKitRenderer.Home(await SectionsAsync(workspaceId, userId, ct)), ct);
     }
 
     /// <summary>The Home tab's content as channel-neutral replies (one per section).</summary>

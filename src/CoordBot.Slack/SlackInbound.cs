@@ -26,6 +26,14 @@ public interface ISlackInbound
 
     /// <summary>An Events API body (url_verification or event_callback); <paramref name="retryNum"/> from X-Slack-Retry-Num.</summary>
     Task<SlackAck> EventAsync(JsonElement body, int? retryNum, CancellationToken ct);
+
+    /// <summary>
+    /// An answer that was ready only after Socket Mode acknowledged its envelope without it (the ack
+    /// deadline had passed, or the envelope took no payload): sent through <c>response_url</c> or the
+    /// Web API instead, so no reply is lost. <paramref name="envelopeType"/> is <c>slash_commands</c>,
+    /// <c>interactive</c> or <c>events_api</c>; <paramref name="payload"/> is the envelope's payload.
+    /// </summary>
+    Task AnsweredLateAsync(string envelopeType, JsonElement payload, JsonNode body, CancellationToken ct);
 }
 
 /// <summary>The bot token of each installed workspace (single-workspace config or OAuth installs).</summary>

@@ -1,6 +1,6 @@
 namespace CoordBot.Slack;
 
-/// <summary>Slack settings (section <c>Slack</c>, SPEC §7).</summary>
+/// <summary>Slack settings (section <c>Slack</c>; see docs/configuration.md).</summary>
 public sealed record SlackOptions
 {
     /// <summary>Enables the HTTP endpoints; every inbound request is verified with it.</summary>
@@ -21,9 +21,11 @@ public sealed record SlackOptions
 
     /// <summary>
     /// How long a slash command, form or button may run before Slack gets a bare acknowledgement and
-    /// the reply follows through <c>response_url</c> (Slack gives up after 3 s).
+    /// the reply follows through <c>response_url</c> (Slack gives up after 3 s). With Socket Mode it must
+    /// be at least <see cref="SocketMode.SocketModeOptions.ReplyMargin"/> shorter than
+    /// <see cref="SocketMode.SocketModeOptions.AckTimeout"/>; a longer one is shortened at start-up.
     /// </summary>
-    public TimeSpan ReplyBudget { get; init; } = TimeSpan.FromMilliseconds(2500);
+    public TimeSpan ReplyBudget { get; init; } = TimeSpan.FromMilliseconds(1750);
 
     /// <summary>Where installs start (OAuth v2 authorize page); tests point it at the fake.</summary>
     public string AuthorizeUrl { get; init; } = "https://slack.com/oauth/v2/authorize";

@@ -4,15 +4,14 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CoordBot.Outbox;
 using CoordBot.Slack.Api;
-using CoordBot.Slack.BlockKit;
 using Microsoft.Extensions.Logging;
 
 namespace CoordBot.Slack;
 
 /// <summary>
-/// The outbox's sender for Slack: posts to a channel, or to a user's DM when the destination is a
-/// user id (the DM's channel id comes from <see cref="SlackDmChannels"/>, so conversations.open is
-/// called once per user, not once per message). The client paces every call (per method and
+/// The outbox's sender for Slack, through the one reply sender (<see cref="SlackReplies"/>): posts to a
+/// channel, or to a user's DM when the destination is a user id (the DM's channel id comes from
+/// <see cref="SlackDmChannels"/>, so conversations.open is called once per user, not once per message). The client paces every call (per method and
 /// workspace, chat.postMessage also per channel); a 429 that outlasts its short retries, or a wait
 /// for our own limiter that would be too long, is <see cref="SendResult.RateLimited"/>, which the
 /// dispatcher never counts as a failed attempt.
@@ -23,7 +22,7 @@ namespace CoordBot.Slack;
 /// timed out), the channel's recent history is read first and the parts found there are not posted
 /// again. Without the history scope for the channel, it is posted as before.
 /// </remarks>
-public sealed class SlackSender(SlackApiClient api, ISlackTokens tokens, SlackDmChannels dms, TimeProvider time, ILogger<SlackSender> logger) : IChannelSender
+public sealed class SlackSender(SlackReplies replies, TimeProvider time, ILogger<SlackSender> logger) : IChannelSender
 {
     /// <summary>The metadata event type of CoordBot's outbox messages.</summary>
     public const string MetadataType = "coordbot_outbox";
@@ -38,32 +37,15 @@ public sealed class SlackSender(SlackApiClient api, ISlackTokens tokens, SlackDm
 
     public async Task<SendResult> SendAsync(OutboxMessage message, CancellationToken ct)
     {
-        if (await tokens.BotTokenAsync(message.WorkspaceId, ct) is not { } token)
+        if (await replies.TokenAsync(message.WorkspaceId, ct) is not { } token)
             return new SendResult.Permanent($"no Slack token for workspace {message.WorkspaceId} (not installed, or uninstalled)");
         var posted = new Posted();
         try
         {
-            if (!IsUser(message.Destination))
-            {
+            if (IsUser(message.Destination))
+                await replies.ToUserAsync(message.WorkspaceId, token, message.Destination, channel => PostAsync(token, channel, message, posted, ct), ct);
+            else
                 await PostAsync(token, message.Destination, message, posted, ct);
-                return SendResult.Sent;
-            }
-            if (await dms.GetAsync(message.WorkspaceId, message.Destination, ct) is { } known)
-            {
-                try
-                {
-                    await PostAsync(token, known, message, posted, ct);
-                    return SendResult.Sent;
-                }
-                catch (SlackApiException e) when (e.Error == "channel_not_found")
-                {
-                    // The stored DM is gone (reinstalled app, new bot user): open it again below.
-                    await dms.ForgetAsync(message.WorkspaceId, message.Destination, ct);
-                }
-            }
-            var channel = await api.OpenDmAsync(token, message.Destination, ct);
-            await dms.SaveAsync(message.WorkspaceId, message.Destination, channel, ct);
-            await PostAsync(token, channel, message, posted, ct);
             return SendResult.Sent;
         }
         catch (SlackRateLimitedException e)
@@ -93,7 +75,7 @@ public sealed class SlackSender(SlackApiClient api, ISlackTokens tokens, SlackDm
 
     private async Task PostAsync(string token, string channel, OutboxMessage message, Posted posted, CancellationToken ct)
     {
-        var pages = BlockKitRenderer.Messages(message.Reply);
+        var pages = SlackReplies.Render(message.Reply);
         var id = MetadataId(message);
         var there = message.MaybeSent ? await PartsAlreadyPostedAsync(token, channel, message, id, ct) : [];
         for (var part = 1; part <= pages.Count; part++)
@@ -105,7 +87,7 @@ public sealed class SlackSender(SlackApiClient api, ISlackTokens tokens, SlackDm
                 ["event_type"] = MetadataType,
                 ["event_payload"] = new JsonObject { ["id"] = id, ["part"] = part, ["parts"] = pages.Count },
             };
-            await api.PostMessageAsync(token, channel, page, ct);
+            await replies.Api.PostMessageAsync(token, channel, page, ct);
             posted.Parts++;
         }
     }
@@ -117,7 +99,7 @@ public sealed class SlackSender(SlackApiClient api, ISlackTokens tokens, SlackDm
         try
         {
             var oldest = (message.NotBefore < time.GetUtcNow() ? message.NotBefore : time.GetUtcNow()) - HistorySlack;
-            recent = await api.HistoryMetadataAsync(token, channel, oldest, HistoryLimit, ct);
+            recent = await replies.Api.HistoryMetadataAsync(token, channel, oldest, HistoryLimit, ct);
         }
         catch (SlackApiException e) when (e.Error is not ("ratelimited" or "rate_limited"))
         {

@@ -11,8 +11,12 @@ public static class SlackSetup
     public static WebApplicationBuilder AddSlackChannel(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection("Slack").Get<SlackOptions>() ?? new SlackOptions();
+        var socketMode = builder.Configuration.GetSection("Slack:SocketMode").Get<SocketModeOptions>() ?? new SocketModeOptions();
         var services = builder.Services;
-        services.AddSingleton(options);
+        services.AddSingleton(socketMode);
+        // With Socket Mode the reply budget must end a margin before the ack deadline, or a reply finished
+        // just inside the budget reaches the socket after a bare ack; a longer budget is shortened, and said so.
+        services.AddSingleton(sp => string.IsNullOrEmpty(options.AppToken) ? options : FitReplyBudget(options, socketMode, sp.GetRequiredService<ILoggerFactory>()));
 
         // One limiter for the process, so every sender shares Slack's per-method and per-channel budgets.
         services.AddSingleton(sp => new SlackRateLimiter(sp.GetRequiredService<TimeProvider>()));
@@ -26,16 +30,27 @@ public static class SlackSetup
         services.AddSingleton<SlackHandler>();
         services.AddSingleton<ISlackInbound>(sp => sp.GetRequiredService<SlackHandler>());
         services.AddSingleton<SlackDmChannels>();
+        services.AddSingleton<SlackReplies>();
         services.AddSingleton<IChannelSender, SlackSender>();
 
         if (!string.IsNullOrEmpty(options.AppToken))
         {
             services.AddSingleton<ISocketModeConnector>(sp => new AppsConnectionsOpen(sp.GetRequiredService<SlackApiClient>(), options.AppToken));
             services.AddSingleton(sp => new SlackSocketModeClient(sp.GetRequiredService<ISocketModeConnector>(), sp.GetRequiredService<ISlackInbound>(),
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SlackSocketModeClient>>(), sp.GetService<SocketModeOptions>()));
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SlackSocketModeClient>>(), sp.GetRequiredService<SocketModeOptions>()));
             services.AddHostedService(sp => sp.GetRequiredService<SlackSocketModeClient>());
         }
         return builder;
+    }
+
+    private static SlackOptions FitReplyBudget(SlackOptions options, SocketModeOptions socketMode, ILoggerFactory logs)
+    {
+        var budget = socketMode.FitReplyBudget(options.ReplyBudget);
+        if (budget == options.ReplyBudget) return options;
+        logs.CreateLogger(typeof(SlackSetup)).LogWarning(
+            "Slack:ReplyBudget {Configured} is not at least {Margin} shorter than Slack:SocketMode:AckTimeout {AckTimeout}; using {Budget}",
+            options.ReplyBudget, SocketModeOptions.ReplyMargin, socketMode.AckTimeout, budget);
+        return options with { ReplyBudget = budget };
     }
 
     /// <summary>One start-up line for each Slack transport, naming the missing key when it is off.</summary>

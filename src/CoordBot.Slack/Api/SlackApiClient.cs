@@ -58,26 +58,25 @@ public sealed class SlackApiClient
     /// <summary>chat.postMessage; returns the new message's <c>ts</c>. Response-only keys (response_type, replace_original) are dropped.</summary>
     public async Task<string> PostMessageAsync(string token, string channel, JsonObject message, CancellationToken ct = default)
     {
-        var args = MessageArgs(message);
-        args["channel"] = channel;
-        var response = await CallAsync("chat.postMessage", token, args, ct);
+        var response = await CallAsync("chat.postMessage", token, MessageArgs(message, channel, mrkdwn: true), ct);
         return Required(response, "chat.postMessage", "ts");
     }
 
-    /// <summary>chat.postEphemeral: a message only <paramref name="user"/> sees, in <paramref name="channel"/>.</summary>
+    /// <summary>
+    /// chat.postEphemeral: a message only <paramref name="user"/> sees, in <paramref name="channel"/>. The method takes
+    /// no <c>mrkdwn</c> argument (https://docs.slack.dev/reference/methods/chat.postEphemeral), so it is left out.
+    /// </summary>
     public async Task PostEphemeralAsync(string token, string channel, string user, JsonObject message, CancellationToken ct = default)
     {
-        var args = MessageArgs(message);
-        args["channel"] = channel;
+        var args = MessageArgs(message, channel, mrkdwn: false);
         args["user"] = user;
         await CallAsync("chat.postEphemeral", token, args, ct);
     }
 
-    /// <summary>chat.update: replaces the text and blocks of the message <paramref name="ts"/>.</summary>
+    /// <summary>chat.update: replaces the text and blocks of the message <paramref name="ts"/> (chat.update takes no <c>mrkdwn</c> either).</summary>
     public async Task UpdateMessageAsync(string token, string channel, string ts, JsonObject message, CancellationToken ct = default)
     {
-        var args = MessageArgs(message);
-        args["channel"] = channel;
+        var args = MessageArgs(message, channel, mrkdwn: false);
         args["ts"] = ts;
         await CallAsync("chat.update", token, args, ct);
     }
@@ -212,21 +211,29 @@ public sealed class SlackApiClient
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) ||
             !((uri.Scheme == Uri.UriSchemeHttps && string.Equals(uri.Host, "files.slack.com", StringComparison.OrdinalIgnoreCase)) || SameOriginAsApi(uri)))
             throw new SlackApiException("file_download", "untrusted_file_url");
-        using var request = new HttpRequestMessage(HttpMethod.Get, uri) { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        if (!response.IsSuccessStatusCode) throw new SlackApiException("file_download", $"http_{(int)response.StatusCode}");
-        if (response.Content.Headers.ContentType?.MediaType == "text/html") throw new SlackApiException("file_download", "not_authorized");
-        if (response.Content.Headers.ContentLength > maxBytes) throw new SlackApiException("file_download", "file_too_large");
-        await using var stream = await response.Content.ReadAsStreamAsync(ct);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        try
         {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > maxBytes) throw new SlackApiException("file_download", "file_too_large");
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri) { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) } };
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (!response.IsSuccessStatusCode) throw new SlackApiException("file_download", $"http_{(int)response.StatusCode}");
+            if (response.Content.Headers.ContentType?.MediaType == "text/html") throw new SlackApiException("file_download", "not_authorized");
+            if (response.Content.Headers.ContentLength > maxBytes) throw new SlackApiException("file_download", "file_too_large");
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > maxBytes) throw new SlackApiException("file_download", "file_too_large");
+            }
+            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
         }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            // A dropped connection or the client's own time limit: a download error, never an escaping exception.
+            throw new SlackApiException("file_download", e is OperationCanceledException ? "timeout" : "network_error", e);
+        }
     }
 
     /// <summary>oauth.v2.access: exchanges an install's code for the bot token (client credentials by HTTP Basic auth).</summary>
@@ -363,11 +370,16 @@ public sealed class SlackApiClient
 
     // ---- payload helpers ----
 
-    /// <summary>A copy of a message without the keys only a response_url understands.</summary>
-    private static JsonObject MessageArgs(JsonObject message)
+    /// <summary>
+    /// A copy of a message for <paramref name="channel"/> without the keys only a response_url understands,
+    /// and without <c>mrkdwn</c> unless the method takes it (<paramref name="mrkdwn"/>).
+    /// </summary>
+    private static JsonObject MessageArgs(JsonObject message, string channel, bool mrkdwn)
     {
         var args = message.DeepClone().AsObject();
         foreach (var key in ResponseOnlyKeys) args.Remove(key);
+        if (!mrkdwn) args.Remove("mrkdwn");
+        args["channel"] = channel;
         return args;
     }
 

@@ -363,8 +363,8 @@ public sealed class SlackSocketModeClient(
             }
             catch (TimeoutException)
             {
-                _ = work!.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
                 logger.LogWarning("Socket Mode {Type} envelope {EnvelopeId} not answered within {AckTimeout}; acknowledged without a payload", type, envelopeId, _options.AckTimeout);
+                _ = AnswerLateAsync(type, envelopeId, payload, work!, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -380,6 +380,44 @@ public sealed class SlackSocketModeClient(
             logger.LogWarning("Socket Mode {Type} envelope {EnvelopeId} answered {Status}; acknowledged without a payload", type, envelopeId, ack.Status);
         var body = ack is { Status: >= 200 and < 300 } && acceptsPayload ? ack.Body : null;
         await AckAsync(c, type, envelopeId, body);
+        if (ack is { Status: >= 200 and < 300, Body: { } unsent } && !acceptsPayload)
+            await PassOnAsync(type, envelopeId, payload, unsent, _handlers.Token);
+    }
+
+    /// <summary>A handler that outlived the ack deadline: its answer, when it comes, goes out through <see cref="ISlackInbound.AnsweredLateAsync"/>.</summary>
+    private async Task AnswerLateAsync(string type, string envelopeId, JsonElement payload, Task<SlackAck> work, CancellationToken ct)
+    {
+        SlackAck late;
+        try
+        {
+            late = await work;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Handling Socket Mode {Type} envelope {EnvelopeId} failed after its acknowledgement", type, envelopeId);
+            return;
+        }
+        if (late is { Status: >= 200 and < 300, Body: { } body }) await PassOnAsync(type, envelopeId, payload, body, ct);
+    }
+
+    private async Task PassOnAsync(string type, string envelopeId, JsonElement payload, JsonNode body, CancellationToken ct)
+    {
+        try
+        {
+            logger.LogInformation("Socket Mode {Type} envelope {EnvelopeId}: its answer missed the acknowledgement and is sent separately", type, envelopeId);
+            await inbound.AnsweredLateAsync(type, payload, body, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Could not send the late answer to Socket Mode {Type} envelope {EnvelopeId}", type, envelopeId);
+        }
     }
 
     /// <summary>A slash command payload as the form fields the HTTP endpoint would see (booleans and numbers as their JSON text).</summary>

@@ -1,6 +1,6 @@
 namespace CoordBot.Slack.SocketMode;
 
-/// <summary>Timing and limits of the Socket Mode client; the defaults suit Slack, tests shorten them.</summary>
+/// <summary>Timing and limits of the Socket Mode client (section <c>Slack:SocketMode</c>); the defaults suit Slack, tests shorten them.</summary>
 public sealed record SocketModeOptions
 {
     /// <summary>First wait before reconnecting after a failure; doubles per consecutive failure (with jitter).</summary>
@@ -14,9 +14,34 @@ public sealed record SocketModeOptions
 
     /// <summary>
     /// How long an envelope's handler may take before the envelope is acknowledged without a payload
-    /// (Slack wants an answer within 3 seconds, as over HTTP).
+    /// (Slack wants an answer within 3 seconds, as over HTTP). <see cref="SlackOptions.ReplyBudget"/> must be
+    /// at least <see cref="ReplyMargin"/> shorter (see <see cref="FitReplyBudget"/>); an answer that still
+    /// comes later is sent through <c>response_url</c> or the Web API.
     /// </summary>
     public TimeSpan AckTimeout { get; init; } = TimeSpan.FromMilliseconds(2500);
+
+    /// <summary>
+    /// The least time between the reply budget and the ack deadline: a command that finishes just inside
+    /// the budget still needs its reply rendered (and maybe a modal opened) before the ack is sent.
+    /// </summary>
+    public static readonly TimeSpan ReplyMargin = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How far below the limit a budget that does not fit is set.</summary>
+    private static readonly TimeSpan ClampStep = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The reply budget to use with these options: <paramref name="budget"/> when
+    /// <c>budget + ReplyMargin &lt; AckTimeout</c>, else <c>AckTimeout − ReplyMargin − 100 ms</c>. Throws
+    /// when no budget fits (<see cref="AckTimeout"/> not longer than the margin plus 100 ms, or a budget that is not positive).
+    /// </summary>
+    public TimeSpan FitReplyBudget(TimeSpan budget)
+    {
+        if (AckTimeout <= ReplyMargin + ClampStep)
+            throw new InvalidOperationException($"Slack:SocketMode:AckTimeout ({AckTimeout}) must be longer than {ReplyMargin + ClampStep} (a reply needs {ReplyMargin} after the reply budget).");
+        if (budget <= TimeSpan.Zero)
+            throw new InvalidOperationException($"Slack:ReplyBudget ({budget}) must be positive.");
+        return budget + ReplyMargin < AckTimeout ? budget : AckTimeout - ReplyMargin - ClampStep;
+    }
 
     /// <summary>The WebSocket handshake's time limit.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);

@@ -105,6 +105,34 @@ public sealed class SlackEventTests : SlackHostTest
         (await Client.CommandAsync(Team, "U1", "/election", "list --all")).Message().Shows("No elections recorded");
     }
 
+    [Theory]
+    [InlineData(404, "no longer exists")]
+    [InlineData(403, "did not let me download it")]
+    [InlineData(500, "I could not read allies.csv (http_500)")]
+    public async Task A_shared_file_whose_download_fails_gets_a_reply_naming_the_problem(int status, string problem)
+    {
+        var file = Slack.ShareFile(Team, "allies.csv", "name,org\nJane Doe,City of Atlanta\n", "text/csv");
+        Slack.BreakSharedFile(file["id"]!.GetValue<string>(), status);
+        await Client.EventAsync(Team, FileShare("ally import", file));
+        (await Slack.WaitForCallAsync("chat.postMessage", c => c.Arg("channel") == "D1")).Message().Shows(problem);
+        (await Client.CommandAsync(Team, "U1", "/ally", "list")).Message().Shows("No allies yet");
+    }
+
+    [Fact]
+    public async Task A_shared_file_larger_than_it_said_is_refused_as_too_large()
+    {
+        var big = new string('x', (int)CoordBot.Slack.SlackHandler.MaxSharedFileBytes + 10);
+        await Client.EventAsync(Team, FileShare("ally import", Slack.ShareFile(Team, "allies.csv", big, "text/csv", declaredSize: 100)));
+        (await Slack.WaitForCallAsync("chat.postMessage", c => c.Arg("channel") == "D1")).Message().Shows("allies.csv is larger than 2 MB.");
+    }
+
+    [Fact]
+    public void Every_download_failure_names_the_problem()
+    {
+        Assert.Contains("timed out", CoordBot.Slack.SlackHandler.DownloadProblem("a.ics", "timeout"));
+        Assert.Contains("failed", CoordBot.Slack.SlackHandler.DownloadProblem("a.ics", "network_error"));
+    }
+
     [Fact]
     public async Task The_bot_ignores_itself_other_bots_and_edits()
     {

@@ -67,6 +67,7 @@ public sealed class SlackFanOutTests : IAsyncLifetime
             s.AddSingleton(api);
             s.AddSingleton<ISlackTokens>(new Tokens());
             s.AddSingleton<SlackDmChannels>();
+            s.AddSingleton<SlackReplies>();
             s.AddSingleton<IChannelSender, SlackSender>();
         }, options ?? new OutboxOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
         _cores.Add(core);

@@ -12,35 +12,25 @@ namespace CoordBot.Tests.Slack;
 /// </summary>
 public sealed class SlackSocketModeHostTests : IAsyncLifetime
 {
-    private const string AppToken = "xapp-1-A0COORDBOT-1-secret";
-    private const string BotToken = "xoxb-socket-bot";
+    private const string AppToken = SocketModeFakes.AppToken;
+    private const string BotToken = SocketModeFakes.BotToken;
     private readonly TestDatabase _db = new();
-    private FakeSlackApi _slack = null!;
-    private FakeSocketModeServer _socket = null!;
+    private SocketModeFakes _fakes = null!;
     private TestHost _host = null!;
+    private FakeSlackApi Slack => _fakes.Slack;
+    private FakeSocketModeServer Socket => _fakes.Socket;
 
     public async ValueTask InitializeAsync()
     {
-        _slack = await FakeSlackApi.StartAsync();
-        _socket = await FakeSocketModeServer.StartAsync();
-        _slack.AddTeam("T1", BotToken);
-        _slack.AddUser("T1", "U1", "alice");
-        _slack.AddAppToken(AppToken);
-        _slack.SocketUrls = _socket.NextUrl;
-        _host = new TestHost(_db, settings: new()
-        {
-            ["Slack:AppToken"] = AppToken,
-            ["Slack:BotToken"] = BotToken,
-            ["Slack:ApiBaseUrl"] = _slack.BaseUrl.ToString(),
-        });
-        await _socket.WaitForConnectionAsync(1);
+        _fakes = await SocketModeFakes.StartAsync();
+        _host = new TestHost(_db, settings: _fakes.Settings());
+        await Socket.WaitForConnectionAsync(1);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _host.DisposeAsync();
-        await _socket.DisposeAsync();
-        await _slack.DisposeAsync();
+        await _fakes.DisposeAsync();
         _db.Dispose();
     }
 
@@ -54,8 +44,8 @@ public sealed class SlackSocketModeHostTests : IAsyncLifetime
     [Fact]
     public async Task A_slash_command_is_answered_in_the_envelope_acknowledgement()
     {
-        Assert.Equal(AppToken, _slack.Calls.First(c => c.Method == "apps.connections.open").Token);
-        var ack = await _socket.SendEnvelopeAsync("slash_commands", Command("add \"Jane Doe\" --org \"City of Atlanta\""));
+        Assert.Equal(AppToken, Slack.Calls.First(c => c.Method == "apps.connections.open").Token);
+        var ack = await Socket.SendEnvelopeAsync("slash_commands", Command("add \"Jane Doe\" --org \"City of Atlanta\""));
         Assert.True(_host.Get<SlackSocketModeClient>().IsConnected);
         var payload = JsonNode.Parse(ack.GetProperty("payload").GetRawText())!.AsObject();
         BlockKitLimits.AssertValidMessage(payload);
@@ -66,14 +56,14 @@ public sealed class SlackSocketModeHostTests : IAsyncLifetime
     [Fact]
     public async Task An_event_is_acknowledged_and_answered_through_the_web_api()
     {
-        var ack = await _socket.SendEnvelopeAsync("events_api", new JsonObject
+        var ack = await Socket.SendEnvelopeAsync("events_api", new JsonObject
         {
             ["team_id"] = "T1", ["api_app_id"] = "A0COORDBOT", ["type"] = "event_callback", ["event_id"] = "Ev1",
             ["event"] = new JsonObject { ["type"] = "app_mention", ["user"] = "U1", ["channel"] = "C1", ["text"] = "<@UBOT> ally list --share", ["ts"] = "1.1" },
             ["authorizations"] = new JsonArray(new JsonObject { ["team_id"] = "T1", ["user_id"] = "UBOT", ["is_bot"] = true }),
         });
         Assert.False(ack.TryGetProperty("payload", out _));
-        var post = await _slack.WaitForCallAsync("chat.postMessage");
+        var post = await Slack.WaitForCallAsync("chat.postMessage");
         Assert.Equal(BotToken, post.Token);
         post.Message().Shows("No allies yet");
     }
@@ -81,10 +71,10 @@ public sealed class SlackSocketModeHostTests : IAsyncLifetime
     [Fact]
     public async Task After_slack_asks_for_a_refresh_the_host_reconnects_and_keeps_serving()
     {
-        await _socket.SendDisconnectAsync("refresh_requested");
-        await _socket.WaitForConnectionAsync(2);
-        var ack = await _socket.SendEnvelopeAsync("slash_commands", Command("list"));
+        await Socket.SendDisconnectAsync("refresh_requested");
+        await Socket.WaitForConnectionAsync(2);
+        var ack = await Socket.SendEnvelopeAsync("slash_commands", Command("list"));
         Assert.Equal(JsonValueKind.Object, ack.GetProperty("payload").ValueKind);
-        Assert.Equal(2, _slack.Calls.Count(c => c.Method == "apps.connections.open"));
+        Assert.Equal(2, Slack.Calls.Count(c => c.Method == "apps.connections.open"));
     }
 }

@@ -9,6 +9,7 @@ using CoordBot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CoordBot.Tests.Slack;
@@ -182,6 +183,39 @@ public sealed class SocketModeTests
         Assert.Contains(rig.Log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("malformed"));
         Assert.Contains(rig.Log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("over 1048576 bytes"));
         Assert.Contains(rig.Log.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("env-throws"));
+    }
+
+    [Fact]
+    public async Task An_answer_ready_only_after_the_ack_deadline_is_passed_on_once_instead_of_lost()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        await using var rig = await Rig.StartAsync(Fast with { AckTimeout = TimeSpan.FromSeconds(2) }, clock: clock);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        rig.Inbound.Gate = gate;
+        rig.Inbound.CommandAck = new SlackAck(200, new JsonObject { ["response_type"] = "ephemeral", ["text"] = "late but here" });
+
+        var acked = rig.Server.SendEnvelopeAsync("slash_commands", Command("list"), envelopeId: "env-late");
+        await Eventually(() => rig.Inbound.Started == 1, "the handler runs");
+        // The ack deadline passes on the fake clock (stepped until the client's timer has fired).
+        while (!acked.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.WhenAny(acked, Task.Delay(20));
+        }
+        Assert.Equal("""{"envelope_id":"env-late"}""", (await acked).GetRawText());
+        Assert.Empty(rig.Inbound.Late);
+
+        gate.SetResult();
+        await rig.Inbound.LateArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var (type, payload, body) = Assert.Single(rig.Inbound.Late);
+        Assert.Equal("slash_commands", type);
+        Assert.Equal("U0ALICE", payload.GetProperty("user_id").GetString());
+        Assert.Equal("late but here", body["text"]?.GetValue<string>());
+        // A later envelope is answered in its ack as usual, and the late one was passed on once only.
+        rig.Inbound.Gate = null;
+        var next = await rig.Server.SendEnvelopeAsync("slash_commands", Command("list"), envelopeId: "env-next");
+        Assert.Equal("late but here", next.GetProperty("payload").GetProperty("text").GetString());
+        Assert.Single(rig.Inbound.Late);
     }
 
     [Fact]
@@ -359,7 +393,7 @@ public sealed class SocketModeTests
         public required ListLogger<SlackSocketModeClient> Log { get; init; }
         public required RecordingTime Time { get; init; }
 
-        public static async Task<Rig> StartAsync(SocketModeOptions? options = null, bool waitForHello = true, int failures = 0)
+        public static async Task<Rig> StartAsync(SocketModeOptions? options = null, bool waitForHello = true, int failures = 0, TimeProvider? clock = null)
         {
             var server = await FakeSocketModeServer.StartAsync();
             var connector = new FakeSocketModeConnector(server);
@@ -371,7 +405,7 @@ public sealed class SocketModeTests
             {
                 Server = server,
                 Connector = connector,
-                Client = new SlackSocketModeClient(connector, inbound, time, log, options ?? Fast),
+                Client = new SlackSocketModeClient(connector, inbound, clock ?? time, log, options ?? Fast),
                 Inbound = inbound,
                 Log = log,
                 Time = time,
@@ -404,6 +438,10 @@ public sealed class SocketModeTests
         public SlackAck EventAck { get; set; } = SlackAck.Empty;
         public TimeSpan Delay { get; set; }
         public bool Throw { get; set; }
+        /// <summary>When set, every handler waits for it before answering.</summary>
+        public TaskCompletionSource? Gate { get; set; }
+        public ConcurrentQueue<(string Type, JsonElement Payload, JsonNode Body)> Late { get; } = new();
+        public TaskCompletionSource LateArrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
         public int Started => Volatile.Read(ref _started);
         public ConcurrentQueue<IReadOnlyDictionary<string, string>> Commands { get; } = new();
@@ -428,6 +466,13 @@ public sealed class SocketModeTests
             return AnswerAsync(EventAck, ct);
         }
 
+        public Task AnsweredLateAsync(string envelopeType, JsonElement payload, JsonNode body, CancellationToken ct)
+        {
+            Late.Enqueue((envelopeType, payload, body.DeepClone()));
+            LateArrived.TrySetResult();
+            return Task.CompletedTask;
+        }
+
         private async Task<SlackAck> AnswerAsync(SlackAck ack, CancellationToken ct)
         {
             Interlocked.Increment(ref _started);
@@ -437,6 +482,7 @@ public sealed class SocketModeTests
             try
             {
                 if (Delay > TimeSpan.Zero) await Task.Delay(Delay, ct);
+                if (Gate is { } gate) await gate.Task.WaitAsync(ct);
                 if (Throw) throw new InvalidOperationException("handler failed (test)");
                 return ack;
             }

@@ -158,20 +158,30 @@ public sealed class FakeSlackApi : IAsyncDisposable
     /// A file a user shared with the bot, as a message event's <c>files[]</c> entry: its
     /// <c>url_private_download</c> answers only with the team's bot token, as Slack's does.
     /// </summary>
-    public JsonObject ShareFile(string teamId, string name, string content, string mimetype = "text/plain")
+    public JsonObject ShareFile(string teamId, string name, string content, string mimetype = "text/plain", long? declaredSize = null)
     {
         var id = NextId("F");
         lock (_gate) _shared[id] = (teamId, content);
         return new JsonObject
         {
             ["id"] = id, ["name"] = name, ["title"] = name, ["mimetype"] = mimetype, ["filetype"] = Path.GetExtension(name).TrimStart('.'),
-            ["size"] = Encoding.UTF8.GetByteCount(content), ["url_private"] = new Uri(_root, $"files-pri/{id}/{name}").ToString(),
+            ["size"] = declaredSize ?? Encoding.UTF8.GetByteCount(content), ["url_private"] = new Uri(_root, $"files-pri/{id}/{name}").ToString(),
             ["url_private_download"] = new Uri(_root, $"files-pri/{id}/download/{name}").ToString(),
         };
     }
 
+    private readonly Dictionary<string, int> _sharedFaults = new(StringComparer.Ordinal);
+
+    /// <summary>Every later download of the shared file <paramref name="fileId"/> answers this HTTP status (404: deleted, 403: access withdrawn, …).</summary>
+    public void BreakSharedFile(string fileId, int status)
+    {
+        lock (_gate) _sharedFaults[fileId] = status;
+    }
+
     private IResult HandleSharedFile(HttpContext context, string id)
     {
+        lock (_gate)
+            if (_sharedFaults.TryGetValue(id, out var status)) return Results.StatusCode(status);
         var auth = context.Request.Headers.Authorization.ToString();
         var token = auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..] : null;
         lock (_gate)
@@ -592,8 +602,15 @@ public sealed class FakeSlackApi : IAsyncDisposable
         return new JsonObject { ["channel"] = channel, ["ts"] = ts, ["message"] = message };
     }
 
+    /// <summary>The arguments chat.postEphemeral takes (https://docs.slack.dev/reference/methods/chat.postEphemeral); a strict typed client refuses any other.</summary>
+    private static readonly HashSet<string> EphemeralArguments = new(StringComparer.Ordinal)
+    {
+        "channel", "user", "text", "blocks", "attachments", "as_user", "icon_emoji", "icon_url", "link_names", "markdown_text", "parse", "thread_ts", "username",
+    };
+
     private JsonObject PostEphemeral(Team team, JsonObject args)
     {
+        if (args.Select(a => a.Key).FirstOrDefault(k => !EphemeralArguments.Contains(k)) is not null) throw new SlackError("invalid_arguments");
         var channel = Need(args, "channel");
         Need(args, "user");
         CheckMessage(args);

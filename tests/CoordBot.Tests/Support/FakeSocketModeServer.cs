@@ -306,3 +306,47 @@ public sealed class FakeSocketModeConnector(FakeSocketModeServer server) : ISock
         return Task.FromResult(server.NextUrl());
     }
 }
+
+/// <summary>
+/// A fake Slack Web API and Socket Mode server wired together for a host in Socket Mode: team T1 with a
+/// bot token and user U1 (alice), and an app token whose apps.connections.open hands out the server's URLs.
+/// </summary>
+public sealed class SocketModeFakes : IAsyncDisposable
+{
+    public const string AppToken = "xapp-1-A0COORDBOT-1-secret";
+    public const string BotToken = "xoxb-socket-bot";
+
+    private SocketModeFakes(FakeSlackApi slack, FakeSocketModeServer socket)
+    {
+        Slack = slack;
+        Socket = socket;
+    }
+
+    public FakeSlackApi Slack { get; }
+    public FakeSocketModeServer Socket { get; }
+
+    public static async Task<SocketModeFakes> StartAsync()
+    {
+        var slack = await FakeSlackApi.StartAsync();
+        var socket = await FakeSocketModeServer.StartAsync();
+        slack.AddTeam("T1", BotToken);
+        slack.AddUser("T1", "U1", "alice");
+        slack.AddAppToken(AppToken);
+        slack.SocketUrls = socket.NextUrl;
+        return new SocketModeFakes(slack, socket);
+    }
+
+    /// <summary>Host settings for Socket Mode against these fakes (no signing secret, no public URL).</summary>
+    public Dictionary<string, string?> Settings() => new()
+    {
+        ["Slack:AppToken"] = AppToken,
+        ["Slack:BotToken"] = BotToken,
+        ["Slack:ApiBaseUrl"] = Slack.BaseUrl.ToString(),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await Socket.DisposeAsync();
+        await Slack.DisposeAsync();
+    }
+}
