@@ -255,18 +255,23 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     }
 
     /// <summary>Records that two allies know each other; a second link between the same pair updates the relation. Returns false when it existed.</summary>
+    /// <summary>
+    /// Records that two allies know each other; true when the link is new. The insert itself decides (one statement),
+    /// so of two people linking the same pair at once exactly one is told it is new; a relation given later updates it.
+    /// </summary>
     public async Task<bool> LinkAsync(string workspace, long a, long b, string? relation, string by, DateTimeOffset now, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);
-        var existed = await connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM ally_links WHERE workspace_id = @Workspace AND ally_a = @A AND ally_b = @B",
-            new { Workspace = workspace, A = Math.Min(a, b), B = Math.Max(a, b) }) > 0;
-        await connection.ExecuteAsync("""
+        var p = new { Workspace = workspace, A = Math.Min(a, b), B = Math.Max(a, b), Relation = relation, By = by, At = Database.Stamp(now) };
+        var inserted = await connection.ExecuteAsync("""
             INSERT INTO ally_links (workspace_id, ally_a, ally_b, relation, created_by, created_at)
             VALUES (@Workspace, @A, @B, @Relation, @By, @At)
-            ON CONFLICT (workspace_id, ally_a, ally_b) DO UPDATE SET relation = COALESCE(excluded.relation, ally_links.relation)
-            """, new { Workspace = workspace, A = Math.Min(a, b), B = Math.Max(a, b), Relation = relation, By = by, At = Database.Stamp(now) });
-        return !existed;
+            ON CONFLICT (workspace_id, ally_a, ally_b) DO NOTHING
+            """, p) == 1;
+        if (!inserted && relation is not null)
+            await connection.ExecuteAsync(
+                "UPDATE ally_links SET relation = @Relation WHERE workspace_id = @Workspace AND ally_a = @A AND ally_b = @B", p);
+        return inserted;
     }
 
     public async Task<IReadOnlyList<Connection>> ConnectionsAsync(string workspace, long allyId, CancellationToken ct = default)

@@ -86,7 +86,8 @@ public sealed class CommandRouter(
         if (group is null)
             return Reply.Error($"I don't know the command \"{Shorten(tokens[0].Text)}\".",
                 $"Commands: {string.Join(", ", table.Groups.Select(g => g.Name))}. Try: coord help");
-        if (tokens.Count == 1 || (IsHelpWord(tokens[1]) && group.Commands.All(c => c.Name != "help")))
+        // "coord help" is a command of its own (everything); "coord --help", like "ally --help" or "ally help", is the group's help.
+        if (tokens.Count == 1 || (IsHelpWord(tokens[1]) && !(tokens[1].Text.Equals("help", StringComparison.OrdinalIgnoreCase) && group.Commands.Any(c => c.Name == "help"))))
             return Help.ForGroup(group);
 
         var sub = tokens[1].Text.ToLowerInvariant();
