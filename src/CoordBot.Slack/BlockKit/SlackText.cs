@@ -1,3 +1,4 @@
+using CoordBot.Chat;
 using System.Text;
 using System.Text.Json.Nodes;
 using static CoordBot.Chat.Rendering.TextCut;
@@ -13,61 +14,29 @@ internal static class SlackText
     private const string WordJoiner = "\u2060";
 
     /// <summary>
-    /// User text made fit for display: line breaks normalised to \n, other control characters
-    /// dropped, lone surrogates replaced, and "://" and "@here", "@channel", "@everyone" broken with an
+    /// User text made fit for display (<see cref="UserText.Display"/>), and "://" and "@here", "@channel", "@everyone" broken with an
     /// invisible word joiner, so that no client linkifies a typed URL (plain_text is not documented to
     /// be exempt) and no caller's link_names or parse option turns a typed broadcast into a mention.
     /// </summary>
-    /// <summary>Characters <see cref="Display"/> may change or that start a sequence it breaks up; text without any is returned as it is.</summary>
-    private static readonly System.Buffers.SearchValues<char> NeedsDisplayWork = System.Buffers.SearchValues.Create(
-        string.Concat(Enumerable.Range(0, 0x20).Where(c => c is not '\n' and not '\t').Select(c => (char)c)) +
-        string.Concat(Enumerable.Range(0x7F, 0x21).Select(c => (char)c)) +
-        string.Concat(Enumerable.Range(0xD800, 0x800).Select(c => (char)c)) + "@:");
-
     public static string Display(string? text)
     {
-        if (string.IsNullOrEmpty(text)) return "";
-        if (text.AsSpan().IndexOfAny(NeedsDisplayWork) < 0) return text;   // the common case: nothing to change
-        var sb = new StringBuilder(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c == '\r')
-            {
-                sb.Append('\n');
-                if (i + 1 < text.Length && text[i + 1] == '\n') i++;
-            }
-            else if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-                sb.Append(c).Append(text[++i]);
-            else if (char.IsSurrogate(c))
-                sb.Append('\uFFFD');
-            else if (c is '\n' or '\t' || !char.IsControl(c))
-                sb.Append(c);
-        }
-        return sb.Replace("://", ":" + WordJoiner + "//")
+        var clean = UserText.Display(text);
+        if (clean.AsSpan().IndexOfAny(BreaksUp) < 0) return clean;   // the common case: no "://" or "@" to break up
+        return new StringBuilder(clean).Replace("://", ":" + WordJoiner + "//")
                  .Replace("@here", "@" + WordJoiner + "here")
                  .Replace("@channel", "@" + WordJoiner + "channel")
                  .Replace("@everyone", "@" + WordJoiner + "everyone")
                  .ToString();
     }
 
+    /// <summary>Characters that start a sequence <see cref="Display"/> breaks up.</summary>
+    private static readonly System.Buffers.SearchValues<char> BreaksUp = System.Buffers.SearchValues.Create("@:");
+
     /// <summary><see cref="Display"/> on one line, trimmed.</summary>
     public static string Line(string? text) => Display(text).ReplaceLineEndings(" ").Replace('\t', ' ').Trim();
 
     /// <summary>A value as an input's initial value or a choice: only what JSON and Slack cannot carry is fixed.</summary>
-    public static string Value(string? text)
-    {
-        if (string.IsNullOrEmpty(text)) return "";
-        var sb = new StringBuilder(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) sb.Append(c).Append(text[++i]);
-            else if (char.IsSurrogate(c)) sb.Append('\uFFFD');
-            else if (c is '\n' or '\t' || !char.IsControl(c)) sb.Append(c);
-        }
-        return sb.ToString();
-    }
+    public static string Value(string? text) => UserText.Value(text, dropControls: true);
 
     /// <summary>Escaped mrkdwn cut to <paramref name="max"/> with "…", never inside an entity.</summary>
     public static string TruncateEscaped(string escaped, int max)

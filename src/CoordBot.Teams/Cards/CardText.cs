@@ -1,3 +1,4 @@
+using CoordBot.Chat;
 using System.Buffers;
 using System.Text;
 using static CoordBot.Chat.Rendering.TextCut;
@@ -17,68 +18,14 @@ internal static class CardText
 
     private const char NoBreakSpace = '\u00A0';
 
-    /// <summary>Characters <see cref="Clean"/> may change; text without any is returned as it is.</summary>
-    private static readonly SearchValues<char> NeedsCleaning = SearchValues.Create(
-        string.Concat(Enumerable.Range(0, 0x20).Where(c => c != '\n').Select(c => (char)c)) +
-        string.Concat(Enumerable.Range(0x7F, 0x21).Select(c => (char)c)) +
-        string.Concat(Enumerable.Range(0xD800, 0x800).Select(c => (char)c)) + "\u2028\u2029");
-
-    /// <summary>
-    /// User text made fit for display: line breaks (\r\n, \r, U+0085, U+2028, U+2029) become \n, a tab
-    /// becomes a space, other control characters are dropped and lone surrogates become U+FFFD.
-    /// </summary>
-    public static string Clean(string? text)
-    {
-        if (string.IsNullOrEmpty(text)) return "";
-        if (text.AsSpan().IndexOfAny(NeedsCleaning) < 0) return text;
-        var sb = new StringBuilder(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c == '\r')
-            {
-                sb.Append('\n');
-                if (i + 1 < text.Length && text[i + 1] == '\n') i++;
-            }
-            else if (c is '\n' or '\u0085' or '\u2028' or '\u2029') sb.Append('\n');
-            else if (c == '\t') sb.Append(' ');
-            else if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) sb.Append(c).Append(text[++i]);
-            else if (char.IsSurrogate(c)) sb.Append('\uFFFD');
-            else if (!char.IsControl(c)) sb.Append(c);
-        }
-        return sb.ToString();
-    }
+    /// <summary>User text made fit for display (<see cref="UserText.Display"/>), a tab becoming a space.</summary>
+    public static string Clean(string? text) => UserText.Display(text, tabsAsSpaces: true);
 
     /// <summary><see cref="Clean"/> on one line, trimmed.</summary>
     public static string Line(string? text) => Clean(text).Replace('\n', ' ').Trim();
 
-    /// <summary>
-    /// A value as it is (input values, choice values, action data): only lone surrogates, which JSON
-    /// cannot carry, are replaced; everything else must come back exactly as it went out.
-    /// </summary>
-    public static string Value(string? text)
-    {
-        if (string.IsNullOrEmpty(text)) return "";
-        StringBuilder? sb = null;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                sb?.Append(c).Append(text[i + 1]);
-                i++;
-                continue;
-            }
-            if (char.IsSurrogate(c))
-            {
-                sb ??= new StringBuilder(text, 0, i, text.Length);
-                sb.Append('\uFFFD');
-                continue;
-            }
-            sb?.Append(c);
-        }
-        return sb?.ToString() ?? text;
-    }
+    /// <summary>A value as it is (input values, choice values, action data): see <see cref="UserText.Value"/>.</summary>
+    public static string Value(string? text) => UserText.Value(text);
 
     /// <summary>
     /// User text made inert in Adaptive Card markdown (TextBlock.text, Fact.title, Fact.value).

@@ -61,7 +61,7 @@ public sealed class AllyCsv
                 var values = new Dictionary<string, string>();
                 for (var i = 0; i < header.Length; i++)
                 {
-                    var value = Tokenizer.Clean(reader.GetString(i)).Trim();
+                    var value = UserText.Stored(reader.GetString(i)).Trim();
                     value = CsvFiles.Unescape(value);
                     values[header[i]] = value;
                 }

@@ -177,10 +177,10 @@ public sealed class CommandRouter(
         {
             var name = key.ToLowerInvariant();
             var flag = spec.Flag(name);
-            var value = Tokenizer.Clean(rawValue ?? "").Trim();
+            var value = UserText.Stored(rawValue ?? "").Trim();
             if (flag is null && spec.FormInputsAsWords)
             {
-                if (value.Length > 0) words.Add($"{Tokenizer.Clean(key).Trim()}={value}");
+                if (value.Length > 0) words.Add($"{UserText.Stored(key).Trim()}={value}");
                 continue;
             }
             if (flag is null) return new(null, UnknownFlag(spec, key));

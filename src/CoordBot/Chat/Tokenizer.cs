@@ -23,7 +23,7 @@ public static class Tokenizer
     {
         tokens = [];
         error = null;
-        var text = Clean(line);
+        var text = UserText.Stored(line);
         var i = 0;
         var word = new StringBuilder();
         while (i < text.Length)
@@ -49,25 +49,6 @@ public static class Tokenizer
             tokens.Add(new Token(word.ToString(), quoted));
         }
         return true;
-    }
-
-    /// <summary>
-    /// Replaces control and invisible formatting characters (bidi overrides, zero-width marks) with
-    /// spaces, keeping line breaks and tabs, so nothing invisible ends up stored in a record.
-    /// </summary>
-    public static string Clean(string text)
-    {
-        StringBuilder? sb = null;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            var bad = c is not ('\n' or '\t') &&
-                      (char.IsControl(c) || (c >= '\u200B' && c <= '\u200F') || (c >= '\u202A' && c <= '\u202E') ||
-                       (c >= '\u2066' && c <= '\u2069') || c == '\uFEFF');
-            if (bad) (sb ??= new StringBuilder(text, 0, i, text.Length)).Append(c == '\r' ? "" : " ");
-            else sb?.Append(c);
-        }
-        return sb?.ToString() ?? text;
     }
 
     /// <summary>Quotes a value for showing it inside an example command.</summary>

@@ -48,7 +48,7 @@ public sealed class CheckInCsv
         string[] header;
         try
         {
-            header = reader.Headers.Select(h => CsvFiles.Unescape(Tokenizer.Clean(h).Trim())).ToArray();
+            header = reader.Headers.Select(h => CsvFiles.Unescape(UserText.Stored(h).Trim())).ToArray();
         }
         catch (CsvFormatException)
         {
@@ -78,7 +78,7 @@ public sealed class CheckInCsv
                     continue;
                 }
                 var values = new string[header.Length];
-                for (var i = 0; i < header.Length; i++) values[i] = CsvFiles.Unescape(Tokenizer.Clean(reader.GetString(i)).Trim());
+                for (var i = 0; i < header.Length; i++) values[i] = CsvFiles.Unescape(UserText.Stored(reader.GetString(i)).Trim());
                 if (values.All(v => v.Length == 0)) continue;
                 var (checkIn, rowProblem) = ToCheckIn(columns, values, importer, now.AddTicks(read - MaxRows), now, thisWeek);
                 if (rowProblem is not null)

@@ -35,7 +35,7 @@ public sealed class TokenizerAndDateTests
     [Fact]
     public void Invisible_and_control_characters_become_spaces()
     {
-        Assert.Equal("a b c d e\nf", Tokenizer.Clean("a\u0000b\u202Ec\u200Bd\u0007e\r\nf"));
+        Assert.Equal("a b c d e\nf", UserText.Stored("a\u0000b\u202Ec\u200Bd\u0007e\r\nf"));
     }
 
     [Theory]
