@@ -90,27 +90,29 @@ public static class SlackEndpoints
     private static IResult Bad(string reason) => Results.Json(new { error = reason }, statusCode: StatusCodes.Status400BadRequest);
 
     /// <summary><c>GET /slack/install</c>: binds a random state to this browser in a cookie, then sends it to Slack.</summary>
-    private static IResult Install(HttpContext context, SlackOptions options, IConfiguration config)
+    private static IResult Install(HttpContext context, SlackOptions options, BotOptions bot)
     {
+        if (RedirectUri(bot) is not { } redirectUri) return NoPublicBase();
         var state = Base64UrlTextEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         context.Response.Cookies.Append(StateCookie, state, new CookieOptions
         {
-            HttpOnly = true, Secure = context.Request.IsHttps, SameSite = SameSiteMode.Lax, MaxAge = TimeSpan.FromMinutes(10), Path = "/slack/oauth",
+            HttpOnly = true, Secure = bot.IsHttps, SameSite = SameSiteMode.Lax, MaxAge = TimeSpan.FromMinutes(10), Path = "/slack/oauth",
         });
         var url = QueryHelpers.AddQueryString(options.AuthorizeUrl, new Dictionary<string, string?>
         {
             ["client_id"] = options.ClientId,
             ["scope"] = string.Join(',', SlackScopes.Bot),
-            ["redirect_uri"] = RedirectUri(context, config),
+            ["redirect_uri"] = redirectUri,
             ["state"] = state,
         });
         return Results.Redirect(url);
     }
 
     /// <summary><c>GET /slack/oauth/callback</c>: checks the state against the cookie, exchanges the code, stores the encrypted token.</summary>
-    private static async Task<IResult> CallbackAsync(HttpContext context, SlackOptions options, IConfiguration config, SlackApiClient api,
+    private static async Task<IResult> CallbackAsync(HttpContext context, SlackOptions options, BotOptions bot, SlackApiClient api,
         SlackInstallations installations, ILogger<SlackInstallations> logger, CancellationToken ct)
     {
+        if (RedirectUri(bot) is not { } redirectUri) return NoPublicBase();
         var query = context.Request.Query;
         if (query["error"].ToString() is { Length: > 0 } denied)
             return Page(400, "CoordBot was not installed", $"Slack said: {denied}. You can start again from the install link.");
@@ -124,7 +126,7 @@ public static class SlackEndpoints
             return Page(400, "CoordBot was not installed", "Slack sent no code. Start again from /slack/install.");
 
         JsonElement result;
-        try { result = await api.OAuthAccessAsync(options.ClientId!, options.ClientSecret!, code, RedirectUri(context, config)); }
+        try { result = await api.OAuthAccessAsync(options.ClientId!, options.ClientSecret!, code, redirectUri); }
         catch (SlackApiException e)
         {
             logger.LogWarning("Slack install failed: {Error}", e.Error);
@@ -143,11 +145,11 @@ public static class SlackEndpoints
         return Page(200, "CoordBot is installed", $"CoordBot is now in {Get("team", "name") ?? Get("enterprise", "name") ?? workspace}. Type /coord help in any channel.");
     }
 
-    private static string RedirectUri(HttpContext context, IConfiguration config)
-    {
-        var publicBase = config["Bot:PublicBaseUrl"] is { Length: > 0 } configured ? configured.TrimEnd('/') : $"{context.Request.Scheme}://{context.Request.Host}";
-        return publicBase + "/slack/oauth/callback";
-    }
+    /// <summary>Built only from Bot:PublicBaseUrl, never from the request's Host header (which a caller can forge).</summary>
+    private static string? RedirectUri(BotOptions bot) => bot.PublicBase is { } publicBase ? publicBase + "/slack/oauth/callback" : null;
+
+    private static IResult NoPublicBase() => Page(503, "Slack install is not set up",
+        "This server has no public address (Bot:PublicBaseUrl), which Slack's install needs for its redirect. Ask the operator to set it.");
 
     private static IResult Page(int status, string title, string text) => Results.Content(
         $"<!doctype html><meta charset=utf-8><title>{System.Net.WebUtility.HtmlEncode(title)}</title><h1>{System.Net.WebUtility.HtmlEncode(title)}</h1><p>{System.Net.WebUtility.HtmlEncode(text)}</p>",

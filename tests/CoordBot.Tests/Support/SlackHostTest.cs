@@ -21,6 +21,9 @@ public abstract class SlackHostTest : IAsyncLifetime
     /// <summary>True to run with Slack:ClientId/ClientSecret (OAuth installs) instead of Slack:BotToken.</summary>
     protected virtual bool OAuth => false;
 
+    /// <summary>The public base URL an OAuth-mode host is given.</summary>
+    public const string OAuthPublicBaseUrl = "http://coordbot.test";
+
     public virtual async ValueTask InitializeAsync()
     {
         Slack = await FakeSlackApi.StartAsync();
@@ -43,6 +46,8 @@ public abstract class SlackHostTest : IAsyncLifetime
         {
             settings["Slack:ClientId"] = Slack.ClientId;
             settings["Slack:ClientSecret"] = Slack.ClientSecret;
+            // Slack's redirect_uri comes only from here; http, so the test browser sends the (then not Secure) state cookie back.
+            settings["Bot:PublicBaseUrl"] = OAuthPublicBaseUrl;
         }
         else
         {
