@@ -21,7 +21,7 @@ public static class HostSetup
 
     public static WebApplicationBuilder AddCoordBotHost(this WebApplicationBuilder builder)
     {
-        var options = HostOptions.Bind(builder.Configuration);
+        var options = HostSettings.Bind(builder.Configuration);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Bot);
         builder.Services.AddSingleton<HostSecrets>();
@@ -111,7 +111,7 @@ public static class HostSetup
         SlackSetup.LogSlack(logger, slack);
         if (!string.IsNullOrEmpty(slack.ClientId) && app.Services.GetRequiredService<BotOptions>().PublicBase is null)
             logger.LogWarning("Slack OAuth install: off until Bot:PublicBaseUrl is set (Slack's redirect_uri is built only from it)");
-        KeyRing.LogProtection(app.Services.GetRequiredService<HostOptions>().DataProtection, logger);
+        KeyRing.LogProtection(app.Services.GetRequiredService<HostSettings>().DataProtection, logger);
         TeamsSetup.LogTeams(logger, app.Services.GetRequiredService<TeamsOptions>());
     }
 }

@@ -28,6 +28,6 @@ public static class ProxyTrust
     /// <summary>First in the pipeline, so every later step sees the client's scheme and address.</summary>
     public static void UseProxyTrust(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<HostOptions>().ForwardedHeaders.Enabled) app.UseForwardedHeaders();
+        if (app.Services.GetRequiredService<HostSettings>().ForwardedHeaders.Enabled) app.UseForwardedHeaders();
     }
 }

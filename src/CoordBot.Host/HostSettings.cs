@@ -36,14 +36,14 @@ public sealed record KeyRingOptions
 }
 
 /// <summary>Every options section the host reads, bound here once and checked at start-up with messages naming the key.</summary>
-public sealed record HostOptions(
+public sealed record HostSettings(
     StorageOptions Storage, OutboxOptions Outbox, FeedFetcherOptions Feeds, SchedulingOptions Scheduling,
     BotOptions Bot, LocalOptions Local, ForwardedHeadersSettings ForwardedHeaders, KeyRingOptions DataProtection)
 {
     /// <summary>Binds each section to its record (a value of the wrong type fails here, naming its key) and validates them.</summary>
-    public static HostOptions Bind(IConfiguration config)
+    public static HostSettings Bind(IConfiguration config)
     {
-        var options = new HostOptions(
+        var options = new HostSettings(
             Section<StorageOptions>(config, "Storage"),
             Section<OutboxOptions>(config, "Outbox"),
             Section<FeedFetcherOptions>(config, "Elections"),
