@@ -10,7 +10,8 @@ namespace CoordBot.Host;
 /// <summary>
 /// Data Protection's key ring in the shared database (PostgreSQL), so every instance behind the load
 /// balancer can read the Slack tokens and chart-link key another instance encrypted. Keys are stored
-/// as Data Protection writes them to disk elsewhere: the database's own access control protects them.
+/// as Data Protection hands them over: encrypted with the certificate in <c>DataProtection:CertificatePath</c>
+/// when one is set (see <see cref="KeyRing"/>), otherwise as plain XML behind the database's access control.
 /// </summary>
 public sealed class DatabaseKeyRing(Database database) : IXmlRepository
 {

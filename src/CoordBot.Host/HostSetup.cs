@@ -16,48 +16,29 @@ namespace CoordBot.Host;
 /// <summary>The composition root's pieces: configuration, channels, health, limits.</summary>
 public static class HostSetup
 {
-    /// <summary>Largest request body any endpoint accepts (SPEC §1): larger ones get 413.</summary>
+    /// <summary>Largest request body any endpoint accepts: larger ones get 413.</summary>
     public const long MaxBodyBytes = 1024 * 1024;
 
     public static WebApplicationBuilder AddCoordBotHost(this WebApplicationBuilder builder)
     {
-        var storage = builder.Configuration.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
-        var outbox = builder.Configuration.GetSection("Outbox").Get<OutboxOptions>() ?? new OutboxOptions();
-        var feeds = builder.Configuration.GetSection("Elections").Get<FeedFetcherOptions>() ?? new FeedFetcherOptions();
-        var scheduling = builder.Configuration.GetSection("Scheduling").Get<CoordBot.Scheduling.SchedulingOptions>();
-        builder.Services.AddCoordBot(storage, outbox, feeds, scheduling);
-        builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
-
-        var local = LocalChannel.Decide(builder.Configuration, builder.Environment);
-        if (local.Refusal is { } refusal) throw new InvalidOperationException(refusal);
-        builder.Services.AddSingleton(local);
-        builder.Services.AddSingleton<LocalMessageStore>();
-        builder.Services.AddSingleton<IChannelSender, LocalSender>();
-        // Secrets at rest (Slack bot tokens, the chart-link key) are encrypted with Data Protection keys. The key ring lives
-        // beside the SQLite file, or in the PostgreSQL database that every instance shares; with DataProtection:CertificatePath
-        // the keys themselves are encrypted with that certificate (docs/security.md#secrets-at-rest).
-        var dataProtection = builder.Services.AddDataProtection().SetApplicationName("CoordBot");
-        if (string.Equals(storage.Provider, "postgres", StringComparison.OrdinalIgnoreCase)) DatabaseKeyRing.Use(builder.Services);
-        else if (KeysFolder(storage.ConnectionString) is { } keys) dataProtection.PersistKeysToFileSystem(new DirectoryInfo(keys));
-        var keyRing = builder.Configuration.GetSection("DataProtection").Get<KeyRingOptions>() ?? new KeyRingOptions();
-        if (keyRing.Certificate() is { } certificate) dataProtection.ProtectKeysWithCertificate(certificate);
-        builder.Services.AddSingleton(keyRing);
-        builder.AddForwardedHeaders();
+        var options = HostSettings.Bind(builder.Configuration);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(options.Bot);
         builder.Services.AddSingleton<HostSecrets>();
         builder.Services.AddSingleton(sp => new SignedLinks(
             new Lazy<byte[]>(() => sp.GetRequiredService<HostSecrets>().GetOrCreate("chart-links", SignedLinks.NewKey)), sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(builder.Configuration.GetSection("Bot").Get<BotOptions>() ?? new BotOptions());
+        builder.Services.AddCoordBot(options.Storage, options.Outbox, options.Feeds, options.Scheduling);
+        builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
+        builder.Services.AddProxyTrust(options.ForwardedHeaders);
+
+        builder.Services.AddSingleton(LocalChannel.Decide(options.Local, builder.Configuration, builder.Environment));
+        builder.Services.AddSingleton<LocalMessageStore>();
+        builder.Services.AddSingleton<IChannelSender, LocalSender>();
+        builder.Services.AddKeyRing(options.Storage, options.DataProtection);
 
         builder.AddSlackChannel();
         builder.AddTeamsChannel();
         return builder;
-    }
-
-    private static string? KeysFolder(string connectionString)
-    {
-        var source = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        if (string.IsNullOrEmpty(source) || source == ":memory:") return null;
-        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".", "keys");
     }
 
     /// <summary>Creates the database file if needed and applies pending migrations before anything is served.</summary>
@@ -70,7 +51,7 @@ public static class HostSetup
     /// <summary>Every endpoint, in order: limits first, then health, the local chat, Slack and Teams.</summary>
     public static void MapCoordBot(this WebApplication app)
     {
-        app.UseForwardedHeadersWhenConfigured();
+        app.UseProxyTrust();
         app.UseRequestLimits();
         app.MapHealthChecks();
         app.MapDownloads();
@@ -119,18 +100,18 @@ public static class HostSetup
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CoordBot.Channels");
         var local = app.Services.GetRequiredService<LocalChannel>();
-        if (local.Warning is { } warning)
-            logger.LogWarning("Channel local: {Warning}", warning);
-        if (local.Enabled)
+        if (local is { Enabled: true, ExposedOn.Count: > 0 })
+            logger.LogWarning("Channel local: on outside Development on {Urls} because Local:AllowNonLoopback=true: anyone who reaches it can act as any user",
+                string.Join(", ", local.ExposedOn));
+        else if (local.Enabled)
             logger.LogInformation("Channel local: on (chat page at /, API at /local/messages)");
         else
             logger.LogInformation("Channel local: off (set Local:Enabled=true, or run in the Development environment)");
         var slack = app.Services.GetRequiredService<SlackOptions>();
-        if (!string.IsNullOrEmpty(slack.ClientId) && !string.IsNullOrEmpty(slack.ClientSecret) && app.Services.GetRequiredService<BotOptions>().PublicBase is null)
-            logger.LogWarning("Slack OAuth installs are refused until Bot:PublicBaseUrl is set: Slack's redirect URI is built from it alone");
-        if (app.Services.GetRequiredService<KeyRingOptions>().Certificate() is null)
-            logger.LogWarning("The Data Protection key ring is stored unencrypted beside the data it protects; set DataProtection:CertificatePath to encrypt it (docs/security.md)");
-        SlackSetup.LogSlack(logger, app.Services.GetRequiredService<SlackOptions>());
+        SlackSetup.LogSlack(logger, slack);
+        if (!string.IsNullOrEmpty(slack.ClientId) && app.Services.GetRequiredService<BotOptions>().PublicBase is null)
+            logger.LogWarning("Slack OAuth install: off until Bot:PublicBaseUrl is set (Slack's redirect_uri is built only from it)");
+        KeyRing.LogProtection(app.Services.GetRequiredService<HostSettings>().DataProtection, logger);
         TeamsSetup.LogTeams(logger, app.Services.GetRequiredService<TeamsOptions>());
     }
 }

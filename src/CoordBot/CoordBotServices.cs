@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using CoordBot.Outbox;
 using CoordBot.Workspaces;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace CoordBot;
@@ -40,8 +41,9 @@ public static class CoordBotServices
         services.AddSingleton<CheckIns.CheckInStore>();
         services.AddSingleton<CheckIns.CheckInCsv>();
         services.AddSingleton<CheckIns.CheckInCommands>();
-        services.AddSingleton(sp => new CheckIns.SignedLinks(CheckIns.SignedLinks.NewKey(), sp.GetRequiredService<TimeProvider>()));   // the host replaces it with its persisted key
-        services.AddSingleton(new BotOptions());
+        // Defaults for a core without a host (tests, benchmarks); a host registers its own first (persisted key, bound Bot section).
+        services.TryAddSingleton(sp => new CheckIns.SignedLinks(CheckIns.SignedLinks.NewKey(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(new BotOptions());
         services.AddSingleton<CheckIns.CheckInDigest>();
         services.AddSingleton<CheckIns.CheckInSchedule>();
         services.AddSingleton<IScheduledSendHandler>(sp => sp.GetRequiredService<CheckIns.CheckInSchedule>());

@@ -7,54 +7,65 @@ using Dapper;
 namespace CoordBot.Host.Local;
 
 /// <summary>
-/// Whether the local web chat is on (docs/security.md#the-local-channel): by default only in Development. It has no
-/// authentication (whoever reaches it is any user they name), so outside Development it runs only when the host is
-/// bound to loopback addresses alone, unless an operator forces it with <c>Local:AllowNonLoopback=true</c>.
-/// <paramref name="Refusal"/>: why the host must not start (the channel was asked for where it would be exposed);
-/// <paramref name="Warning"/>: what to log when it was forced on anyway.
+/// Whether the local web chat is on: by default only in Development. Anyone who reaches it acts as anyone,
+/// so outside Development it runs only while the host listens on loopback, unless forced (docs/security.md).
 /// </summary>
-public sealed record LocalChannel(bool Enabled, string? Refusal = null, string? Warning = null)
+public sealed record LocalChannel(bool Enabled, IReadOnlyList<string>? ExposedOn = null)
 {
     public const string Platform = "local";
     public const string Workspace = "local";
     public const string DefaultChannel = "general";
 
-    /// <summary>The local channel's state for this configuration and environment.</summary>
-    public static LocalChannel Decide(IConfiguration config, IHostEnvironment environment)
+    /// <summary>
+    /// Decides at start-up. Throws when the local chat is switched on outside Development on a non-loopback
+    /// address without <c>Local:AllowNonLoopback</c>: someone asked for it, so failing loudly beats a silent off.
+    /// </summary>
+    public static LocalChannel Decide(LocalOptions options, IConfiguration config, IHostEnvironment environment)
     {
-        var enabled = config.GetValue<bool?>("Local:Enabled") ?? environment.IsDevelopment();
-        if (!enabled || environment.IsDevelopment()) return new LocalChannel(enabled);
-        var exposed = NonLoopbackBindings(config);
-        if (exposed.Count == 0) return new LocalChannel(true);
-        if (config.GetValue<bool>("Local:AllowNonLoopback"))
-            return new LocalChannel(true, Warning: $"on in {environment.EnvironmentName} on {string.Join(", ", exposed)} (Local:AllowNonLoopback=true): anyone who reaches it acts as any user they name");
-        return new LocalChannel(false, Refusal:
-            $"Local:Enabled=true in the {environment.EnvironmentName} environment, but the host listens on {string.Join(", ", exposed)}, not only on loopback. " +
-            "The local chat has no sign-in: anyone who reaches it acts as any user. Bind the host to localhost (ASPNETCORE_URLS=http://localhost:5080), " +
-            "turn the local channel off (Local:Enabled=false), or force it with Local:AllowNonLoopback=true.");
+        if (!(options.Enabled ?? environment.IsDevelopment())) return new LocalChannel(false);
+        var exposed = environment.IsDevelopment() ? [] : NonLoopbackUrls(config);
+        if (exposed.Count > 0 && !options.AllowNonLoopback)
+            throw new InvalidOperationException(
+                $"Local:Enabled is true outside the Development environment, but the host listens on {string.Join(", ", exposed)}, which is not loopback: " +
+                "anyone who reaches the local chat can act as any user. Listen on localhost/127.0.0.1 only (urls, ASPNETCORE_URLS, Kestrel:Endpoints), " +
+                "set Local:Enabled=false, or force it with Local:AllowNonLoopback=true.");
+        return new LocalChannel(true, exposed);
     }
 
     /// <summary>
-    /// The configured listening addresses that are not loopback: <c>urls</c> (ASPNETCORE_URLS), <c>http_ports</c> and
-    /// <c>https_ports</c> (which listen on every interface), and Kestrel endpoints. None configured means ASP.NET Core's
-    /// default, <c>http://localhost:5000</c>.
+    /// The addresses the host is configured to listen on that are not loopback: <c>urls</c> (ASPNETCORE_URLS),
+    /// <c>http_ports</c>/<c>https_ports</c> (all interfaces) and <c>Kestrel:Endpoints:*:Url</c>. None set means
+    /// ASP.NET Core's default, http://localhost:5000.
     /// </summary>
-    public static IReadOnlyList<string> NonLoopbackBindings(IConfiguration config)
+    public static IReadOnlyList<string> NonLoopbackUrls(IConfiguration config)
     {
-        var urls = (config["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Concat(config.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
-        var exposed = urls.Where(url => !IsLoopback(url)).ToList();
-        foreach (var key in new[] { "http_ports", "https_ports" })
-            if (config[key] is { Length: > 0 } ports) exposed.Add($"every interface, port {ports}");
-        return exposed;
+        var urls = new List<string>();
+        urls.AddRange(Split(config["urls"]));
+        urls.AddRange(Split(config["http_ports"]).Select(port => $"http://*:{port}"));
+        urls.AddRange(Split(config["https_ports"]).Select(port => $"https://*:{port}"));
+        urls.AddRange(config.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
+        return urls.Where(url => !IsLoopback(url)).ToList();
     }
 
-    private static bool IsLoopback(string url)
+    private static string[] Split(string? value) => value?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    /// <summary><c>localhost</c>, 127.0.0.0/8 and ::1 are loopback; <c>*</c>, <c>+</c>, 0.0.0.0, other names and addresses are not.</summary>
+    public static bool IsLoopback(string url)
     {
-        // http://host:port, where host may be *, +, [::], 0.0.0.0, a name or an address.
-        var hostStart = url.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? scheme + 3 : 0;
-        var rest = url[hostStart..];
-        var host = rest.StartsWith('[') ? rest[1..Math.Max(1, rest.IndexOf(']'))] : rest.Split([':', '/'], 2)[0];
+        var scheme = url.IndexOf("://", StringComparison.Ordinal);
+        var rest = scheme < 0 ? url : url[(scheme + 3)..];
+        string host;
+        if (rest.StartsWith('['))
+        {
+            var close = rest.IndexOf(']');
+            if (close < 0) return false;
+            host = rest[1..close];
+        }
+        else
+        {
+            var end = rest.IndexOfAny([':', '/']);
+            host = end < 0 ? rest : rest[..end];
+        }
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return true;
         return System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address);
     }

@@ -7,7 +7,7 @@ using CoordBot.Host;
 namespace CoordBot.Host.Local;
 
 /// <summary>
-/// The local channel (SPEC §6): <c>POST /local/messages</c> runs a command as a local user,
+/// The local channel (docs/security.md#the-local-channel): <c>POST /local/messages</c> runs a command as a local user,
 /// <c>GET /local/messages</c> returns proactive messages, and <c>GET /</c> serves the chat page.
 /// </summary>
 public static class LocalChatEndpoints

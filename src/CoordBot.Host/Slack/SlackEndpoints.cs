@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -10,7 +9,7 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace CoordBot.Host.Slack;
 
 /// <summary>
-/// Slack's HTTP endpoints (docs/security.md): verify the signature on the raw body, translate, hand to
+/// Slack's HTTP endpoints (docs/security.md#slack): verify the signature on the raw body, translate, hand to
 /// <see cref="ISlackInbound"/>, answer. Nothing is read or changed before the signature checks out.
 /// </summary>
 public static class SlackEndpoints
@@ -57,7 +56,7 @@ public static class SlackEndpoints
         var (body, refusal) = await VerifiedBodyAsync(request, options, time, ct);
         if (refusal is not null) return refusal;
         if (Parse(Encoding.UTF8.GetString(body)) is not { } json) return Bad("The event body is not a JSON object.");
-        int? retry = int.TryParse(request.Headers["X-Slack-Retry-Num"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+        int? retry = int.TryParse(request.Headers["X-Slack-Retry-Num"], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
         using (json) return Answer(await inbound.EventAsync(json.RootElement, retry, ct));
     }
 
@@ -90,24 +89,20 @@ public static class SlackEndpoints
 
     private static IResult Bad(string reason) => Results.Json(new { error = reason }, statusCode: StatusCodes.Status400BadRequest);
 
-    /// <summary>
-    /// <c>GET /slack/install</c>: binds a random state to this browser in a cookie (Secure when the public address is
-    /// https, whatever a proxy in front says), then sends it to Slack. Without <c>Bot:PublicBaseUrl</c> the install is
-    /// refused: the redirect URI would otherwise come from the request's Host header, which the caller chooses.
-    /// </summary>
+    /// <summary><c>GET /slack/install</c>: binds a random state to this browser in a cookie, then sends it to Slack.</summary>
     private static IResult Install(HttpContext context, SlackOptions options, BotOptions bot)
     {
-        if (RedirectUri(bot) is not { } redirect) return NoPublicAddress();
+        if (RedirectUri(bot) is not { } redirectUri) return NoPublicBase();
         var state = Base64UrlTextEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         context.Response.Cookies.Append(StateCookie, state, new CookieOptions
         {
-            HttpOnly = true, Secure = bot.IsHttps || context.Request.IsHttps, SameSite = SameSiteMode.Lax, MaxAge = TimeSpan.FromMinutes(10), Path = "/slack/oauth",
+            HttpOnly = true, Secure = bot.IsHttps, SameSite = SameSiteMode.Lax, MaxAge = TimeSpan.FromMinutes(10), Path = "/slack/oauth",
         });
         var url = QueryHelpers.AddQueryString(options.AuthorizeUrl, new Dictionary<string, string?>
         {
             ["client_id"] = options.ClientId,
             ["scope"] = string.Join(',', SlackScopes.Bot),
-            ["redirect_uri"] = redirect,
+            ["redirect_uri"] = redirectUri,
             ["state"] = state,
         });
         return Results.Redirect(url);
@@ -117,7 +112,7 @@ public static class SlackEndpoints
     private static async Task<IResult> CallbackAsync(HttpContext context, SlackOptions options, BotOptions bot, SlackApiClient api,
         SlackInstallations installations, ILogger<SlackInstallations> logger, CancellationToken ct)
     {
-        if (RedirectUri(bot) is not { } redirect) return NoPublicAddress();
+        if (RedirectUri(bot) is not { } redirectUri) return NoPublicBase();
         var query = context.Request.Query;
         if (query["error"].ToString() is { Length: > 0 } denied)
             return Page(400, "CoordBot was not installed", $"Slack said: {denied}. You can start again from the install link.");
@@ -131,7 +126,7 @@ public static class SlackEndpoints
             return Page(400, "CoordBot was not installed", "Slack sent no code. Start again from /slack/install.");
 
         JsonElement result;
-        try { result = await api.OAuthAccessAsync(options.ClientId!, options.ClientSecret!, code, redirect); }
+        try { result = await api.OAuthAccessAsync(options.ClientId!, options.ClientSecret!, code, redirectUri); }
         catch (SlackApiException e)
         {
             logger.LogWarning("Slack install failed: {Error}", e.Error);
@@ -150,11 +145,11 @@ public static class SlackEndpoints
         return Page(200, "CoordBot is installed", $"CoordBot is now in {Get("team", "name") ?? Get("enterprise", "name") ?? workspace}. Type /coord help in any channel.");
     }
 
-    /// <summary>Where Slack sends the browser back: on the configured public address only, never one taken from the request.</summary>
+    /// <summary>Built only from Bot:PublicBaseUrl, never from the request's Host header (which a caller can forge).</summary>
     private static string? RedirectUri(BotOptions bot) => bot.PublicBase is { } publicBase ? publicBase + "/slack/oauth/callback" : null;
 
-    private static IResult NoPublicAddress() => Page(400, "CoordBot cannot be installed from here yet",
-        "This CoordBot has no public address (Bot:PublicBaseUrl), so Slack could not send you back to it. Ask its admin to set it, then start again from /slack/install.");
+    private static IResult NoPublicBase() => Page(503, "Slack install is not set up",
+        "This server has no public address (Bot:PublicBaseUrl), which Slack's install needs for its redirect. Ask the operator to set it.");
 
     private static IResult Page(int status, string title, string text) => Results.Content(
         $"<!doctype html><meta charset=utf-8><title>{System.Net.WebUtility.HtmlEncode(title)}</title><h1>{System.Net.WebUtility.HtmlEncode(title)}</h1><p>{System.Net.WebUtility.HtmlEncode(text)}</p>",

@@ -35,7 +35,7 @@ public sealed record SlackRateLimitOptions
 
     /// <summary>
     /// chat.postMessage per workspace. Slack documents only "a workspace-wide limit" of "several hundred
-    /// per minute" (PLATFORMS A7); we pace to 300 a minute (5 a second), the low end of that wording,
+    /// per minute" (https://docs.slack.dev/apis/web-api/rate-limits); we pace to 300 a minute (5 a second), the low end of that wording,
     /// with a burst of 29. At this pace a workspace's 100-member check-in prompt takes about 14 s.
     /// </summary>
     public SlackRate PostMessage { get; init; } = new(300, 29);

@@ -46,7 +46,7 @@ public sealed record AllyFields
     public DateOnly? LastContact { get; init; }
 }
 
-/// <summary>The words of SPEC §2.1, and the checks shared by commands and CSV import.</summary>
+/// <summary>The words of the ally commands (docs/commands.md#ally-add), and the checks shared by commands and CSV import.</summary>
 public static partial class AllyVocabulary
 {
     public static readonly IReadOnlyList<string> Sectors = ["government", "nonprofit", "business", "philanthropy", "community", "academia", "media", "other"];

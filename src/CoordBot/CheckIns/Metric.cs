@@ -4,7 +4,7 @@ using static System.FormattableString;
 
 namespace CoordBot.CheckIns;
 
-/// <summary>How members' values for one week combine into the week's value (SPEC §2.3).</summary>
+/// <summary>How members' values for one week combine into the week's value (docs/features.md#weekly-check-ins).</summary>
 public enum Combine
 {
     /// <summary>The most recent answer stands (a count of people right now: "actively homeless").</summary>

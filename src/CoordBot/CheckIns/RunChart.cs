@@ -53,7 +53,7 @@ public sealed record RunChartResult(
     double? Median, int UsefulObservations, int Runs, IReadOnlyList<RunChartSignal> Signals, bool EnoughData, string Summary);
 
 /// <summary>
-/// Run-chart analysis of a weekly metric (SPEC §2.3). Pure: no clock, no I/O.
+/// Run-chart analysis of a weekly metric (docs/features.md#run-chart-rules). Pure: no clock, no I/O.
 /// </summary>
 /// <remarks>
 /// Conventions:

@@ -5,16 +5,13 @@ using Quartz;
 
 namespace CoordBot.Scheduling;
 
-/// <summary>Scheduler settings (section <c>Scheduling</c>).</summary>
+/// <summary>
+/// Scheduler settings (section <c>Scheduling</c>). There is no switch for clustering: on PostgreSQL every
+/// instance is always a node of one cluster, and SQLite runs one scheduler per database file.
+/// </summary>
 public sealed record SchedulingOptions
 {
-    /// <summary>
-    /// Run as a node of a Quartz cluster. Not possible on SQLite (one process owns the file); on PostgreSQL
-    /// every instance is a cluster node whatever this says.
-    /// </summary>
-    public bool Clustered { get; init; }
-
-    /// <summary>How often a clustered node checks in; a node silent for twice this is taken as dead and its jobs recovered.</summary>
+    /// <summary>How often a node checks in (PostgreSQL, where every instance is a node of one Quartz cluster) checks in; a node silent for twice this is taken as dead and its jobs recovered.</summary>
     public TimeSpan ClusterCheckinInterval { get; init; } = TimeSpan.FromSeconds(7.5);
 }
 
@@ -27,8 +24,8 @@ public static class SchedulingServices
     {
         scheduling ??= new SchedulingOptions();
         var postgres = string.Equals(storage.Provider, "postgres", StringComparison.OrdinalIgnoreCase);
-        if (scheduling.Clustered && !postgres)
-            throw new InvalidOperationException("Scheduling:Clustered needs a PostgreSQL store; SQLite runs one scheduler per database file.");
+        if (scheduling.ClusterCheckinInterval <= TimeSpan.Zero)
+            throw new InvalidOperationException("Scheduling:ClusterCheckinInterval must be a positive time span, e.g. 00:00:07.5.");
 
         services.AddSingleton(scheduling);
         services.AddTransient<ScheduledSendJob>();

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace CoordBot.Tests.CheckIns;
 
-/// <summary>Run-chart rules on hand-checked series (SPEC §2.3).</summary>
+/// <summary>Run-chart rules on hand-checked series (docs/features.md#run-chart-rules).</summary>
 public sealed class RunChartTests
 {
     // 'H' = 12 (above), 'L' = 8 (below), 'M' = 10 (on the median), '.' = missing week. With as many H as L the median

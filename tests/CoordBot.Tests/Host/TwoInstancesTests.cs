@@ -53,8 +53,8 @@ public sealed class TwoInstancesTests : IAsyncLifetime
             ["Slack__SigningSecret"] = SigningSecret,
             ["Slack__ClientId"] = _slack.ClientId,
             ["Slack__ClientSecret"] = _slack.ClientSecret,
-            ["Slack__ApiBaseUrl"] = _slack.BaseUrl.ToString(),
             ["Bot__PublicBaseUrl"] = "http://coordbot.test",
+            ["Slack__ApiBaseUrl"] = _slack.BaseUrl.ToString(),
             ["Local__Enabled"] = "false",
             // A dead instance's claims come free after 10 s; its Quartz node is taken as dead after 4 s.
             ["Outbox__Lease"] = "00:00:10",

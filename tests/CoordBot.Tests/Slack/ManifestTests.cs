@@ -47,7 +47,7 @@ public sealed class ManifestTests
             Assert.False(string.IsNullOrWhiteSpace(c.Description), $"{c.Command} description");
             Assert.False(string.IsNullOrWhiteSpace(c.UsageHint), $"{c.Command} usage_hint");
         });
-        // The hints name the subcommands of SPEC §2.
+        // The hints name the subcommands in docs/commands.md.
         Assert.All(new[] { "add", "list", "find", "show", "edit", "log", "link", "remove", "map", "import", "export" }, w => Assert.Contains(w, Hint("/ally")));
         Assert.All(new[] { "add", "list", "show", "remove", "import", "remind", "risk", "preview" }, w => Assert.Contains(w, Hint("/election")));
         Assert.All(new[] { "setup", "list", "submit", "status", "report", "digest", "pause", "resume", "remove", "export", "import" }, w => Assert.Contains(w, Hint("/checkin")));

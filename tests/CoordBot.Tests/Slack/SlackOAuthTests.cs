@@ -24,7 +24,7 @@ public sealed class SlackOAuthTests : SlackHostTest
         var query = QueryHelpers.ParseQuery(authorize.Query);
         Assert.Equal(Slack.ClientId, query["client_id"].ToString());
         Assert.Equal(string.Join(',', SlackScopes.Bot), query["scope"].ToString());
-        Assert.Equal(PublicBaseUrl + "/slack/oauth/callback", query["redirect_uri"].ToString());
+        Assert.Equal(OAuthPublicBaseUrl + "/slack/oauth/callback", query["redirect_uri"].ToString());
         var state = query["state"].ToString();
         Assert.True(state.Length >= 32);
 
@@ -101,80 +101,5 @@ public sealed class SlackOAuthTests : SlackHostTest
         var denied = await Browser().GetAsync("/slack/oauth/callback?error=access_denied&state=x");
         Assert.Equal(HttpStatusCode.BadRequest, denied.StatusCode);
         Assert.Contains("access_denied", await denied.Content.ReadAsStringAsync());
-    }
-
-    [Fact]
-    public async Task The_redirect_uri_comes_from_the_public_address_never_from_the_request()
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/slack/install");
-        request.Headers.Host = "evil.example";
-        request.Headers.Add("X-Forwarded-Host", "evil.example");
-        request.Headers.Add("X-Forwarded-Proto", "https");
-        using var browser = Browser();
-        var start = await browser.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
-        var redirect = QueryHelpers.ParseQuery(start.Headers.Location!.Query)["redirect_uri"].ToString();
-        Assert.Equal("http://coordbot.test/slack/oauth/callback", redirect);
-        Assert.DoesNotContain("evil", start.Headers.Location!.ToString());
-
-        // The code is exchanged with the same redirect URI Slack saw, whatever Host the callback arrives with.
-        var state = QueryHelpers.ParseQuery(start.Headers.Location!.Query)["state"].ToString();
-        using var callback = new HttpRequestMessage(HttpMethod.Get,
-            $"/slack/oauth/callback?code={Uri.EscapeDataString(Slack.IssueOAuthCode("T1", "Team One", "xoxb-one"))}&state={Uri.EscapeDataString(state)}");
-        callback.Headers.Host = "evil.example";
-        Assert.Equal(HttpStatusCode.OK, (await browser.SendAsync(callback)).StatusCode);
-        var exchange = await Slack.WaitForCallAsync("oauth.v2.access");
-        Assert.Equal(redirect, exchange.Args["redirect_uri"]?.ToString());
-    }
-
-    [Fact]
-    public async Task The_state_cookie_is_http_only_lax_and_secure_when_the_public_address_is_https()
-    {
-        var plain = await Browser().GetAsync("/slack/install");
-        var plainCookie = Assert.Single(plain.Headers.GetValues("Set-Cookie"));
-        Assert.Contains("httponly", plainCookie, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("samesite=lax", plainCookie, StringComparison.OrdinalIgnoreCase);
-        Assert.DoesNotContain("secure", plainCookie.Replace("samesite", "", StringComparison.OrdinalIgnoreCase), StringComparison.OrdinalIgnoreCase);
-
-        await using var behindTls = StartHost(new() { ["Bot:PublicBaseUrl"] = "https://coordbot.example.org/" });
-        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = behindTls.BaseAddress };
-        var start = await browser.GetAsync("/slack/install");
-        var cookie = Assert.Single(start.Headers.GetValues("Set-Cookie"));
-        Assert.Contains("; secure", cookie, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal("https://coordbot.example.org/slack/oauth/callback",
-            QueryHelpers.ParseQuery(start.Headers.Location!.Query)["redirect_uri"].ToString());
-    }
-
-    [Fact]
-    public async Task Without_a_public_address_installs_are_refused_and_nothing_is_asked_of_Slack()
-    {
-        await using var host = StartHost(new() { ["Bot:PublicBaseUrl"] = "" });
-        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
-        var start = await browser.GetAsync("/slack/install");
-        Assert.Equal(HttpStatusCode.BadRequest, start.StatusCode);
-        Assert.Contains("Bot:PublicBaseUrl", await start.Content.ReadAsStringAsync());
-        Assert.False(start.Headers.Contains("Set-Cookie"));
-
-        var callback = await browser.GetAsync($"/slack/oauth/callback?code={Uri.EscapeDataString(Slack.IssueOAuthCode("T1", "Team One", "xoxb-one"))}&state=x");
-        Assert.Equal(HttpStatusCode.BadRequest, callback.StatusCode);
-        Assert.DoesNotContain(Slack.Calls, c => c.Method == "oauth.v2.access");
-        Assert.Null(await host.Get<SlackInstallations>().BotTokenAsync("T1", default));
-    }
-
-    [Theory]
-    [InlineData("127.0.0.1", true)]    // the proxy in front (here: the test, on loopback) is a known one: its https is believed
-    [InlineData("10.9.8.7", false)]    // only another address is a known proxy: the forwarded headers are ignored
-    public async Task Forwarded_https_is_believed_only_from_a_known_proxy(string knownProxy, bool believed)
-    {
-        await using var host = StartHost(new() { ["ForwardedHeaders:Enabled"] = "true", ["ForwardedHeaders:KnownProxies:0"] = knownProxy });
-        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = host.BaseAddress };
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/slack/install");
-        request.Headers.Add("X-Forwarded-Proto", "https");
-        request.Headers.Add("X-Forwarded-For", "203.0.113.9");
-        var start = await browser.SendAsync(request);
-        var cookie = Assert.Single(start.Headers.GetValues("Set-Cookie"));
-        Assert.Equal(believed, cookie.Contains("; secure", StringComparison.OrdinalIgnoreCase));
-        // Either way the redirect URI is the configured public address.
-        Assert.Equal(PublicBaseUrl + "/slack/oauth/callback", QueryHelpers.ParseQuery(start.Headers.Location!.Query)["redirect_uri"].ToString());
     }
 }

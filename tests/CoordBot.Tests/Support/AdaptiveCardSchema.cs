@@ -10,9 +10,9 @@ namespace CoordBot.Tests.Support;
 /// <c>schemas/1.5.0/adaptive-card.json</c>) for the elements, inputs and actions listed below, not
 /// from the renderer, so a renderer bug cannot hide here. Where the schema is loose (a required
 /// <c>verb</c>, <c>data</c> as an object, a choice set's choices) the stricter reading is used. On top:
-/// Teams' <c>msteams</c> card property, version 1.5 at most (Teams' ceiling, PLATFORMS B7) with no
+/// Teams' <c>msteams</c> card property, version 1.5 at most (Teams' ceiling: https://learn.microsoft.com/en-us/microsoftteams/platform/task-modules-and-cards/cards/cards-reference) with no
 /// element or property newer than the card's version, unique ids, and the 80 KB message advice
-/// (PLATFORMS B4: the JSON, ASCII-escaped, at most 40,000 characters). Every problem is reported
+/// (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/format-your-bot-messages: the JSON, ASCII-escaped, at most 40,000 characters). Every problem is reported
 /// with its JSON path.
 /// </summary>
 public static class AdaptiveCardSchema

@@ -2,7 +2,7 @@ namespace CoordBot.Tests.Support;
 
 /// <summary>
 /// Slack's documented rate limits as <see cref="FakeSlackApi"/> enforces them when
-/// <see cref="FakeSlackApi.Limits"/> is set (PLATFORMS A7): chat.postMessage about one a second per
+/// <see cref="FakeSlackApi.Limits"/> is set (https://docs.slack.dev/apis/web-api/rate-limits): chat.postMessage about one a second per
 /// channel and 300 a minute per workspace (our reading of "several hundred"), Tier 3 methods
 /// (conversations.open, chat.update) 50 a minute per workspace. Each is a rate with a burst
 /// allowance (Slack: "bursts tolerated"; ours: 3 per channel, 30 per workspace, 10 for Tier 3), checked
@@ -27,7 +27,7 @@ public sealed record FakeRate(double PerMinute, int Burst);
 
 /// <summary>
 /// Teams' throttling as <see cref="FakeBotConnector"/> enforces it when <see cref="FakeBotConnector.Limits"/>
-/// is set (PLATFORMS B4): per conversation 7 per 1 s, 8 per 2 s, 60 per 30 s, 1,800 per hour; per tenant
+/// is set (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/rate-limit): per conversation 7 per 1 s, 8 per 2 s, 60 per 30 s, 1,800 per hour; per tenant
 /// 50 per second. "N per T" is read strictly: no T-long span of arrivals holds more than N calls.
 /// </summary>
 public sealed record FakeTeamsLimits

@@ -21,8 +21,8 @@ public abstract class SlackHostTest : IAsyncLifetime
     /// <summary>True to run with Slack:ClientId/ClientSecret (OAuth installs) instead of Slack:BotToken.</summary>
     protected virtual bool OAuth => false;
 
-    /// <summary>The public address OAuth installs redirect to (plain http, so the test browser sends its state cookie back).</summary>
-    protected const string PublicBaseUrl = "http://coordbot.test";
+    /// <summary>The public base URL an OAuth-mode host is given.</summary>
+    public const string OAuthPublicBaseUrl = "http://coordbot.test";
 
     public virtual async ValueTask InitializeAsync()
     {
@@ -46,7 +46,8 @@ public abstract class SlackHostTest : IAsyncLifetime
         {
             settings["Slack:ClientId"] = Slack.ClientId;
             settings["Slack:ClientSecret"] = Slack.ClientSecret;
-            settings["Bot:PublicBaseUrl"] = PublicBaseUrl;
+            // Slack's redirect_uri comes only from here; http, so the test browser sends the (then not Secure) state cookie back.
+            settings["Bot:PublicBaseUrl"] = OAuthPublicBaseUrl;
         }
         else
         {
