@@ -9,22 +9,26 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
     public const int PageSize = 10;
     public const int StaleDays = 60;
 
-    private static readonly FlagSpec Share = new("share", FlagKind.Switch, "post the reply for everyone in the channel instead of only you");
+    /// <summary>The flags of an ally's fields, each declared once and named where a command takes only some.</summary>
+    private static class AllyFlag
+    {
+        public static readonly FlagSpec Org = new("org", FlagKind.Text, "organization, e.g. \"City of Atlanta\"");
+        public static readonly FlagSpec Role = new("role", FlagKind.Text, "role or title");
+        public static readonly FlagSpec Sector = new("sector", FlagKind.Choice, "sector", AllyVocabulary.Sectors);
+        public static readonly FlagSpec Level = new("level", FlagKind.Choice, "level (elected and appointed turn over at elections; career staff stay)", AllyVocabulary.Levels);
+        public static readonly FlagSpec Jurisdiction = new("jurisdiction", FlagKind.Text, "city, county or state, e.g. atlanta");
+        public static readonly FlagSpec Stance = new("stance", FlagKind.Choice, "stance toward the initiative", AllyVocabulary.Stances);
+        public static readonly FlagSpec Email = new("email", FlagKind.Text, "email address");
+        public static readonly FlagSpec Phone = new("phone", FlagKind.Text, "phone number");
+        public static readonly FlagSpec Tags = new("tags", FlagKind.Text, "comma-separated tags, e.g. housing,budget");
+        public static readonly FlagSpec Owner = new("owner", FlagKind.User, "who keeps this relationship warm");
+        public static readonly FlagSpec Notes = new("notes", FlagKind.Text, "free-form notes");
 
-    private static readonly FlagSpec[] FieldFlags =
-    [
-        new("org", FlagKind.Text, "organization, e.g. \"City of Atlanta\""),
-        new("role", FlagKind.Text, "role or title"),
-        new("sector", FlagKind.Choice, "sector", AllyVocabulary.Sectors),
-        new("level", FlagKind.Choice, "level (elected and appointed turn over at elections; career staff stay)", AllyVocabulary.Levels),
-        new("jurisdiction", FlagKind.Text, "city, county or state, e.g. atlanta"),
-        new("stance", FlagKind.Choice, "stance toward the initiative", AllyVocabulary.Stances),
-        new("email", FlagKind.Text, "email address"),
-        new("phone", FlagKind.Text, "phone number"),
-        new("tags", FlagKind.Text, "comma-separated tags, e.g. housing,budget"),
-        new("owner", FlagKind.User, "who keeps this relationship warm"),
-        new("notes", FlagKind.Text, "free-form notes"),
-    ];
+        /// <summary>Every field, in the order forms and help show them.</summary>
+        public static readonly FlagSpec[] All = [Org, Role, Sector, Level, Jurisdiction, Stance, Email, Phone, Tags, Owner, Notes];
+    }
+
+    private static readonly FlagSpec Page = new("page", FlagKind.Number, "page number, from 1");
 
     private static readonly FlagSpec NameFlag = new("name", FlagKind.Text, "the ally's name (instead of the positional name)");
 
@@ -32,35 +36,34 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
     [
         new("ally", "add", "ally add <name> [--org O] [--role R] [--sector S] [--level L] [--jurisdiction J] [--stance ST] [--email E] [--phone P] [--tags a,b] [--owner @user] [--notes TEXT]",
             "Record an ally. With no name, opens a form.",
-            [NameFlag, .. FieldFlags, Share],
+            [NameFlag, .. AllyFlag.All, FlagSpec.Share],
             ["ally add \"Jane Doe\" --org \"City of Atlanta\" --sector government --level career", "ally add"], AddAsync),
         new("ally", "list", "ally list [--sector S] [--level L] [--org O] [--jurisdiction J] [--tag T] [--owner @u] [--stale DAYS] [--page N]",
             "List allies, least recently contacted first, 10 per page.",
-            [FieldFlags[2], FieldFlags[3], FieldFlags[0], FieldFlags[4],
-             new("tag", FlagKind.Text, "only allies with this tag"), FieldFlags[9],
-             new("stale", FlagKind.Number, "only allies with no contact in this many days"),
-             new("page", FlagKind.Number, "page number, from 1"), Share],
+            [AllyFlag.Sector, AllyFlag.Level, AllyFlag.Org, AllyFlag.Jurisdiction,
+             new("tag", FlagKind.Text, "only allies with this tag"), AllyFlag.Owner,
+             new("stale", FlagKind.Number, "only allies with no contact in this many days"), Page, FlagSpec.Share],
             ["ally list --sector government --level career", "ally list --stale 60"], ListAsync),
         new("ally", "find", "ally find <text> [--page N]", "Search names, organizations, roles, tags and notes.",
-            [new("page", FlagKind.Number, "page number, from 1"), Share], ["ally find housing", "ally find jane atl"], FindAsync),
+            [Page, FlagSpec.Share], ["ally find housing", "ally find jane atl"], FindAsync),
         new("ally", "show", "ally show <ref>", "One ally: details, last contact, connections and recent touchpoints.",
-            [Share], ["ally show A12", "ally show \"Jane Doe\""], ShowAsync),
+            [FlagSpec.Share], ["ally show A12", "ally show \"Jane Doe\""], ShowAsync),
         new("ally", "edit", "ally edit <ref> --field value...", "Change an ally's fields; an empty value (--email \"\") clears one.",
-            [NameFlag, .. FieldFlags, Share], ["ally edit A12 --role \"Deputy Director\" --stance champion"], EditAsync),
+            [NameFlag, .. AllyFlag.All, FlagSpec.Share], ["ally edit A12 --role \"Deputy Director\" --stance champion"], EditAsync),
         new("ally", "log", "ally log <ref> <note> [--on DATE] [--via meeting|call|email|event|message]",
             "Record a touchpoint; it moves the ally's last contact forward.",
             [new("note", FlagKind.Text, "what happened (instead of the positional note)"),
              new("on", FlagKind.Date, "when it happened (default today)"),
-             new("via", FlagKind.Choice, "how you were in touch", AllyVocabulary.Channels), Share],
+             new("via", FlagKind.Choice, "how you were in touch", AllyVocabulary.Channels), FlagSpec.Share],
             ["ally log A12 \"Coffee about the housing levy\" --via meeting", "ally log A12 \"Called re: budget\" --on yesterday --via call"], LogAsync),
         new("ally", "link", "ally link <ref> <ref> [--as RELATION]", "Record that two allies know each other.",
-            [new("as", FlagKind.Text, "how they know each other, e.g. \"former colleagues\""), Share],
+            [new("as", FlagKind.Text, "how they know each other, e.g. \"former colleagues\""), FlagSpec.Share],
             ["ally link A12 A7 --as \"former colleagues\""], LinkAsync),
         new("ally", "remove", "ally remove <ref> [--yes]", "Delete an ally with its touchpoints and links, after a confirmation (creator or admin).",
             [new("yes", FlagKind.Switch, "skip the confirmation")], ["ally remove A12"], RemoveAsync),
         new("ally", "map", "ally map [--jurisdiction J]",
             "The coalition at a glance: counts by sector × level, allies with no contact in 60+ days, and government organizations where nobody survives turnover.",
-            [FieldFlags[4], Share], ["ally map", "ally map --jurisdiction atlanta"], MapAsync),
+            [AllyFlag.Jurisdiction, FlagSpec.Share], ["ally map", "ally map --jurisdiction atlanta"], MapAsync),
         new("ally", "import", "ally import [--skip-bad]  (CSV on the lines after the command, or an attached file)",
             $"Import allies from CSV with a header row; columns: {string.Join(", ", AllyCsv.ImportColumns)}. A file with errors is refused unless --skip-bad.",
             [new("skip-bad", FlagKind.Switch, "import the good rows and skip the rows with errors")],
@@ -73,7 +76,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
     {
         var name = ctx.Args.Text("name") ?? (ctx.Args.Words.Count > 0 ? ctx.Args.Rest() : null);
         if (string.IsNullOrWhiteSpace(name))
-            return ctx.Args.Flags.Keys.Any(k => k != "share")
+            return ctx.Args.Flags.Keys.Any(k => k != FlagSpec.Share.Name)
                 ? Reply.Error("The ally needs a name: ally add \"Jane Doe\" --org ...", "Or type ally add alone to open the form.", "name")
                 : AddForm();
         var fields = Fields(ctx.Args) with { Name = name };
@@ -89,7 +92,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         var namesakes = (await store.SameNameAsync(ctx.WorkspaceId, ally.Name, ct)).Where(a => a.Id != ally.Id).ToList();
         if (namesakes.Count > 0)
             blocks.Add(new Context($"Also named {ally.Name}: {string.Join(", ", namesakes.Select(a => a.Ref))}. If it is the same person, remove the duplicate: ally remove {ally.Ref}"));
-        return new Reply($"Added {ally.Label}", blocks, Ephemeral: !ctx.Args.Has("share"));
+        return ctx.Share(new Reply($"Added {ally.Label}", blocks));
     }
 
     private static Reply AddForm() => new("Add an ally: fill in the form.",
@@ -124,7 +127,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         var more = exact ? "" : "+";
         var filtered = a.Flags.Keys.Any(k => k is not ("page" or "share"));
         if (total == 0)
-            return Reply.Say(filtered ? "No allies match those filters." : "No allies yet. Add one: ally add \"Jane Doe\" --org \"City of Atlanta\"", ephemeral: !a.Has("share"));
+            return ctx.Share(Reply.Say(filtered ? "No allies match those filters." : "No allies yet. Add one: ally add \"Jane Doe\" --org \"City of Atlanta\""));
         if (page > pages)
             return Reply.Error($"There is no page {page}; there {(pages == 1 ? "is 1 page" : $"are {pages} pages")}.");
 
@@ -139,7 +142,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         if (page > 1) buttons.Add(new Button("Previous", new ChatAction("ally list", new Dictionary<string, string>(args) { ["page"] = (page - 1).ToString(CultureInfo.InvariantCulture) })));
         if (page < pages || !exact) buttons.Add(new Button("Next", new ChatAction("ally list", new Dictionary<string, string>(args) { ["page"] = (page + 1).ToString(CultureInfo.InvariantCulture) })));
         if (buttons.Count > 0) blocks.Add(new Actions(buttons));
-        return new Reply($"{N(total)}{more} {(total == 1 ? "ally" : "allies")}, page {page} of {N(pages)}{more}", blocks, Ephemeral: !a.Has("share"));
+        return ctx.Share(new Reply($"{N(total)}{more} {(total == 1 ? "ally" : "allies")}, page {page} of {N(pages)}{more}", blocks));
     }
 
     /// <summary><c>ally find &lt;text&gt;</c>.</summary>
@@ -150,7 +153,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         var found = await store.FindAsync(ctx.WorkspaceId, ctx.Args.Words.SelectMany(w => w.Split(' ', StringSplitOptions.RemoveEmptyEntries)), page, PageSize, ct);
         var text = ctx.Args.Rest();
         if (found.Count == 0)
-            return Reply.Say(page == 1 ? $"No allies match \"{text}\"." : $"No more allies match \"{text}\".", ephemeral: !ctx.Args.Has("share"));
+            return ctx.Share(Reply.Say(page == 1 ? $"No allies match \"{text}\"." : $"No more allies match \"{text}\"."));
         var more = found.Count > PageSize;
         var blocks = new List<Block>
         {
@@ -162,7 +165,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             blocks.Add(new Actions([new Button("Next", new ChatAction("ally find " + string.Join(' ', ctx.Args.Words.Select(Tokenizer.Quote)),
                 new Dictionary<string, string> { ["page"] = (page + 1).ToString(CultureInfo.InvariantCulture) }))]));
         var count = Math.Min(found.Count, PageSize);
-        return new Reply($"{count}{(more ? "+" : "")} {(count == 1 && !more ? "ally matches" : "allies match")} \"{text}\"", blocks, Ephemeral: !ctx.Args.Has("share"));
+        return ctx.Share(new Reply($"{count}{(more ? "+" : "")} {(count == 1 && !more ? "ally matches" : "allies match")} \"{text}\"", blocks));
     }
 
     /// <summary><c>ally show &lt;ref&gt;</c>.</summary>
@@ -186,26 +189,25 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             new Input("via", "Via", InputKind.Choice, Choices: AllyVocabulary.Channels),
         ], "Log"));
         blocks.Add(new Actions([new Button("Remove", new ChatAction($"ally remove {ally.Ref}"), ButtonStyle.Danger)]));
-        return new Reply($"{ally.Label}: {Summary(ally, ctx.Today)}", blocks, Ephemeral: !ctx.Args.Has("share"));
+        return ctx.Share(new Reply($"{ally.Label}: {Summary(ally, ctx.Today)}", blocks));
     }
 
     /// <summary><c>ally edit &lt;ref&gt; --field value</c>.</summary>
     private async Task<Reply> EditAsync(CommandContext ctx, CancellationToken ct)
     {
-        var changes = ctx.Args.Flags.Keys.Where(k => k != "share").ToList();
+        var changes = ctx.Args.Flags.Keys.Where(k => k != FlagSpec.Share.Name).ToList();
         if (ctx.Args.Words.Count == 0) return Reply.Error("Which ally? ally edit <ref> --field value, e.g. ally edit A12 --role Director");
         if (changes.Count == 0)
             return Reply.Error("Nothing to change: give the fields to change, e.g. ally edit A12 --role Director.",
-                $"Fields: {string.Join(", ", ctx.Spec.Flags.Where(f => f.Name != "share").Select(f => "--" + f.Name))}");
+                $"Fields: {string.Join(", ", ctx.Spec.Flags.Where(f => f.Name != FlagSpec.Share.Name).Select(f => "--" + f.Name))}");
         var (ally, error) = await ResolveAsync(ctx, ctx.Args.Rest(), ct);
         if (ally is null) return error!;
         var fields = Fields(ctx.Args) with { Name = ctx.Args.Text("name") };
         if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem.Message, field: problem.Field);
         await store.UpdateAsync(ctx.WorkspaceId, ally.Id, fields, ctx.Now, ct);
         var updated = (await store.GetAsync(ctx.WorkspaceId, ally.RefNo, ct))!;
-        return new Reply($"Updated {updated.Label}: {string.Join(", ", changes)}",
-            [new Paragraph($"Updated {updated.Label}: {string.Join(", ", changes)}"), new Fields(Details(updated, ctx.Today, withContact: true))],
-            Ephemeral: !ctx.Args.Has("share"));
+        return ctx.Share(new Reply($"Updated {updated.Label}: {string.Join(", ", changes)}",
+            [new Paragraph($"Updated {updated.Label}: {string.Join(", ", changes)}"), new Fields(Details(updated, ctx.Today, withContact: true))]));
     }
 
     /// <summary><c>ally log &lt;ref&gt; &lt;note&gt; [--on DATE] [--via V]</c>.</summary>
@@ -223,7 +225,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         var via = ctx.Args.Text("via");
         var last = await store.LogAsync(ctx.WorkspaceId, ally.Id, on, via, note.Trim(), ctx.UserId, ctx.Now, ct);
         var text = $"Logged {(via is null ? "a touchpoint" : "a " + via)} with {ally.Label} on {Day(on)}. Last contact: {Day(last)}.";
-        return new Reply(text, [new Paragraph(text), new Context(note.Trim())], Ephemeral: !ctx.Args.Has("share"));
+        return ctx.Share(new Reply(text, [new Paragraph(text), new Context(note.Trim())]));
     }
 
     /// <summary><c>ally link &lt;ref&gt; &lt;ref&gt; [--as RELATION]</c>.</summary>
@@ -242,7 +244,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         var text = added
             ? $"Linked {first.Label} and {second.Label}{(relation is null ? "" : $" ({relation})")}."
             : $"{first.Label} and {second.Label} were already linked{(relation is null ? "" : $"; relation now \"{relation}\"")}.";
-        return new Reply(text, [new Paragraph(text)], Ephemeral: !ctx.Args.Has("share"));
+        return ctx.Share(new Reply(text, [new Paragraph(text)]));
     }
 
     /// <summary><c>ally remove &lt;ref&gt; [--yes]</c>: asks first, then deletes (creator or admin).</summary>
@@ -250,7 +252,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
     {
         var (ally, error) = await ResolveAsync(ctx, ctx.Args.Rest(), ct);
         if (ally is null) return error!;
-        if (ally.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
+        if (!ctx.CanManage(ally.CreatedBy))
             return Reply.Error($"Only {ally.CreatedBy}, who added {ally.Label}, or a workspace admin can remove it.", "See the admins with: coord admins");
         if (!ctx.Args.Has("yes"))
         {
@@ -273,7 +275,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         var jurisdiction = ctx.Args.Text("jurisdiction");
         var map = await store.MapAsync(ctx.WorkspaceId, jurisdiction, ctx.Today.AddDays(-StaleDays), ct);
         var where = jurisdiction is null ? "" : $" in {jurisdiction}";
-        if (map.Total == 0) return Reply.Say($"No allies{where} yet.", ephemeral: !ctx.Args.Has("share"));
+        if (map.Total == 0) return ctx.Share(Reply.Say($"No allies{where} yet."));
 
         var sectors = AllyVocabulary.Sectors.Append("unset").Where(s => map.Counts.Any(c => c.Sector == s)).ToList();
         var levels = AllyVocabulary.Levels.Append("unset").Where(l => map.Counts.Any(c => c.Level == l)).ToList();
@@ -294,8 +296,8 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             : "Turnover gaps: in these government organizations every ally is elected or appointed, so an election could leave nobody:"));
         if (map.Gaps.Count > 0)
             blocks.Add(new ItemList(map.Gaps.Select(g => new ListItem(g.Org, $"{Count(g.Count, "ally", "allies")}, none career/executive/staff")).ToList()));
-        return new Reply($"Coalition map{where}: {Count(map.Total, "ally", "allies")}, {stale} stale, {Count(map.Gaps.Count, "turnover gap")}",
-            blocks, Ephemeral: !ctx.Args.Has("share"));
+        return ctx.Share(new Reply($"Coalition map{where}: {Count(map.Total, "ally", "allies")}, {stale} stale, {Count(map.Gaps.Count, "turnover gap")}",
+            blocks));
     }
 
     /// <summary><c>ally import [--skip-bad]</c> with CSV after the command.</summary>

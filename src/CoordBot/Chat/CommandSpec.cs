@@ -23,6 +23,9 @@ public enum FlagKind
 /// <summary>A flag a command accepts; a <paramref name="Repeatable"/> one may be given several times (values joined by line breaks).</summary>
 public sealed record FlagSpec(string Name, FlagKind Kind, string Help, IReadOnlyList<string>? Choices = null, bool Repeatable = false)
 {
+    /// <summary><c>--share</c>: the reply goes to everyone in the channel instead of only the asker (declared once, for every command that takes it).</summary>
+    public static readonly FlagSpec Share = new("share", FlagKind.Switch, "post the reply for everyone in the channel instead of only you");
+
     public string Display => Kind switch
     {
         FlagKind.Switch => $"--{Name}",
@@ -81,6 +84,12 @@ public sealed record CommandContext(
 {
     public string WorkspaceId => Workspace.Id;
     public string UserId => User.Id;
+
+    /// <summary>The reply, shown only to the asker unless <c>--share</c> was given.</summary>
+    public Reply Share(Reply reply) => reply with { Ephemeral = !Args.Has(FlagSpec.Share.Name) };
+
+    /// <summary>Whether the asker may change or remove a record: its creator, or a workspace admin.</summary>
+    public bool CanManage(string createdBy) => createdBy == UserId || User.IsAdmin;
 }
 
 /// <summary>Positional words and checked flag values of one command.</summary>

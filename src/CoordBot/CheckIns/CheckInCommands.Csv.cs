@@ -25,7 +25,7 @@ public sealed partial class CheckInCommands
     {
         var (initiative, error) = await ResolveAsync(ctx, ct);
         if (initiative is null) return error!;
-        if (initiative.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
+        if (!ctx.CanManage(initiative.CreatedBy))
             return Reply.Error($"Only {initiative.CreatedBy}, who set up {initiative.Label}, or a workspace admin can import check-ins into it.");
         if (string.IsNullOrWhiteSpace(ctx.Body))
             return Reply.Error($"Attach a CSV file, or paste the CSV on the lines after checkin import {initiative.Ref}.", ImportColumns(initiative));

@@ -169,7 +169,7 @@ public sealed partial class CheckInCommands(
     {
         var (initiative, error) = await ResolveAsync(ctx, ct);
         if (initiative is null) return error!;
-        if (initiative.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
+        if (!ctx.CanManage(initiative.CreatedBy))
             return Reply.Error($"Only {initiative.CreatedBy}, who set up {initiative.Label}, or a workspace admin can {(pause ? "pause" : "resume")} it.");
         await store.SetPausedAsync(ctx.WorkspaceId, initiative.Id, pause, ct);
         if (pause) await cycles.CancelAsync(ctx.WorkspaceId, initiative, ct);
@@ -181,7 +181,7 @@ public sealed partial class CheckInCommands(
     {
         var (initiative, error) = await ResolveAsync(ctx, ct);
         if (initiative is null) return error!;
-        if (initiative.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
+        if (!ctx.CanManage(initiative.CreatedBy))
             return Reply.Error($"Only {initiative.CreatedBy}, who set up {initiative.Label}, or a workspace admin can remove it.");
         await cycles.CancelAsync(ctx.WorkspaceId, initiative, ct);
         await store.RemoveAsync(ctx.WorkspaceId, initiative.Id, ct);
@@ -279,7 +279,7 @@ public sealed partial class CheckInCommands(
     {
         var (initiative, error) = await ResolveAsync(ctx, ct);
         if (initiative is null) return error!;
-        if (initiative.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
+        if (!ctx.CanManage(initiative.CreatedBy))
             return Reply.Error($"Only {initiative.CreatedBy}, who set up {initiative.Label}, or a workspace admin can post its digest.");
         var week = new CheckInCycle(initiative).WeekAt(ctx.Now);
         if (await checkIns.DigestPostedAtAsync(ctx.WorkspaceId, initiative.Id, week, ct) is { } posted)
@@ -317,7 +317,7 @@ public sealed partial class CheckInCommands(
             return Reply.Error($"\"{CommandRouter.Shorten(ctx.Args.Words[^1])}\" is not a date. Use YYYY-MM-DD, e.g. 2026-12-28.", $"Usage: {ctx.Spec.Usage}");
         var (initiative, error) = await ResolveTextAsync(ctx, string.Join(' ', ctx.Args.Words.Take(ctx.Args.Words.Count - 1)), ct);
         if (initiative is null) return error!;
-        if (initiative.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
+        if (!ctx.CanManage(initiative.CreatedBy))
             return Reply.Error($"Only {initiative.CreatedBy}, who set up {initiative.Label}, or a workspace admin can skip a week.");
         var week = IsoWeeks.Of(date);
         if (string.CompareOrdinal(week, IsoWeeks.Of(Today(initiative, ctx.Now))) < 0)

@@ -8,7 +8,6 @@ namespace CoordBot.Elections;
 /// <summary>The <c>election</c> command: elections, turnover risk, iCalendar import and reminder subscriptions.</summary>
 public sealed class ElectionCommands(ElectionStore store, ElectionReminders reminders, AllyStore allies, FeedFetcher feeds)
 {
-    private static readonly FlagSpec Share = new("share", FlagKind.Switch, "post the reply for everyone in the channel instead of only you");
     private static readonly FlagSpec Jurisdiction = new("jurisdiction", FlagKind.Text, "city, county or state, or an Open Civic Data id");
 
     public CommandGroup Group => new("election", "elections and reminders ahead of political turnover",
@@ -18,11 +17,11 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
             [new("name", FlagKind.Text, "what it is called, e.g. \"Atlanta municipal general\""),
              new("kind", FlagKind.Choice, "kind of election", ElectionVocabulary.Kinds),
              new("offices", FlagKind.Text, "offices on the ballot, e.g. \"Mayor, Council\""),
-             new("takes-office", FlagKind.Date, "when the winners take office"), Share],
+             new("takes-office", FlagKind.Date, "when the winners take office"), FlagSpec.Share],
             ["election add atlanta 2027-11-02 --kind general --offices \"Mayor, Council\" --takes-office 2028-01-03"], AddAsync),
         new("election", "list", "election list [--all]", "Upcoming elections with days to go (all of them with --all).",
-            [new("all", FlagKind.Switch, "include past elections"), Share], ["election list"], ListAsync),
-        new("election", "show", "election show <ref>", "One election's details.", [Share], ["election show E3"], ShowAsync),
+            [new("all", FlagKind.Switch, "include past elections"), FlagSpec.Share], ["election list"], ListAsync),
+        new("election", "show", "election show <ref>", "One election's details.", [FlagSpec.Share], ["election show E3"], ShowAsync),
         new("election", "remove", "election remove <ref>", "Delete an election and its pending reminders (creator or admin).", [], ["election remove E3"], RemoveAsync),
         new("election", "import", "election import <url>  (or the iCalendar text on the lines after the command) [--jurisdiction J]",
             "Import the events of an iCalendar feed (a clerk's election calendar); re-importing updates by UID.",
@@ -33,7 +32,7 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
              new("after", FlagKind.Text, "days after election day, e.g. 1,30"), Jurisdiction],
             ["election remind", "election remind --lead 90,30 --after 1 --jurisdiction atlanta", "election remind off"], RemindAsync),
         new("election", "risk", "election risk <ref>", "Allies at risk of turnover in that election, and the continuity allies who stay.",
-            [Share], ["election risk E3"], RiskAsync),
+            [FlagSpec.Share], ["election risk E3"], RiskAsync),
         new("election", "preview", "election preview <ref>", "The next reminder for that election exactly as it will be posted.",
             [], ["election preview E3"], PreviewAsync),
         new("election", "office", "election office <ally ref> --status in|left", "After an election: mark an ally as still in office or as having left it.",
@@ -55,12 +54,12 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
         var election = await store.AddAsync(ctx.WorkspaceId,
             new ElectionFields(jurisdiction, date, ctx.Args.Text("name"), ctx.Args.Text("kind"), ctx.Args.Text("offices"), takes), ctx.UserId, ct);
         var scheduled = await reminders.ScheduleAsync(ctx.WorkspaceId, election, ct);
-        return new Reply($"Added {election.Label} on {Database.Day(election.Date)}",
+        return ctx.Share(new Reply($"Added {election.Label} on {Database.Day(election.Date)}",
         [
             new Paragraph($"Added {election.Label} on {Database.Day(election.Date)}."),
             new Fields(Details(election, ctx.Today)),
             new Context(scheduled > 0 ? $"{scheduled} reminders scheduled in subscribed channels." : "No channel gets reminders yet: type election remind in one."),
-        ], Ephemeral: !ctx.Args.Has("share"));
+        ]));
     }
 
     private async Task<Reply> ListAsync(CommandContext ctx, CancellationToken ct)
@@ -68,29 +67,27 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
         var all = ctx.Args.Has("all");
         var list = await store.ListAsync(ctx.WorkspaceId, all ? null : ctx.Today, 50, ct);
         if (list.Count == 0)
-            return Reply.Say(all ? "No elections recorded. Add one: election add atlanta 2027-11-02" : "No upcoming elections. Add one: election add atlanta 2027-11-02, or election list --all.",
-                ephemeral: !ctx.Args.Has("share"));
-        return new Reply($"{list.Count} {(all ? "" : "upcoming ")}elections",
+            return ctx.Share(Reply.Say(all ? "No elections recorded. Add one: election add atlanta 2027-11-02" : "No upcoming elections. Add one: election add atlanta 2027-11-02, or election list --all."));
+        return ctx.Share(new Reply($"{list.Count} {(all ? "" : "upcoming ")}elections",
         [
             new Heading(all ? "Elections" : "Upcoming elections"),
             new ItemList(list.Select(e => new ListItem($"{e.Label} · {Database.Day(e.Date)}", $"{e.Jurisdiction} · {DateWords.Relative(e.Date, ctx.Today)}{(e.Offices is null ? "" : " · " + e.Offices)}")).ToList()),
-        ], Ephemeral: !ctx.Args.Has("share"));
+        ]));
     }
 
     private async Task<Reply> ShowAsync(CommandContext ctx, CancellationToken ct)
     {
         var (election, error) = await ResolveAsync(ctx, ct);
         if (election is null) return error!;
-        return new Reply($"{election.Label}: {Database.Day(election.Date)}",
-            [new Heading(election.Label), new Fields(Details(election, ctx.Today)), new Context($"election risk {election.Ref} · election preview {election.Ref}")],
-            Ephemeral: !ctx.Args.Has("share"));
+        return ctx.Share(new Reply($"{election.Label}: {Database.Day(election.Date)}",
+            [new Heading(election.Label), new Fields(Details(election, ctx.Today)), new Context($"election risk {election.Ref} · election preview {election.Ref}")]));
     }
 
     private async Task<Reply> RemoveAsync(CommandContext ctx, CancellationToken ct)
     {
         var (election, error) = await ResolveAsync(ctx, ct);
         if (election is null) return error!;
-        if (election.CreatedBy != ctx.UserId && !ctx.User.IsAdmin)
+        if (!ctx.CanManage(election.CreatedBy))
             return Reply.Error($"Only {election.CreatedBy}, who added {election.Label}, or a workspace admin can remove it.", "See the admins with: coord admins");
         await reminders.CancelAsync(ctx.WorkspaceId, election, null, ct);
         await store.RemoveAsync(ctx.WorkspaceId, election.Id, ct);
@@ -180,7 +177,7 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
         blocks.Add(new Paragraph(risk.Continuity.Count == 0 ? "No continuity allies (career, executive, staff) in those organizations." : $"Continuity allies ({risk.Continuity.Count}):"));
         if (risk.Continuity.Count > 0) blocks.Add(new ItemList(risk.Continuity.Select(a => new ListItem(a.Label, a.Org)).ToList()));
         if (risk.OrgsAllAtRisk.Count > 0) blocks.Add(new Context($"Every ally is at risk at: {string.Join(", ", risk.OrgsAllAtRisk)}."));
-        return new Reply($"{election.Label}: {risk.AtRisk.Count} at risk, {risk.Continuity.Count} continuity", blocks, Ephemeral: !ctx.Args.Has("share"));
+        return ctx.Share(new Reply($"{election.Label}: {risk.AtRisk.Count} at risk, {risk.Continuity.Count} continuity", blocks));
     }
 
     private async Task<Reply> PreviewAsync(CommandContext ctx, CancellationToken ct)
