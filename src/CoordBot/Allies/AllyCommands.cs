@@ -34,7 +34,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
 
     public CommandGroup Group => new("ally", "track stakeholder allies across sectors and levels of government",
     [
-        new("ally", "add", "ally add <name> [--org O] [--role R] [--sector S] [--level L] [--jurisdiction J] [--stance ST] [--email E] [--phone P] [--tags a,b] [--owner @user] [--notes TEXT]",
+        new("ally", "add", $"ally add <name> {FlagSpec.UsageOf([NameFlag, .. AllyFlag.All])}",
             "Record an ally. With no name, opens a form.",
             [NameFlag, .. AllyFlag.All, FlagSpec.Share],
             ["ally add \"Jane Doe\" --org \"City of Atlanta\" --sector government --level career", "ally add"], AddAsync),
@@ -48,9 +48,9 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             [Page, FlagSpec.Share], ["ally find housing", "ally find jane atl"], FindAsync),
         new("ally", "show", "ally show <ref>", "One ally: details, last contact, connections and recent touchpoints.",
             [FlagSpec.Share], ["ally show A12", "ally show \"Jane Doe\""], ShowAsync),
-        new("ally", "edit", "ally edit <ref> --field value...", "Change an ally's fields; an empty value (--email \"\") clears one.",
+        new("ally", "edit", $"ally edit <ref> {FlagSpec.UsageOf([NameFlag, .. AllyFlag.All])}", "Change an ally's fields; an empty value (--email \"\") clears one.",
             [NameFlag, .. AllyFlag.All, FlagSpec.Share], ["ally edit A12 --role \"Deputy Director\" --stance champion"], EditAsync),
-        new("ally", "log", "ally log <ref> <note> [--on DATE] [--via meeting|call|email|event|message]",
+        new("ally", "log", "ally log <ref> <note> [--note NOTE] [--on DATE] [--via meeting|call|email|event|message]",
             "Record a touchpoint; it moves the ally's last contact forward.",
             [new("note", FlagKind.Text, "what happened (instead of the positional note)"),
              new("on", FlagKind.Date, "when it happened (default today)"),

@@ -33,6 +33,17 @@ public sealed record FlagSpec(string Name, FlagKind Kind, string Help, IReadOnly
         _ => $"--{Name} {Placeholder}",
     };
 
+    /// <summary>The flag as a usage line shows it: <c>[--org ORG]</c>, <c>[--via meeting|call|…]</c> for a few choices, <c>[--yes]</c>.</summary>
+    public string Usage => "[" + (Kind switch
+    {
+        FlagKind.Switch => $"--{Name}",
+        FlagKind.Choice when Choices is { Count: <= 5 } few => $"--{Name} {string.Join('|', few)}",
+        _ => $"--{Name} {Placeholder}",
+    }) + "]" + (Repeatable ? "..." : "");
+
+    /// <summary>The usage of several flags, in order, generated from their declarations so a usage line cannot drift from them.</summary>
+    public static string UsageOf(IEnumerable<FlagSpec> flags) => string.Join(' ', flags.Where(f => f != Share).Select(f => f.Usage));
+
     private string Placeholder => Kind switch
     {
         FlagKind.Date => "DATE",
