@@ -18,6 +18,8 @@ public sealed record TeamsConversation(
 /// </summary>
 public sealed class TeamsConversations(Database database, TimeProvider time)
 {
+    static TeamsConversations() { SnakeCaseMap.Register<TeamsConversation>(); }
+
     // Conversations already stored by this process, so a busy chat is not rewritten on every message.
     private readonly ConcurrentDictionary<(string, string), TeamsConversation> _known = new();
 

@@ -34,7 +34,7 @@ public sealed record AllyMap(
 /// <summary>Allies, their touchpoints and links. Every statement is scoped by workspace.</summary>
 public sealed class AllyStore(Database database, GroupCommit writes)
 {
-    static AllyStore() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+    static AllyStore() => SnakeCaseMap.Register<Row>();
 
     /// <summary>How far past the requested page <see cref="ListAsync"/> counts.</summary>
     public const int CountAhead = 1000;

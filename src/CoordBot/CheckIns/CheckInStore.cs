@@ -11,6 +11,8 @@ public sealed record CheckIn(string Week, string Member, IReadOnlyDictionary<str
 /// <summary>Check-ins by initiative and week; a member's second submission for a week replaces the first.</summary>
 public sealed class CheckInStore(Database database, TimeProvider time)
 {
+    static CheckInStore() { SnakeCaseMap.Register<Row>(); }
+
     private sealed class Row
     {
         public string Week { get; set; } = "";

@@ -23,6 +23,8 @@ public sealed record Initiative(
 /// <summary>Initiatives and their members, scoped by workspace.</summary>
 public sealed class InitiativeStore(Database database, TimeProvider time)
 {
+    static InitiativeStore() { SnakeCaseMap.Register<Row>(); }
+
     private sealed class Row
     {
         public long Id { get; set; }

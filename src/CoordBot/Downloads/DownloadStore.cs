@@ -13,6 +13,8 @@ namespace CoordBot.Downloads;
 /// </summary>
 public sealed class DownloadStore(Database database, TimeProvider time)
 {
+    static DownloadStore() { SnakeCaseMap.Register<CoordBot.Chat.FileAttachment>(); }
+
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
 
     /// <summary>Stores the file and returns the token for its link (<c>/downloads/{token}</c>).</summary>

@@ -12,6 +12,8 @@ public sealed record TurnoverRisk(IReadOnlyList<Ally> AtRisk, IReadOnlyList<Ally
 /// <summary>Elections, reminder subscriptions and turnover risk, scoped by workspace.</summary>
 public sealed class ElectionStore(Database database, AllyStore allies, TimeProvider time)
 {
+    static ElectionStore() { SnakeCaseMap.Register<Row>(); }
+
     private sealed class Row
     {
         public long Id { get; set; }

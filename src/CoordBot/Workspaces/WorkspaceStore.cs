@@ -13,6 +13,8 @@ public sealed record UserInfo(string Id, bool IsAdmin);
 /// <summary>Workspaces, their users and admins, settings, and the per-workspace reference counters.</summary>
 public sealed class WorkspaceStore(Database database, TimeProvider time)
 {
+    static WorkspaceStore() { SnakeCaseMap.Register<Row>(); }
+
     private sealed record Row(string TimeZone, string Platform, long? IsAdmin);
 
     /// <summary>
