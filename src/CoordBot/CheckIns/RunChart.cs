@@ -90,25 +90,17 @@ public static class RunChart
     // Runs limits for n = 10..60 useful observations: fewer runs than Lower, or more than Upper, is a signal.
     // Source: Perla RJ, Provost LP, Murray SK. The run chart: a simple analytical tool for learning from variation
     // in healthcare processes. BMJ Qual Saf 2011;20:46–51, Table 1 (adapted from Swed FS, Eisenhart C, Ann Math
-    // Stat 1943;14:66–87).
-    // Checked: n = 10..15 match a public reproduction of the IHI Open School QI 104 table (GitHub alioh/IHI-QI104,
-    // post "L2 How to Learn from Run Charts and Control Charts"), including n = 11 and 12 where the table departs
-    // from the exact limits below. UNVERIFIED for n = 16..60: neither the paper nor a trustworthy full reproduction
-    // could be retrieved; those entries were typed from memory of the widely reproduced table and must still be
-    // checked against the printed Table 1. (One unattributed code copy of n = 10..40 was found; it differs at
-    // n = 27, 29, 30, 33, 35, 37, 39 but is internally inconsistent, so it was not used.) The test
-    // RunChartTests.Runs_limits_equal_the_published_table_for_every_n_from_10_to_60 holds a separately typed copy.
-    // Cross-check (RunChartTests.Published_table_against_exact_Swed_Eisenhart): the exact two-sided 5% limits
-    // (2.5% each tail, n/2 below and n/2 above, the larger half above for odd n) differ by one run at
-    // n = 11, 12, 17, 20, 22, 23, 25, 29, 32, 37, 41, 43, 53, 55, 57, 59. The published table is kept, as the
-    // tool should agree with what improvement teams read on paper.
+    // Stat 1943;14:66–87), as printed: every row was checked against an image of the printed table (IHI Open School
+    // QI 104 notes, repository alioh/IHI-QI104, img/L2-4.jpg). docs/runs-table.md holds that transcript, which the
+    // tests read, and lists the 18 rows where the printed table differs by one run from the exact limits; the
+    // printed values are kept, as teams read them on paper.
     private static readonly (int Lower, int Upper)[] PublishedRunsLimits =
     [
         (3, 9), (3, 10), (3, 11), (4, 11), (4, 12), (5, 12), (5, 13), (5, 13), (6, 14), (6, 15), // 10–19
         (6, 16), (7, 16), (7, 17), (7, 17), (8, 18), (8, 18), (9, 19), (10, 19), (10, 20), (10, 20), // 20–29
-        (11, 21), (11, 22), (11, 23), (12, 23), (12, 24), (13, 24), (13, 25), (13, 25), (14, 26), (14, 26), // 30–39
-        (15, 27), (16, 27), (16, 28), (17, 28), (17, 29), (17, 30), (17, 31), (18, 31), (18, 32), (19, 32), // 40–49
-        (19, 33), (20, 33), (20, 34), (21, 34), (21, 35), (22, 35), (22, 36), (23, 36), (23, 37), (24, 38), // 50–59
+        (11, 21), (11, 22), (11, 23), (12, 23), (12, 24), (12, 24), (13, 25), (13, 25), (14, 26), (14, 26), // 30–39
+        (15, 27), (15, 27), (16, 28), (16, 28), (17, 29), (17, 30), (17, 31), (18, 31), (18, 32), (19, 32), // 40–49
+        (19, 33), (20, 33), (20, 34), (21, 34), (21, 35), (22, 35), (22, 35), (23, 36), (23, 37), (24, 38), // 50–59
         (24, 38), // 60
     ];
 

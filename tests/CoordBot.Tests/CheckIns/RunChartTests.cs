@@ -122,23 +122,22 @@ public sealed class RunChartTests
     // ---- runs: the published table for 10..60 useful observations ----
 
     /// <summary>
-    /// Expected (n, lower, upper) for Perla, Provost &amp; Murray (2011) Table 1, typed here independently of RunChart.cs
-    /// so the production table is checked against this list rather than against itself.
-    /// Rows n = 10..15 are confirmed by a public reproduction of the IHI Open School QI 104 table (GitHub alioh/IHI-QI104,
-    /// _posts/2020-04-08-L2 How to Learn from Run Charts and Control Charts.md), including n = 11 and 12 where the table
-    /// departs from the exact Swed–Eisenhart limits. Rows n = 16..60 could not be checked against the printed table or any
-    /// trustworthy reproduction and carry the same caveat as RunChart.cs (UNVERIFIED).
+    /// Perla, Provost &amp; Murray (2011) Table 1 as printed, read from docs/runs-table.md (transcribed from an image of the
+    /// printed page, every row checked), so the production table is checked against the printed one rather than against itself.
     /// </summary>
-    private static readonly (int N, int Lower, int Upper)[] PublishedTable =
-    [
-        (10, 3, 9), (11, 3, 10), (12, 3, 11), (13, 4, 11), (14, 4, 12), (15, 5, 12), // confirmed (IHI QI 104)
-        (16, 5, 13), (17, 5, 13), (18, 6, 14), (19, 6, 15), (20, 6, 16), (21, 7, 16), (22, 7, 17), (23, 7, 17),
-        (24, 8, 18), (25, 8, 18), (26, 9, 19), (27, 10, 19), (28, 10, 20), (29, 10, 20), (30, 11, 21), (31, 11, 22),
-        (32, 11, 23), (33, 12, 23), (34, 12, 24), (35, 13, 24), (36, 13, 25), (37, 13, 25), (38, 14, 26), (39, 14, 26),
-        (40, 15, 27), (41, 16, 27), (42, 16, 28), (43, 17, 28), (44, 17, 29), (45, 17, 30), (46, 17, 31), (47, 18, 31),
-        (48, 18, 32), (49, 19, 32), (50, 19, 33), (51, 20, 33), (52, 20, 34), (53, 21, 34), (54, 21, 35), (55, 22, 35),
-        (56, 22, 36), (57, 23, 36), (58, 23, 37), (59, 24, 38), (60, 24, 38),
-    ];
+    private static readonly (int N, int Lower, int Upper)[] PublishedTable = ReadPrintedTable();
+
+    private static (int N, int Lower, int Upper)[] ReadPrintedTable()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "CoordBot.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("CoordBot.sln not found");
+        var text = File.ReadAllText(Path.Combine(root, "docs", "runs-table.md"));
+        var table = text[text.IndexOf("<!-- runs-table:begin -->", StringComparison.Ordinal)..text.IndexOf("<!-- runs-table:end -->", StringComparison.Ordinal)];
+        return System.Text.RegularExpressions.Regex.Matches(table, @"^\| (\d+) \| (\d+) \| (\d+) \|$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => (Int(m.Groups[1].Value), Int(m.Groups[2].Value), Int(m.Groups[3].Value))).ToArray();
+
+        static int Int(string digits) => int.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public static TheoryData<int, int, int> PublishedRows()
     {
@@ -210,6 +209,22 @@ public sealed class RunChartTests
         Assert.Equal(4, tested); // every case is a possible count for 10..60
     }
 
+    /// <summary>The four rows an earlier copy of the table had wrong: just inside each limit is random, one beyond is a signal.</summary>
+    [Theory]
+    [InlineData(35, 12, 24)]
+    [InlineData(41, 15, 27)]
+    [InlineData(43, 16, 28)]
+    [InlineData(56, 22, 35)]
+    public void The_rows_once_mistyped_follow_the_printed_table(int n, int lower, int upper)
+    {
+        Assert.Equal((lower, upper), RunChart.RunsLimits(n));
+        string? RunsSignal(int runs) => RunChart.Analyze(WithRuns(n, runs)!, Direction.Increase).Signals.SingleOrDefault(s => s.Kind == "runs")?.Description;
+        Assert.StartsWith($"too few runs ({lower - 1};", RunsSignal(lower - 1));
+        Assert.Null(RunsSignal(lower));
+        Assert.Null(RunsSignal(upper));
+        Assert.StartsWith($"too many runs ({upper + 1};", RunsSignal(upper + 1));
+    }
+
     [Fact]
     public void Too_few_runs_is_neutral_non_random_variation()
     {
@@ -257,7 +272,7 @@ public sealed class RunChartTests
                 Assert.True(Math.Abs(published.Lower - lower) <= 1 && Math.Abs(published.Upper - upper) <= 1, $"n = {n}");
             }
         }
-        Assert.Equal([11, 12, 17, 20, 22, 23, 25, 29, 32, 37, 41, 43, 53, 55, 57, 59], differ);
+        Assert.Equal([11, 12, 17, 20, 22, 23, 25, 29, 32, 35, 37, 41, 43, 53, 55, 56, 57, 59], differ);   // listed in docs/runs-table.md
     }
 
     private static BigInteger Choose(int n, int k)
