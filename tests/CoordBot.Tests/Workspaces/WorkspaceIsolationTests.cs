@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using CoordBot.Allies;
@@ -63,22 +62,22 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
     [MemberData(nameof(StoreMethods))]
     public async Task A_store_method_called_for_one_workspace_never_reads_or_changes_another(string method)
     {
-        var before = await SnapshotAsync(Home);
+        var before = await WorkspaceRows.SnapshotAsync(_chat.Get<Database>(), Home);
         Assert.NotEmpty(before);
 
         await Cases[method](_t);
 
-        Assert.Equal(before, await SnapshotAsync(Home));
-        Assert.Empty(await CrossWorkspaceReferencesAsync());
+        Assert.Equal(before, await WorkspaceRows.SnapshotAsync(_chat.Get<Database>(), Home));
+        Assert.Empty(await WorkspaceRows.CrossWorkspaceReferencesAsync(_chat.Get<Database>()));
     }
 
     [Fact]
     public async Task The_snapshot_sees_a_change_to_any_home_row()
     {
         // The comparison above is only as good as the snapshot: one changed field of the home workspace must show.
-        var before = await SnapshotAsync(Home);
+        var before = await WorkspaceRows.SnapshotAsync(_chat.Get<Database>(), Home);
         await _t.Allies.UpdateAsync(Home, _t.HomeCarol.Id, new AllyFields { Phone = "555-0100" }, Start);
-        Assert.NotEqual(before, await SnapshotAsync(Home));
+        Assert.NotEqual(before, await WorkspaceRows.SnapshotAsync(_chat.Get<Database>(), Home));
     }
 
     [Fact]
@@ -504,44 +503,6 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
         var json = JsonSerializer.Serialize(result, Dump);
         Assert.DoesNotContain(HomeMark, json, StringComparison.OrdinalIgnoreCase);
         Assert.True(json.Length > 10, json);
-    }
-
-    /// <summary>Every row of every table with a workspace column, for one workspace, as text in a stable order.</summary>
-    private async Task<List<string>> SnapshotAsync(string workspace)
-    {
-        var database = _chat.Get<Database>();
-        await using var connection = await database.OpenAsync();
-        var tables = database.IsPostgres
-            ? await connection.QueryAsync<string>(
-                "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name = 'workspace_id' ORDER BY table_name")
-            : await connection.QueryAsync<string>(
-                "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'workspace_id' ORDER BY m.name");
-        var rows = new List<string>();
-        foreach (var table in tables)
-        {
-            await using var reader = await connection.ExecuteReaderAsync($"SELECT * FROM {table} WHERE workspace_id = @Workspace", new { Workspace = workspace });
-            var tableRows = new List<string>();
-            while (await reader.ReadAsync())
-                tableRows.Add(table + ": " + string.Join(" | ", Enumerable.Range(0, reader.FieldCount)
-                    .Where(i => reader.GetName(i) != "search")   // PostgreSQL's generated full-text column
-                    .Select(i => reader.GetName(i) + "=" + Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture))));
-            rows.AddRange(tableRows.Order(StringComparer.Ordinal));
-        }
-        return rows;
-    }
-
-    /// <summary>Rows whose parent (an ally or initiative, by id) belongs to another workspace.</summary>
-    private async Task<List<string>> CrossWorkspaceReferencesAsync()
-    {
-        await using var connection = await _chat.Get<Database>().OpenAsync();
-        return (await connection.QueryAsync<string>("""
-            SELECT 'touchpoint of ally ' || t.ally_id FROM touchpoints t JOIN allies a ON a.id = t.ally_id WHERE a.workspace_id <> t.workspace_id
-            UNION ALL SELECT 'link with ally ' || a.id FROM ally_links l JOIN allies a ON a.id IN (l.ally_a, l.ally_b) WHERE a.workspace_id <> l.workspace_id
-            UNION ALL SELECT 'member of ' || m.initiative_id FROM initiative_members m JOIN initiatives i ON i.id = m.initiative_id WHERE i.workspace_id <> m.workspace_id
-            UNION ALL SELECT 'check-in of ' || c.initiative_id FROM checkins c JOIN initiatives i ON i.id = c.initiative_id WHERE i.workspace_id <> c.workspace_id
-            UNION ALL SELECT 'skip of ' || s.initiative_id FROM checkin_skips s JOIN initiatives i ON i.id = s.initiative_id WHERE i.workspace_id <> s.workspace_id
-            UNION ALL SELECT 'digest of ' || d.initiative_id FROM checkin_digests d JOIN initiatives i ON i.id = d.initiative_id WHERE i.workspace_id <> d.workspace_id
-            """)).AsList();
     }
 
     /// <summary>The two workspaces' data and the stores, as the cases use them.</summary>
