@@ -25,8 +25,8 @@ public sealed record SlackCall(string Method, string? Token, JsonObject Args, Da
 /// one-time 3-second trigger ids, response_urls good for 5 posts in 30 minutes, the three-step
 /// file upload, OAuth v2 code exchange and apps.connections.open. Faults can be injected per method
 /// (also for <c>"response_url"</c> and <c>"upload_url"</c>); everything it receives can be read back.
-/// Calls are recorded when they are answered (with their arrival time). With <see cref="Limits"/> set
-/// it also enforces Slack's rate limits (<see cref="FakeSlackLimits"/>) and answers HTTP 429 with
+/// Calls are recorded when they are answered (with their arrival time). It enforces Slack's rate limits
+/// (<see cref="Limits"/>, on by default) (<see cref="FakeSlackLimits"/>) and answers HTTP 429 with
 /// <c>Retry-After</c> to a call over them, counting each in <see cref="RateLimitedCalls"/>.
 /// Channels belong to one team, as Slack's ids are global: a channel is the team's that created it
 /// (<see cref="AddChannel"/>, conversations.open) or first posted to it, and any other team's call that names it
@@ -100,6 +100,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
         app.Map("/response/{id}", fake.HandleResponseUrlAsync);
         app.MapGet("/files-pri/{id}/{name}", fake.HandleSharedFile);
         app.MapGet("/files-pri/{id}/download/{name}", fake.HandleSharedFile);
+        fake.Limits = new FakeSlackLimits();
         fake._root = await Loopback.StartAsync(app);
         fake.SocketUrl = new Uri($"wss://wss-primary.slack.com/link/?ticket=fake-{Guid.NewGuid():N}&app_id={AppId}");
         return fake;
@@ -114,7 +115,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
     /// <summary>When set, oauth.v2.access refuses another <c>redirect_uri</c> with bad_redirect_uri.</summary>
     public string? RedirectUri { get; set; }
 
-    /// <summary>Slack's rate limits to enforce (null: none, the default).</summary>
+    /// <summary>Slack's rate limits to enforce: Slack's own by default (a test that fans out must stay within them); null for none.</summary>
     public FakeSlackLimits? Limits
     {
         get { lock (_gate) return _limits; }

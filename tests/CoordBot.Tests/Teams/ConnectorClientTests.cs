@@ -95,6 +95,24 @@ public sealed class ConnectorClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_conversation_belongs_to_its_tenant_and_refuses_an_activity_sent_for_another()
+    {
+        var client = Client();
+        var inOne = await client.CreateConversationAsync(Connector.ServiceUrl, "tenant-1", "28:" + AppId, "29:alice");
+        var inTwo = await client.CreateConversationAsync(Connector.ServiceUrl, "tenant-2", "28:" + AppId, "29:alice");
+        Assert.NotEqual(inOne, inTwo);   // the same member id in two tenants: two chats
+
+        await client.SendAsync(Connector.ServiceUrl, inOne, Message("for tenant one"), tenantId: "tenant-1");
+        var e = await Assert.ThrowsAsync<ConnectorException>(() => client.SendAsync(Connector.ServiceUrl, inOne, Message("for tenant two"), tenantId: "tenant-2"));
+        Assert.Equal((403, "BotNotInConversationRoster", true), (e.Status, e.Code, e.IsPermanent));
+
+        var sent = Assert.Single(Connector.Activities(inOne));
+        Assert.Equal("for tenant one", sent["text"]?.ToString());
+        Assert.Equal("tenant-1", sent["conversation"]?["tenantId"]?.ToString());
+        Assert.Empty(Connector.Activities(inTwo));
+    }
+
+    [Fact]
     public async Task The_token_is_fetched_once_and_reused_by_later_calls()
     {
         var tokens = Tokens();
