@@ -24,6 +24,13 @@ public sealed class TimerClock(DateTimeOffset start) : FakeTimeProvider(start)
         return timer;
     }
 
+    /// <summary>Waits (up to 30 s) until at least <paramref name="count"/> timers have been started.</summary>
+    public async Task WaitForTimersAsync(int count)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (_started.Count < count) await _signal.WaitAsync(timeout.Token);
+    }
+
     /// <summary>Waits (up to 30 s) until a timer with a due time matching <paramref name="match"/> has been started.</summary>
     public async Task WaitForTimerAsync(Func<TimeSpan, bool> match)
     {
