@@ -176,6 +176,7 @@ public sealed class OutboxTests : IDisposable
         if (_db.IsPostgres) Assert.Equal(2, await dispatcher.DispatchDueAsync(default));
         Assert.Equal(0, await dispatcher.DispatchDueAsync(default));
         Assert.Equal(10, sender.Delivered.Count);
+        Assert.NotEmpty(sender.Delivered.Values);
         Assert.All(sender.Delivered.Values, n => Assert.Equal(1, n));
     }
 
@@ -232,6 +233,7 @@ public sealed class OutboxTests : IDisposable
 
         Assert.Equal(499, dispatched);
         Assert.Equal(499, sender.Delivered.Count);
+        Assert.NotEmpty(sender.Delivered.Values);
         Assert.All(sender.Delivered.Values, count => Assert.Equal(1, count));
         Assert.False(sender.Attempts.ContainsKey("prompt:237"));
         var poison = (await outbox.GetAsync("T2", "prompt:237"))!;

@@ -108,6 +108,7 @@ public sealed class SchedulerTests : IDisposable
         Assert.Equal(["a", "b", "c"], upcoming.Select(s => s.Key));
         Assert.Equal(now.AddHours(1).ToUnixTimeMilliseconds(), upcoming[0].FireAt.ToUnixTimeMilliseconds());
         Assert.Equal("1", upcoming[0].Data["n"]);
+        Assert.NotEmpty(upcoming);
         Assert.All(upcoming, s => Assert.Equal(("W1", Kind), (s.WorkspaceId, s.Kind)));
         Assert.Equal(["a", "b"], (await host.Sends.UpcomingAsync("W1", 2)).Select(s => s.Key));
         Assert.Equal(["z"], (await host.Sends.UpcomingAsync("W2", 10)).Select(s => s.Key));
