@@ -109,6 +109,7 @@ public sealed class CheckInCsvTests : IAsyncLifetime
         Assert.Contains("Imported 5 check-ins into Vets (I1), weeks 2026-W01–2026-W07", reply);
         var history = await History(1);
         Assert.Equal(["2026-W01", "2026-W02", "2026-W03", "2026-W04", "2026-W07"], history.Select(c => c.Week));
+        Assert.NotEmpty(history);
         Assert.All(history, c => Assert.Equal("alice", c.Member));                 // no member column: the importer
         Assert.Equal(97, history[0].Values["actively homeless"]);
         Assert.Equal("keys", history[0].HelpNeeded);

@@ -376,7 +376,7 @@ public sealed class CheckInScheduleTests : IDisposable
             await Task.Delay(25);
         }
         Assert.Equal(sent.Keys.Order(StringComparer.Ordinal), outbox.Select(o => o.Key));
-        Assert.All(outbox, o => Assert.Equal("sent", o.Status));
+        Assert.All(outbox, o => Assert.Equal("sent", o.Status));   // (the line above pins which messages these are)
     }
 
     /// <summary>What the local channel delivered: idempotency key → destination and delivery time.</summary>

@@ -63,6 +63,7 @@ public sealed class ConnectorClientTests : IAsyncLifetime
         var token = Assert.Single(Connector.IssuedTokens);
         Assert.Equal(1, Connector.TokenRequests);
         var calls = Connector.Calls;
+        Assert.NotEmpty(calls);
         Assert.All(calls, c => Assert.Equal(token, c.Token));
         Assert.Equal(
             [
