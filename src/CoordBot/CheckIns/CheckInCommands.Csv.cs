@@ -45,15 +45,28 @@ public sealed partial class CheckInCommands
         var replaced = await checkIns.ImportAsync(ctx.WorkspaceId, initiative.Id, result.Rows, ct);
         var nonMembers = result.Rows.Where(r => !initiative.Members.Contains(r.Member)).Select(r => r.Member).Distinct().Order(StringComparer.Ordinal).ToList();
         var nonMemberRows = result.Rows.Count(r => !initiative.Members.Contains(r.Member));
+        // The community's numbers are imported as they are; weeks that break the balance are named so they can be checked.
+        var weeks = result.Rows.Select(r => r.Week).ToList();
+        var imbalances = weeks.Count == 0 ? [] : await digests.ImbalancesAsync(ctx.WorkspaceId, initiative,
+            weeks.Min(StringComparer.Ordinal)!, weeks.Max(StringComparer.Ordinal)!, ct);
         var text = $"Imported {CountOf(result.Rows.Count, "check-in")} into {initiative.Label}, {WeekRange(result.Rows.Select(r => r.Week))}; " +
                    $"{CountOf(replaced, "replaced an existing one", "replaced existing ones")}" +
-                   (nonMemberRows > 0 ? $"; {CountOf(nonMemberRows, "is", "are")} for non-members." : ".");
+                   (nonMemberRows > 0 ? $"; {CountOf(nonMemberRows, "is", "are")} for non-members." : ".") +
+                   (imbalances.Count > 0 ? $" {CountOf(imbalances.Count, "week is", "weeks are")} out of balance." : "");
         var blocks = new List<Block> { new Paragraph(text) };
         if (nonMembers.Count > 0)
             blocks.Add(new Context($"Not members of {initiative.Label}: {string.Join(", ", nonMembers.Take(10).Select(m => "@" + m))}" +
                                    (nonMembers.Count > 10 ? $" and {nonMembers.Count - 10} more" : "") + "."));
         if (result.Superseded > 0)
             blocks.Add(new Context($"{CountOf(result.Superseded, "row was", "rows were")} replaced by a later row for the same week and member."));
+
+        if (imbalances.Count > 0)
+        {
+            blocks.Add(new Paragraph($"⚠ {CountOf(imbalances.Count, "imported week is", "imported weeks are")} out of balance " +
+                                     "(actively homeless should be last week's + inflow − outflow); they were imported as they are:"));
+            blocks.Add(new ItemList(imbalances.Take(20).Select(w => new ListItem(w.Text)).ToList()));
+            if (imbalances.Count > 20) blocks.Add(new Context($"and {imbalances.Count - 20} more: checkin report {initiative.Ref} --weeks 156"));
+        }
         return new Reply(text, blocks, Ephemeral: true);
     }
 

@@ -215,6 +215,9 @@ public sealed partial class CheckInCommands(
                 return Reply.Error($"{initiative.Label} has no metric \"{CommandRouter.Shorten(name)}\".", $"Metrics: {string.Join(", ", initiative.Metrics.Select(m => m.Name))}", name);
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || Math.Abs(value) > 1e12)
                 return Reply.Error($"\"{CommandRouter.Shorten(text)}\" is not a number for {metric.Name}.", "Write numbers like 42 or 3.5.", metric.Name);
+            if (value < 0)
+                return Reply.Error($"{metric.Name} cannot be negative (you wrote {CommandRouter.Shorten(text)}).",
+                    "Every metric counts something (people, placements, days): 0 or more. Nothing was recorded.", metric.Name);
             values[metric.Name] = value;
         }
         // A second submission in the week changes what it names and keeps the rest (the form comes filled in with the rest).

@@ -166,7 +166,8 @@ public sealed class CheckInCsv
         {
             if (columns[i].Metric is not { } metric || cells[i].Length == 0) continue;
             if (!double.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || Math.Abs(value) > MaxValue)
-                return (null, $"{metric.Name} \"{Short(cells[i])}\" is not a number like 42 or 3.5 (at most 10^12 either way).");
+                return (null, $"{metric.Name} \"{Short(cells[i])}\" is not a number like 42 or 3.5 (at most 10^12).");
+            if (value < 0) return (null, $"{metric.Name} {Short(cells[i])} is negative; every metric counts something, 0 or more.");
             values[metric.Name] = value;
         }
 

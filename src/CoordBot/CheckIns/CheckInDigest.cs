@@ -14,17 +14,42 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
     /// <summary>How long a chart link in a digest or report works.</summary>
     public static readonly TimeSpan ChartLinkLifetime = TimeSpan.FromDays(30);
 
-    private sealed record Data(IReadOnlyList<string> Weeks, IReadOnlyDictionary<string, List<CheckIn>> ByWeek, IReadOnlySet<string> Skipped,
-        IReadOnlyList<MetricSummary> Metrics);
+    /// <param name="Week">The week the numbers are as of: the week asked for, or the latest before it with values when it has none yet.</param>
+    /// <param name="Asked">The week asked for.</param>
+    private sealed record Data(string Week, string Asked, IReadOnlyList<string> Weeks, IReadOnlyDictionary<string, List<CheckIn>> ByWeek,
+        IReadOnlySet<string> Skipped, IReadOnlyList<MetricSummary> Metrics)
+    {
+        /// <summary>"As of 2026-W48 — no check-ins yet for 2026-W49.", or null when the numbers are the asked week's.</summary>
+        public string? AsOfNote => Week == Asked ? null : $"As of {Week} — no check-ins yet for {Asked}.";
 
+        public DataQuality Quality => DataQuality.Of(Metrics, Skipped);
+    }
+
+    /// <summary>
+    /// The window of <paramref name="weekCount"/> weeks ending with <paramref name="week"/>; when that week has no values yet
+    /// (not one number from anyone), the window ending with the latest week before it that has some, so the headline
+    /// numbers, changes and balance are the latest there are rather than "no value".
+    /// </summary>
     private async Task<Data> LoadAsync(string workspace, Initiative initiative, string week, int weekCount, CancellationToken ct)
     {
-        var weeks = CheckInSummary.WeeksEndingWith(week, weekCount);
-        var history = await checkIns.HistoryAsync(workspace, initiative.Id, weeks[0], ct);
-        var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, week) <= 0));
-        var skipped = await checkIns.SkippedWeeksAsync(workspace, initiative.Id, weeks[0], ct);
+        var (weeks, history, skipped) = await WindowAsync(workspace, initiative, week, weekCount, ct);
+        var asOf = week;
+        if (!history.Any(c => c.Week == week && c.Values.Count > 0) &&
+            await checkIns.LatestWeekWithValuesAsync(workspace, initiative.Id, week, ct) is { } latest && latest != week)
+        {
+            asOf = latest;
+            (weeks, history, skipped) = await WindowAsync(workspace, initiative, asOf, weekCount, ct);
+        }
+        var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, asOf) <= 0));
         var metrics = Enumerable.Range(0, initiative.Metrics.Count).Select(i => CheckInSummary.Summarize(initiative, i, weeks, byWeek, skipped)).ToList();
-        return new Data(weeks, byWeek, skipped, metrics);
+        return new Data(asOf, week, weeks, byWeek, skipped, metrics);
+    }
+
+    private async Task<(IReadOnlyList<string> Weeks, IReadOnlyList<CheckIn> History, IReadOnlySet<string> Skipped)> WindowAsync(
+        string workspace, Initiative initiative, string last, int weekCount, CancellationToken ct)
+    {
+        var weeks = CheckInSummary.WeeksEndingWith(last, weekCount);
+        return (weeks, await checkIns.HistoryAsync(workspace, initiative.Id, weeks[0], ct), await checkIns.SkippedWeeksAsync(workspace, initiative.Id, weeks[0], ct));
     }
 
     /// <summary>The digest of <paramref name="week"/> as it is posted in the initiative's channel.</summary>
@@ -41,11 +66,14 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
 
         var heading = $"{initiative.Name}: weekly digest, {week}";
         var blocks = new List<Block> { new Heading(heading) };
+        if (data.AsOfNote is { } asOf) blocks.Add(new Paragraph(asOf));
         foreach (var (summary, index) in data.Metrics.Select((s, i) => (s, i)))
-            AddMetric(blocks, workspace, initiative, summary, index, week, sparkline: true);
+            AddMetric(blocks, workspace, initiative, summary, index, data.Week, sparkline: true);
 
         if (CheckInSummary.Balance(initiative, data.Metrics) is { } balance)
             blocks.Add(balance.Possible && !balance.Balanced ? new Paragraph(balance.Text) : new Context(balance.Text));
+        var quality = data.Quality;
+        blocks.Add(quality.Clean ? new Context(quality.Summary) : new Paragraph(quality.Summary));
 
         var rate = expected.Count == 0 ? "nobody was asked this week" : $"{answered.Count} of {expected.Count} ({CheckInSummary.Percent(100.0 * answered.Count / expected.Count)})";
         var people = new List<Field> { new("Checked in", rate), new("Not yet", waiting.Count == 0 ? "nobody" : string.Join(", ", waiting.Select(At))) };
@@ -62,7 +90,7 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         blocks.Add(new Context($"{initiative.Ref} · checkin report {initiative.Ref} for {CheckInSummary.ChartWeeks} weeks of run chart · charts link for {ChartLinkLifetime.Days} days"));
 
         var aim = data.Metrics[0];
-        var text = $"{initiative.Name} {week}: {aim.Metric.Name} {aim.ValueText} · {rate} checked in";
+        var text = $"{initiative.Name} {week}: {(data.Week == week ? "" : $"as of {data.Week}, ")}{aim.Metric.Name} {aim.ValueText} · {rate} checked in";
         return new Reply(text, blocks);
     }
 
@@ -70,17 +98,34 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
     public async Task<Reply> ReportAsync(string workspace, Initiative initiative, string week, int weekCount, CancellationToken ct)
     {
         var data = await LoadAsync(workspace, initiative, week, weekCount, ct);
-        var heading = $"{initiative.Name}: {weekCount} weeks to {week}";
+        var heading = $"{initiative.Name}: {weekCount} weeks to {data.Week}";
         var blocks = new List<Block> { new Heading(heading) };
+        if (data.AsOfNote is { } asOf) blocks.Add(new Paragraph(asOf));
         foreach (var (summary, index) in data.Metrics.Select((s, i) => (s, i)))
         {
-            AddMetric(blocks, workspace, initiative, summary, index, week, sparkline: false);
+            AddMetric(blocks, workspace, initiative, summary, index, data.Week, sparkline: false);
             blocks.Add(new Context($"{summary.Metric.Name}, week by week: {Sparkline.Render(summary.Values, weekCount)}"));
         }
-        if (CheckInSummary.Balance(initiative, data.Metrics) is { } balance) blocks.Add(new Paragraph(balance.Text));
 
+        // The balance of every week of the window, not only the last: imported history is checked too.
+        var quality = data.Quality;
+        if (quality.HasBalance)
+        {
+            if (CheckInSummary.Balance(initiative, data.Metrics) is { Possible: false } balance) blocks.Add(new Context(balance.Text));
+            if (quality.OutOfBalance.Count == 0)
+                blocks.Add(new Paragraph($"Balance: all {quality.BalanceChecked} weeks with the three numbers balance (actively = last week's + inflow − outflow). ✓"));
+            else
+            {
+                blocks.Add(new Paragraph($"⚠ Out of balance: {quality.OutOfBalance.Count} of the {quality.BalanceChecked} weeks with the three numbers " +
+                                         "(actively homeless should be last week's + inflow − outflow):"));
+                blocks.Add(new ItemList(quality.OutOfBalance.Select(w => new ListItem(w.Text)).Reverse().ToList()));
+            }
+        }
+        blocks.Add(quality.Clean ? new Context(quality.Summary) : new Paragraph(quality.Summary));
+
+        var unbalanced = quality.OutOfBalance.Select(w => w.Week).ToHashSet(StringComparer.Ordinal);
         blocks.Add(new Table(["week", .. initiative.Metrics.Select(m => m.Name)],
-            data.Weeks.Select((w, i) => (IReadOnlyList<string>)[w + (data.Skipped.Contains(w) ? " (skipped)" : ""),
+            data.Weeks.Select((w, i) => (IReadOnlyList<string>)[w + (data.Skipped.Contains(w) ? " (skipped)" : "") + (unbalanced.Contains(w) ? " ⚠ out of balance" : ""),
                 .. data.Metrics.Select(m => m.Values[i] is { } v ? CheckInSummary.Number(v) : "–")]).Reverse().ToList()));
 
         // Participation over the last 12 weeks that were not skipped.
@@ -130,6 +175,22 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
             ? new Context($"Run chart: {summary.Chart.Summary.TrimEnd('.')}.")
             : new ItemList(signals.Select(s => new ListItem(s)).ToList()));
         blocks.Add(new Chart($"Run chart: {summary.Metric.Name}, {summary.Weeks.Count} weeks to {week}", ChartLink(workspace, initiative, index, week, summary.Weeks.Count)));
+    }
+
+    /// <summary>
+    /// The weeks from <paramref name="first"/> to <paramref name="last"/> whose actively homeless is not the previous week's
+    /// plus inflow minus outflow (each checked against the week before it); empty without the Built for Zero metrics.
+    /// </summary>
+    public async Task<IReadOnlyList<WeekImbalance>> ImbalancesAsync(string workspace, Initiative initiative, string first, string last, CancellationToken ct)
+    {
+        var metrics = initiative.Metrics;
+        Metric? Find(string name) => metrics.FirstOrDefault(m => m.Name == name);
+        if (Find("actively homeless") is not { } actively || Find("inflow") is not { } inflow || Find("outflow") is not { } outflow) return [];
+        var span = IsoWeeks.Monday(last).DayNumber - IsoWeeks.Monday(first).DayNumber;
+        var (weeks, history, skipped) = await WindowAsync(workspace, initiative, last, span / 7 + 2, ct);
+        var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, last) <= 0));
+        List<double?> Values(Metric metric) => weeks.Select(w => skipped.Contains(w) ? null : CheckInSummary.WeekValue(metric, byWeek, w)).ToList();
+        return CheckInSummary.Imbalances(weeks, Values(actively), Values(inflow), Values(outflow)).OutOfBalance;
     }
 
     /// <summary>The signed link of a metric's run chart (absolute when the public address is known).</summary>

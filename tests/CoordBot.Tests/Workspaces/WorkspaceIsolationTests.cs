@@ -365,6 +365,11 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             Assert.Empty(await t.CheckIns.SkippedWeeksAsync(Other, t.HomeI1.Id, ""));
             Assert.Empty(await t.CheckIns.SkippedWeeksAsync(Other, t.OtherI1.Id, ""));
         },
+        ["CheckInStore.LatestWeekWithValuesAsync"] = async t =>
+        {
+            Assert.Null(await t.CheckIns.LatestWeekWithValuesAsync(Other, t.HomeI1.Id, "2027-W10"));
+            Assert.Equal("2027-W01", await t.CheckIns.LatestWeekWithValuesAsync(Other, t.OtherI1.Id, "2027-W10"));
+        },
         ["CheckInStore.AwayOnAsync"] = async t => Assert.Empty(await t.CheckIns.AwayOnAsync(Other, Today)),
         ["CheckInStore.SetAwayAsync"] = async t =>
         {

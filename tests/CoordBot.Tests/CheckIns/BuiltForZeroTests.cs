@@ -1,0 +1,181 @@
+using System.Globalization;
+using CoordBot.Chat;
+using CoordBot.CheckIns;
+using CoordBot.Tests.Support;
+using Xunit;
+
+namespace CoordBot.Tests.CheckIns;
+
+/// <summary>
+/// The Built for Zero method through the router on a real SQLite file: numbers as of the latest week with data,
+/// the balance of every week, the data-quality summary, and negative values refused. Every expected figure is
+/// worked out by hand in the comments.
+/// </summary>
+public sealed class BuiltForZeroTests : IAsyncLifetime
+{
+    // Wednesday 6 January 2027, 15:00 UTC: week 2027-W01 (2026 has 53 ISO weeks; W53 ran 28 Dec – 3 Jan).
+    private readonly ManualClock _clock = new(new DateTimeOffset(2027, 1, 6, 15, 0, 0, TimeSpan.Zero));
+    private readonly TestDatabase _db = new();
+    private CoreChat _chat = null!;
+
+    public async ValueTask InitializeAsync() => _chat = await CoreChat.StartAsync(_db, _clock);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _chat.DisposeAsync();
+        _db.Dispose();
+    }
+
+    private async Task<string> Ok(string text, string user = "alice")
+    {
+        var reply = await _chat.Say("W", user, text);
+        Assert.False(reply.IsError, $"{text}: {CoreChat.Plain(reply)}");
+        return CoreChat.Plain(reply);
+    }
+
+    private async Task<string> Refused(string text, string user = "alice")
+    {
+        var reply = await _chat.Say("W", user, text);
+        Assert.True(reply.IsError, $"{text}: {CoreChat.Plain(reply)}");
+        return CoreChat.Plain(reply);
+    }
+
+    /// <summary>
+    /// 26 weeks, 2026-W27 to 2026-W52, as a community exports them: inflow 5, 6, 7 and outflow 8, 9 in turn, every week
+    /// balanced except two. W42: 95 (W41) + 6 − 8 = 93 expected, 108 reported, off by +15. W47: 99 (W46) + 5 − 9 = 95
+    /// expected, 92 reported, off by −3. (The weeks after a break balance against the number reported, not the expected one.)
+    /// </summary>
+    private const string History26 = """
+        week,member,actively homeless,inflow,outflow
+        2026-W27,alice,130,5,6
+        2026-W28,alice,129,7,8
+        2026-W29,alice,125,5,9
+        2026-W30,alice,123,6,8
+        2026-W31,alice,121,7,9
+        2026-W32,alice,118,5,8
+        2026-W33,alice,115,6,9
+        2026-W34,alice,114,7,8
+        2026-W35,alice,110,5,9
+        2026-W36,alice,108,6,8
+        2026-W37,alice,106,7,9
+        2026-W38,alice,103,5,8
+        2026-W39,alice,100,6,9
+        2026-W40,alice,99,7,8
+        2026-W41,alice,95,5,9
+        2026-W42,alice,108,6,8
+        2026-W43,alice,106,7,9
+        2026-W44,alice,103,5,8
+        2026-W45,alice,100,6,9
+        2026-W46,alice,99,7,8
+        2026-W47,alice,92,5,9
+        2026-W48,alice,90,6,8
+        2026-W49,alice,88,7,9
+        2026-W50,alice,85,5,8
+        2026-W51,alice,82,6,9
+        2026-W52,alice,81,7,8
+        """;
+
+    [Fact]
+    public async Task An_imported_history_is_kept_as_it_is_and_every_week_out_of_balance_is_named()
+    {
+        await Ok("checkin setup Vets --template bfz --baseline 130 --target 0 --members @alice");
+
+        var imported = await Ok("checkin import I1\n" + History26);
+        Assert.Contains("Imported 26 check-ins into Vets (I1), weeks 2026-W27–2026-W52; 0 replaced existing ones. 2 weeks are out of balance.", imported);
+        Assert.Contains("⚠ 2 imported weeks are out of balance (actively homeless should be last week's + inflow − outflow); they were imported as they are:", imported);
+        Assert.Contains("• 2026-W42: 108 reported, 93 expected (95 + 6 − 8), off by +15\n• 2026-W47: 92 reported, 95 expected (99 + 5 − 9), off by −3", imported);
+        Assert.Equal(26, (await _chat.Get<CheckInStore>().HistoryAsync("W", 1)).Count);   // nothing was dropped or "corrected"
+
+        // This week (2027-W01) and the last (2026-W53) have no check-ins: the report is as of 2026-W52, over its 26 weeks,
+        // W27–W52, of which the 25 after the first can be checked against the week before.
+        var report = await Ok("checkin report I1");
+        Assert.Contains("Vets: 26 weeks to 2026-W52", report);
+        Assert.Contains("As of 2026-W52 — no check-ins yet for 2027-W01.", report);
+        Assert.Contains("actively homeless (aim): 81 people (−1 from last week)", report);   // 82 in W51
+        Assert.Contains("⚠ Out of balance: 2 of the 25 weeks with the three numbers (actively homeless should be last week's + inflow − outflow):", report);
+        Assert.Contains("• 2026-W47: 92 reported, 95 expected (99 + 5 − 9), off by −3\n• 2026-W42: 108 reported, 93 expected (95 + 6 − 8), off by +15", report);
+        Assert.Contains("⚠ Data quality: 2 weeks out of balance (2026-W42, 2026-W47).", report);
+        Assert.Contains("2026-W42 ⚠ out of balance", report);
+        Assert.Contains("2026-W47 ⚠ out of balance", report);
+        Assert.DoesNotContain("2026-W43 ⚠", report);
+        Assert.DoesNotContain("no value this week", report);
+    }
+
+    [Fact]
+    public async Task The_digest_of_a_week_without_check_ins_reports_the_latest_week_that_has_them()
+    {
+        await Ok("checkin setup Vets --template bfz --members @alice");
+        await Ok("checkin import I1\n" + History26);
+        var initiative = (await _chat.Get<InitiativeStore>().GetAsync("W", 1))!;
+
+        var digest = await _chat.Get<CheckInDigest>().BuildAsync("W", initiative, "2027-W01", default);
+        var text = CoreChat.Plain(digest);
+        Assert.Contains("Vets: weekly digest, 2027-W01", text);
+        Assert.Contains("As of 2026-W52 — no check-ins yet for 2027-W01.", text);
+        Assert.StartsWith("Vets 2027-W01: as of 2026-W52, actively homeless 81 people (−1 from last week)", digest.Text);
+        Assert.Contains("inflow: 7 people (+1 from last week)", text);
+        Assert.Contains("Balance check: last week 82 + inflow 7 − outflow 8 = 81, as reported. ✓", text);
+        Assert.Contains("⚠ Data quality: 2 weeks out of balance (2026-W42, 2026-W47).", text);
+        // Its charts are the as-of week's.
+        Assert.All(digest.Blocks.OfType<Chart>(), c => Assert.Contains("/2026-W52.svg?weeks=26", c.Url));
+        Assert.NotEmpty(digest.Blocks.OfType<Chart>());
+
+        // A week with even one number is its own week, partial as it is.
+        _clock.Set(new DateTimeOffset(2027, 1, 4, 10, 0, 0, TimeSpan.Zero));
+        await Ok("checkin submit inflow=4");
+        var partial = CoreChat.Plain(await _chat.Get<CheckInDigest>().BuildAsync("W", initiative, "2027-W01", default));
+        Assert.DoesNotContain("As of", partial);
+        Assert.Contains("actively homeless (aim): no value this week", partial);
+    }
+
+    [Fact]
+    public async Task The_data_quality_summary_names_gaps_and_astronomical_points()
+    {
+        await Ok("checkin setup Vets --template bfz --members @alice");
+        // 14 weeks, W39–W52: inflow 5 and 6 in turn, outflow 7 and 8 in turn, except W50 with 60 of each (a mass move into and out
+        // of a shelter, say), so actively homeless moves as smoothly as ever. Inflow: Q1 5, Q3 6, far-out fence 6 + 3 × 1 = 9,
+        // and 60 is astronomical. Outflow is not judged at all: W45 has none, and of its 13 values six equal its median 8,
+        // which leaves 7 useful points, fewer than the 10 the run-chart rules need. Every week that can be checked
+        // balances (W46 too: W45's actively homeless is there).
+        var rows = new List<string> { "week,member,actively homeless,inflow,outflow" };
+        var actively = 100.0;
+        for (var w = 39; w <= 52; w++)
+        {
+            var (inflow, outflow) = w == 50 ? (60, 60) : (w % 2 == 1 ? 5 : 6, w % 2 == 1 ? 7 : 8);
+            if (w == 45) outflow = 0;
+            if (w > 39) actively += inflow - outflow;
+            rows.Add(string.Create(CultureInfo.InvariantCulture, $"2026-W{w},alice,{actively},{inflow},{(w == 45 ? "" : outflow)}"));
+        }
+        await Ok("checkin import I1\n" + string.Join("\n", rows));
+
+        var report = await Ok("checkin report I1 --weeks 14");
+        Assert.Contains("⚠ Data quality: 1 week with a metric missing (2026-W45: outflow); 1 astronomical point (inflow 60 in 2026-W50).", report);
+        Assert.Contains("Balance: all 12 weeks with the three numbers balance (actively = last week's + inflow − outflow). ✓", report);   // W40–W52 but W45
+    }
+
+    [Fact]
+    public async Task A_clean_window_says_so()
+    {
+        await Ok("checkin setup Vets --template bfz --members @alice");
+        await Ok("checkin import I1\n" + string.Join("\n", History26.Split('\n').Take(15)));   // W27–W40: all balanced
+        var report = await Ok("checkin report I1 --weeks 14");
+        Assert.Contains("Data quality: every week has every metric, the 13 weeks with the three numbers balance, no astronomical points.", report);
+    }
+
+    [Fact]
+    public async Task Negative_numbers_are_refused_at_every_door_and_change_nothing()
+    {
+        await Ok("checkin setup Vets --template bfz --members @alice");
+        _clock.Set(new DateTimeOffset(2027, 1, 4, 10, 0, 0, TimeSpan.Zero));
+
+        var typed = await Refused("checkin submit inflow=-2 outflow=3");
+        Assert.Contains("inflow cannot be negative (you wrote -2).", typed);
+        Assert.Contains("Nothing was recorded.", typed);
+        var csv = await Refused("checkin import I1\nweek,member,actively homeless,inflow,outflow\n2026-W50,alice,100,5,7\n2026-W51,alice,98,-1,7");
+        Assert.Contains("Nothing imported into Vets (I1): 1 row with errors", csv);
+        Assert.Contains("inflow -1 is negative; every metric counts something, 0 or more.", csv);
+        Assert.Empty(await _chat.Get<CheckInStore>().HistoryAsync("W", 1));
+
+        await Ok("checkin submit inflow=0 outflow=3");   // zero is a count
+    }
+}
