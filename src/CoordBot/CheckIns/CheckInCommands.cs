@@ -14,7 +14,7 @@ public sealed partial class CheckInCommands(
     [
         new("checkin", "setup",
             "checkin setup <initiative name> --metric \"NAME:UNIT:decrease|increase[:last|sum]\" [--metric ...] [--baseline N] [--target N] [--by DATE] " +
-            "[--every mon 09:00] [--tz ZONE] [--members @a @b...] [--nudge-after HOURS] [--rules anhoej] [--template bfz]",
+            "[--every mon 09:00] [--tz ZONE] [--members @a @b...] [--nudge-after HOURS] [--rules anhoej] [--template bfz|bfz-detailed]",
             "Create an initiative with a measurable aim, its weekly check-in and its members; this channel gets the digest.",
             [new("metric", FlagKind.Text, "NAME:UNIT:decrease|increase[:last|sum]; give one --metric per metric", Repeatable: true),
              new("baseline", FlagKind.Text, "where the first metric started"),
@@ -25,7 +25,7 @@ public sealed partial class CheckInCommands(
              new("members", FlagKind.Text, "who checks in: @a @b (also after the other flags)"),
              new("nudge-after", FlagKind.Number, "hours before one reminder to those who have not answered (default 24)"),
              new("rules", FlagKind.Choice, "run-chart rules", ["ppm", "anhoej"]),
-             new("template", FlagKind.Choice, "bfz adds the Built for Zero metrics: actively homeless, inflow, outflow", ["bfz"])],
+             new("template", FlagKind.Choice, "bfz adds the Built for Zero metrics: actively homeless, inflow, outflow; bfz-detailed adds also the six list statuses inflow and outflow are made of", ["bfz", "bfz-detailed"])],
             ["checkin setup \"Veteran homelessness\" --template bfz --baseline 120 --target 0 --by 2027-12-31 --every mon 09:00 --members @ana @ben"],
             SetupAsync),
         new("checkin", "list", "checkin list", "The initiatives of this workspace.", [], ["checkin list"], ListAsync),
@@ -59,6 +59,9 @@ public sealed partial class CheckInCommands(
 
     private static readonly string[] Days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
+    /// <summary>At most this many metrics (the detailed Built for Zero template has 9): the form and the digest stay readable.</summary>
+    public const int MaxMetrics = 12;
+
     private async Task<Reply> SetupAsync(CommandContext ctx, CancellationToken ct)
     {
         // Positional words: the name, plus any @members and an HH:mm that belong to --members / --every.
@@ -72,7 +75,8 @@ public sealed partial class CheckInCommands(
         if (await store.NameTakenAsync(ctx.WorkspaceId, name, ct)) return Reply.Error($"There is already an initiative named \"{name}\".", "See them with: checkin list");
 
         var metrics = new List<Metric>();
-        if (ctx.Args.Text("template") == "bfz") metrics.AddRange(Metric.BuiltForZero);
+        if (ctx.Args.Text("template") is "bfz") metrics.AddRange(Metric.BuiltForZero);
+        if (ctx.Args.Text("template") is "bfz-detailed") metrics.AddRange(Metric.BuiltForZeroDetailed);
         foreach (var spec in ctx.Args.All("metric"))
         {
             var (metric, problem) = Metric.Parse(spec);
@@ -83,7 +87,7 @@ public sealed partial class CheckInCommands(
         }
         if (metrics.Count == 0)
             return Reply.Error("An initiative needs at least one metric: --metric \"actively homeless:people:decrease\", or --template bfz.", $"Usage: {ctx.Spec.Usage}", "metric");
-        if (metrics.Count > 8) return Reply.Error("An initiative can track at most 8 metrics.", field: "metric");
+        if (metrics.Count > MaxMetrics) return Reply.Error($"An initiative can track at most {MaxMetrics} metrics.", field: "metric");
 
         double? Number(string flag) => ctx.Args.Text(flag) is { } t && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
         foreach (var flag in new[] { "baseline", "target" })
@@ -222,9 +226,15 @@ public sealed partial class CheckInCommands(
         }
         // A second submission in the week changes what it names and keeps the rest (the form comes filled in with the rest).
         var earlier = (await checkIns.WeekAsync(ctx.WorkspaceId, initiative.Id, week, ct)).FirstOrDefault(c => c.Member == ctx.UserId);
+        var given = values.Keys.ToHashSet(StringComparer.Ordinal);
         if (earlier is not null)
             foreach (var (name, value) in earlier.Values)
                 values.TryAdd(name, value);
+        // A total is the sum of its parts: a part given now, without its total, makes the total be summed again.
+        foreach (var total in Metric.StatusParts.Keys)
+            if (!given.Contains(total) && Metric.PartsIn(initiative.Metrics, total).Any(part => given.Contains(part.Name)))
+                values.Remove(total);
+        var partNotes = Metric.CompleteTotals(initiative.Metrics, values);
         string? Answer(string flag, string? before) => ctx.Args.Text(flag) is { Length: > 0 } text ? text : before;
         await checkIns.SaveAsync(ctx.WorkspaceId, initiative.Id, new CheckIn(week, ctx.UserId, values,
             Answer("wins", earlier?.Wins), Answer("barriers", earlier?.Barriers), Answer("next", earlier?.NextSteps), Answer("help-needed", earlier?.HelpNeeded), ctx.Now), ct);
@@ -235,7 +245,7 @@ public sealed partial class CheckInCommands(
         var note = early is { } closed
             ? $"The {closed} digest is already posted, so this counts for {week}. You can change it until that digest: checkin submit again."
             : "You can change it until the digest is posted: checkin submit again.";
-        return new Reply(text2, [new Paragraph(text2), new Context(note)], Ephemeral: true);
+        return new Reply(text2, [new Paragraph(text2), .. partNotes.Select(n => new Context(n)), new Context(note)], Ephemeral: true);
     }
 
     /// <summary>The check-in form: one number per metric, then the four answers; filled in with this week's check-in when editing.</summary>

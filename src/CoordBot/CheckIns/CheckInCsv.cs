@@ -80,7 +80,7 @@ public sealed class CheckInCsv
                 var values = new string[header.Length];
                 for (var i = 0; i < header.Length; i++) values[i] = CsvFiles.Unescape(UserText.Stored(reader.GetString(i)).Trim());
                 if (values.All(v => v.Length == 0)) continue;
-                var (checkIn, rowProblem) = ToCheckIn(columns, values, importer, now.AddTicks(read - MaxRows), now, thisWeek);
+                var (checkIn, rowProblem) = ToCheckIn(columns, values, importer, now.AddTicks(read - MaxRows), now, thisWeek, initiative.Metrics);
                 if (rowProblem is not null)
                 {
                     errors.Add(new CsvRowError(line, rowProblem));
@@ -139,7 +139,7 @@ public sealed class CheckInCsv
     }
 
     private static (CheckIn? CheckIn, string? Problem) ToCheckIn(Column[] columns, string[] cells, string importer, DateTimeOffset stamp,
-        DateTimeOffset now, string thisWeek)
+        DateTimeOffset now, string thisWeek, IReadOnlyList<Metric> metrics)
     {
         for (var i = 0; i < cells.Length; i++)
             if (cells[i].Length > MaxField)
@@ -170,6 +170,7 @@ public sealed class CheckInCsv
             if (value < 0) return (null, $"{metric.Name} {Short(cells[i])} is negative; every metric counts something, 0 or more.");
             values[metric.Name] = value;
         }
+        Metric.CompleteTotals(metrics, values);   // an inflow or outflow left empty is the sum of its parts
 
         if (Get("submitted_at") is { } atText)
         {

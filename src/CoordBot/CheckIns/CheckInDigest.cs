@@ -22,7 +22,7 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         /// <summary>"As of 2026-W48 — no check-ins yet for 2026-W49.", or null when the numbers are the asked week's.</summary>
         public string? AsOfNote => Week == Asked ? null : $"As of {Week} — no check-ins yet for {Asked}.";
 
-        public DataQuality Quality => DataQuality.Of(Metrics, Skipped);
+        public DataQuality Quality => DataQuality.Of(Metrics, Skipped, ByWeek);
     }
 
     /// <summary>
@@ -68,7 +68,8 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         var blocks = new List<Block> { new Heading(heading) };
         if (data.AsOfNote is { } asOf) blocks.Add(new Paragraph(asOf));
         foreach (var (summary, index) in data.Metrics.Select((s, i) => (s, i)))
-            AddMetric(blocks, workspace, initiative, summary, index, data.Week, sparkline: true);
+            if (Metric.TotalOf(initiative.Metrics, summary.Metric.Name) is null)   // a list status shows in its total's breakdown
+                AddMetric(blocks, workspace, initiative, data.Metrics, index, data.Week, sparkline: true);
 
         if (CheckInSummary.Balance(initiative, data.Metrics) is { } balance)
             blocks.Add(balance.Possible && !balance.Balanced ? new Paragraph(balance.Text) : new Context(balance.Text));
@@ -103,7 +104,8 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         if (data.AsOfNote is { } asOf) blocks.Add(new Paragraph(asOf));
         foreach (var (summary, index) in data.Metrics.Select((s, i) => (s, i)))
         {
-            AddMetric(blocks, workspace, initiative, summary, index, data.Week, sparkline: false);
+            if (Metric.TotalOf(initiative.Metrics, summary.Metric.Name) is null)
+                AddMetric(blocks, workspace, initiative, data.Metrics, index, data.Week, sparkline: false);
             blocks.Add(new Context($"{summary.Metric.Name}, week by week: {Sparkline.Render(summary.Values, weekCount)}"));
         }
 
@@ -146,8 +148,9 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         return new Reply($"{heading}: {aim.Metric.Name} {aim.ValueText}; {aim.Chart.Summary}", blocks, Ephemeral: true);
     }
 
-    private void AddMetric(List<Block> blocks, string workspace, Initiative initiative, MetricSummary summary, int index, string week, bool sparkline)
+    private void AddMetric(List<Block> blocks, string workspace, Initiative initiative, IReadOnlyList<MetricSummary> all, int index, string week, bool sparkline)
     {
+        var summary = all[index];
         var fields = new List<Field> { new(summary.Metric.Name + (summary.IsAim ? " (aim)" : ""), summary.ValueText) };
         if (sparkline) fields.Add(new Field($"Last {CheckInSummary.SparklineWeeks} weeks", Sparkline.Render(summary.Values, CheckInSummary.SparklineWeeks)));
         if (summary.Chart.Median is { } median)
@@ -170,6 +173,7 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
             fields.Add(new Field("By member", (shown.Length == 0 ? "all 0" : shown) + (rest > 0 ? $", and {rest} more" : "") + (zeros > 0 && shown.Length > 0 ? $" ({zeros} reported 0)" : "")));
         }
         blocks.Add(new Fields(fields));
+        if (Breakdown(initiative, all, summary) is { } breakdown) blocks.Add(new Context(breakdown));
         var signals = CheckInSummary.SignalLines(summary);
         blocks.Add(signals.Count == 0
             ? new Context($"Run chart: {summary.Chart.Summary.TrimEnd('.')}.")
@@ -191,6 +195,21 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, last) <= 0));
         List<double?> Values(Metric metric) => weeks.Select(w => skipped.Contains(w) ? null : CheckInSummary.WeekValue(metric, byWeek, w)).ToList();
         return CheckInSummary.Imbalances(weeks, Values(actively), Values(inflow), Values(outflow)).OutOfBalance;
+    }
+
+    /// <summary>"outflow 9: moved to housing 7, moved to inactive 2" — a total and the list statuses it is made of, when tracked.</summary>
+    private static string? Breakdown(Initiative initiative, IReadOnlyList<MetricSummary> all, MetricSummary total)
+    {
+        var parts = Metric.PartsIn(initiative.Metrics, total.Metric.Name);
+        if (parts.Count == 0 || total.Current is not { } value) return null;
+        var values = parts.Select(p => (p.Name, Value: all.First(s => s.Metric.Name == p.Name).Current)).ToList();
+        if (values.All(v => v.Value is null)) return $"{total.Metric.Name} {CheckInSummary.Number(value)}: its parts were not given";
+        var shown = values.Where(v => v.Value is > 0).Select(v => $"{v.Name} {CheckInSummary.Number(v.Value!.Value)}").ToList();
+        var sum = values.Sum(v => v.Value ?? 0);
+        var missing = values.Where(v => v.Value is null).Select(v => v.Name).ToList();
+        return $"{total.Metric.Name} {CheckInSummary.Number(value)}: {(shown.Count == 0 ? "all parts 0" : string.Join(", ", shown))}" +
+               (Math.Abs(sum - value) >= 1e-9 ? $" (the parts add up to {CheckInSummary.Number(sum)})" : "") +
+               (missing.Count > 0 ? $"; not given: {string.Join(", ", missing)}" : "");
     }
 
     /// <summary>The signed link of a metric's run chart (absolute when the public address is known).</summary>

@@ -178,4 +178,59 @@ public sealed class BuiltForZeroTests : IAsyncLifetime
 
         await Ok("checkin submit inflow=0 outflow=3");   // zero is a count
     }
+
+    [Fact]
+    public async Task The_detailed_template_tracks_why_people_enter_and_leave_and_sums_the_parts()
+    {
+        var setup = await Ok("checkin setup Vets --template bfz-detailed --members @alice <@bob>");
+        Assert.Contains("Set up Vets (I1)", setup);
+        var form = (await _chat.Say("W", "alice", "checkin submit I1")).Blocks.OfType<Form>().Single();
+        Assert.Equal(["actively homeless", "inflow", "outflow", "newly identified", "returned from housing", "returned from inactive",
+            "moved to housing", "moved to inactive", "no longer meets criteria"], form.Inputs.Take(9).Select(i => i.Name));
+
+        // Four weeks of history with the parts only (the totals are left empty and become their sums): W49 inflow 4 + 1 + 1 = 6,
+        // outflow 7 + 2 + 0 = 9; actively 100 → 97 (100 + 6 − 9) → 95 (+ 5 − 7) → 94 (+ 6 − 7), every week balanced.
+        await Ok("checkin import I1\n" + """
+            week,member,actively homeless,newly identified,returned from housing,returned from inactive,moved to housing,moved to inactive,no longer meets criteria
+            2026-W48,alice,100,3,1,0,5,1,0
+            2026-W49,alice,97,4,1,1,7,2,0
+            2026-W50,alice,95,3,2,0,6,1,0
+            2026-W51,alice,94,5,0,1,6,0,1
+            """);
+        var weeks = await _chat.Get<CheckInStore>().HistoryAsync("W", 1);
+        Assert.Equal([4.0, 6, 5, 6], weeks.Select(c => c.Values["inflow"]));
+        Assert.Equal([6.0, 9, 7, 7], weeks.Select(c => c.Values["outflow"]));
+
+        var initiative = (await _chat.Get<InitiativeStore>().GetAsync("W", 1))!;
+        var digest = CoreChat.Plain(await _chat.Get<CheckInDigest>().BuildAsync("W", initiative, "2026-W49", default));
+        Assert.Contains("inflow 6: newly identified 4, returned from housing 1, returned from inactive 1", digest);
+        Assert.Contains("outflow 9: moved to housing 7, moved to inactive 2", digest);       // a part of 0 is not named
+        Assert.DoesNotContain("moved to housing (", digest);                                 // no section of its own in the digest
+        Assert.Contains("Balance check: last week 100 + inflow 6 − outflow 9 = 97, as reported. ✓", digest);
+
+        // The report has every status week by week, and the table and the CSV carry its column.
+        var report = await Ok("checkin report I1 --weeks 4");
+        Assert.Contains("moved to housing, week by week:", report);
+        Assert.Contains("week | actively homeless | inflow | outflow | newly identified | returned from housing | returned from inactive | moved to housing | moved to inactive | no longer meets criteria", report);
+        Assert.Contains("2026-W51 | 94 | 6 | 7 | 5 | 0 | 1 | 6 | 0 | 1", report);
+        var export = Assert.Single((await _chat.Say("W", "alice", "checkin export I1")).Blocks.OfType<FileAttachment>()).Content;
+        Assert.StartsWith("week,member,actively homeless,inflow,outflow,newly identified,returned from housing,returned from inactive,moved to housing,moved to inactive,no longer meets criteria,", export);
+
+        // This week: bob gives the outflow parts one at a time (the total follows them); alice gives only totals, and is told
+        // which parts are missing, and her totals are kept.
+        _clock.Set(new DateTimeOffset(2027, 1, 4, 10, 0, 0, TimeSpan.Zero));
+        Assert.Contains("outflow 3 from the parts given; not given: moved to inactive, no longer meets criteria.",
+            await Ok("checkin submit \"moved to housing\"=3", "bob"));
+        await Ok("checkin submit \"moved to inactive\"=1 \"no longer meets criteria\"=0", "bob");
+        Assert.Equal(4, (await _chat.Get<CheckInStore>().WeekAsync("W", 1, "2027-W01")).Single().Values["outflow"]);
+        var totalsOnly = await Ok("checkin submit \"actively homeless\"=92 inflow=2");
+        Assert.Contains("inflow 2 kept; its parts are missing: newly identified, returned from housing, returned from inactive.", totalsOnly);
+
+        // Parts that do not make the total typed with them are kept as given and named in the data quality line.
+        var mismatch = await Ok("checkin submit inflow=5 \"newly identified\"=1 \"returned from housing\"=1 \"returned from inactive\"=1", "bob");
+        Assert.Contains("inflow 5, but its parts add up to 3: both kept as given; please check them.", mismatch);
+        var now = CoreChat.Plain(await _chat.Get<CheckInDigest>().BuildAsync("W", initiative, "2027-W01", default));
+        Assert.Contains("1 check-in whose parts do not add up (@bob 2027-W01: inflow 5, parts 3)", now);
+        Assert.Contains("inflow 7: newly identified 1, returned from housing 1, returned from inactive 1 (the parts add up to 3)", now);   // alice 2 + bob 5
+    }
 }
