@@ -14,7 +14,8 @@ public sealed partial class CheckInCommands(
     [
         new("checkin", "setup",
             "checkin setup <initiative name> --metric \"NAME:UNIT:decrease|increase[:last|sum]\" [--metric ...] [--baseline N] [--target N] [--by DATE] " +
-            "[--every mon 09:00] [--tz ZONE] [--members @a @b...] [--nudge-after HOURS] [--rules anhoej] [--template bfz|bfz-detailed]",
+            "[--every mon 09:00] [--tz ZONE] [--members @a @b...] [--nudge-after HOURS] [--rules anhoej] [--template bfz|bfz-detailed] " +
+            "[--population veterans|chronic|youth|families|singles|all] [--pit N] [--fz-benchmark N]",
             "Create an initiative with a measurable aim, its weekly check-in and its members; this channel gets the digest.",
             [new("metric", FlagKind.Text, "NAME:UNIT:decrease|increase[:last|sum]; give one --metric per metric", Repeatable: true),
              new("baseline", FlagKind.Text, "where the first metric started"),
@@ -25,8 +26,12 @@ public sealed partial class CheckInCommands(
              new("members", FlagKind.Text, "who checks in: @a @b (also after the other flags)"),
              new("nudge-after", FlagKind.Number, "hours before one reminder to those who have not answered (default 24)"),
              new("rules", FlagKind.Choice, "run-chart rules", ["ppm", "anhoej"]),
-             new("template", FlagKind.Choice, "bfz adds the Built for Zero metrics: actively homeless, inflow, outflow; bfz-detailed adds also the six list statuses inflow and outflow are made of", ["bfz", "bfz-detailed"])],
-            ["checkin setup \"Veteran homelessness\" --template bfz --baseline 120 --target 0 --by 2027-12-31 --every mon 09:00 --members @ana @ben"],
+             new("template", FlagKind.Choice, "bfz adds the Built for Zero metrics: actively homeless, inflow, outflow; bfz-detailed adds also the six list statuses inflow and outflow are made of", ["bfz", "bfz-detailed"]),
+             new("population", FlagKind.Choice, "the population whose functional zero the digest tracks (veterans needs bfz-detailed; see docs/built-for-zero.md)", [.. FunctionalZero.Populations]),
+             new("pit", FlagKind.Number, "chronic: the latest point-in-time count of individuals (the benchmark is the greater of 3 and 0.1% of it)"),
+             new("fz-benchmark", FlagKind.Number, "youth, families, singles, all: a functional-zero benchmark of your own (no more than N actively homeless)")],
+            ["checkin setup \"Veteran homelessness\" --template bfz-detailed --population veterans --baseline 120 --target 0 --by 2027-12-31 --every mon 09:00 --members @ana @ben",
+             "checkin setup \"Chronic homelessness\" --template bfz --population chronic --pit 4200"],
             SetupAsync),
         new("checkin", "list", "checkin list", "The initiatives of this workspace.", [], ["checkin list"], ListAsync),
         new("checkin", "submit", "checkin submit [<initiative>] [metric=value...] [--wins T] [--barriers T] [--next T] [--help-needed T]",
@@ -90,6 +95,8 @@ public sealed partial class CheckInCommands(
         if (metrics.Count > MaxMetrics) return Reply.Error($"An initiative can track at most {MaxMetrics} metrics.", field: "metric");
 
         double? Number(string flag) => ctx.Args.Text(flag) is { } t && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
+        var (goal, goalProblem) = FunctionalZero.Parse(ctx.Args.Text("population"), Number("pit"), Number("fz-benchmark"), metrics);
+        if (goalProblem is not null) return Reply.Error(goalProblem, field: "population");
         foreach (var flag in new[] { "baseline", "target" })
             if (ctx.Args.Given(flag) && Number(flag) is null) return Reply.Error($"--{flag} must be a number, e.g. 120.", field: flag);
 
@@ -134,7 +141,7 @@ public sealed partial class CheckInCommands(
 
         var initiative = await store.AddAsync(ctx.WorkspaceId, new Initiative(0, 0, name, metrics, Number("baseline"), Number("target"), ctx.Args.Date("by"),
             weekday, at, zone.Id, nudgeAfter, ctx.Args.Text("rules") == "anhoej" ? RunChartRules.Anhoej : RunChartRules.PerlaProvostMurray,
-            ctx.Request.ChannelId, ctx.Request.Platform, false, ctx.UserId, memberIds), ct);
+            ctx.Request.ChannelId, ctx.Request.Platform, false, ctx.UserId, memberIds, Goal: goal), ct);
         await cycles.ScheduleAsync(ctx.WorkspaceId, initiative, ct);
         var cycle = new CheckInCycle(initiative);
         var digestAt = cycle.Weekly(CheckInStage.Digest);
@@ -149,6 +156,8 @@ public sealed partial class CheckInCommands(
             [
                 new Field("Aim", aimText),
                 new Field("Metrics", string.Join("; ", metrics.Select(m => m.Spec))),
+                .. goal is null ? Array.Empty<Field>() : [new Field("Functional zero", goal.Population + (goal.Pit is { } pit ? $", point-in-time count {Format(pit)}" : "") +
+                    (goal.Benchmark is { } b ? $", benchmark {Format(b)}" : ""))],
                 new Field("Check-in", Invariant($"every {weekday} at {at:HH:mm} ({zone.Id}), one nudge {nudgeAfter} hours later")),
                 new Field("Digest", Invariant($"every {digestAt.Day} at {digestAt.At:HH:mm}, in this channel")),
                 new Field("Members", string.Join(", ", memberIds.Select(m => "@" + m))),

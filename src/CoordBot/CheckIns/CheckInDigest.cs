@@ -73,6 +73,7 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
 
         if (CheckInSummary.Balance(initiative, data.Metrics) is { } balance)
             blocks.Add(balance.Possible && !balance.Balanced ? new Paragraph(balance.Text) : new Context(balance.Text));
+        if (await ZeroAsync(workspace, initiative, data.Week, ct) is { } zero) blocks.Add(new Paragraph(zero.Text));
         var quality = data.Quality;
         blocks.Add(quality.Clean ? new Context(quality.Summary) : new Paragraph(quality.Summary));
 
@@ -108,6 +109,8 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
                 AddMetric(blocks, workspace, initiative, data.Metrics, index, data.Week, sparkline: false);
             blocks.Add(new Context($"{summary.Metric.Name}, week by week: {Sparkline.Render(summary.Values, weekCount)}"));
         }
+
+        if (await ZeroAsync(workspace, initiative, data.Week, ct) is { } zero) blocks.Add(new Paragraph(zero.Text));
 
         // The balance of every week of the window, not only the last: imported history is checked too.
         var quality = data.Quality;
@@ -195,6 +198,21 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, last) <= 0));
         List<double?> Values(Metric metric) => weeks.Select(w => skipped.Contains(w) ? null : CheckInSummary.WeekValue(metric, byWeek, w)).ToList();
         return CheckInSummary.Imbalances(weeks, Values(actively), Values(inflow), Values(outflow)).OutOfBalance;
+    }
+
+    /// <summary>
+    /// Where the initiative stands against its functional-zero goal as of <paramref name="week"/>, from
+    /// <see cref="FunctionalZero.HistoryWeeks"/> weeks of history (three months of placements and room for a streak); null without a goal.
+    /// </summary>
+    public async Task<ZeroStatus?> ZeroAsync(string workspace, Initiative initiative, string week, CancellationToken ct)
+    {
+        if (initiative.Goal is null) return null;
+        var (weeks, history, skipped) = await WindowAsync(workspace, initiative, week, FunctionalZero.HistoryWeeks, ct);
+        var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, week) <= 0));
+        List<double?> Values(string name) => initiative.Metrics.FirstOrDefault(m => m.Name == name) is { } metric
+            ? weeks.Select(w => skipped.Contains(w) ? null : CheckInSummary.WeekValue(metric, byWeek, w)).ToList()
+            : weeks.Select(_ => (double?)null).ToList();
+        return FunctionalZero.Evaluate(initiative.Goal, weeks, Values("actively homeless"), Values("moved to housing"));
     }
 
     /// <summary>"outflow 9: moved to housing 7, moved to inactive 2" — a total and the list statuses it is made of, when tracked.</summary>

@@ -618,6 +618,12 @@ public static class Migrations
                 DROP CONSTRAINT IF EXISTS checkin_digests_initiative_id_fkey,
                 ADD CONSTRAINT fk_checkin_digests_initiative_id FOREIGN KEY (workspace_id, initiative_id) REFERENCES initiatives (workspace_id, id) ON DELETE CASCADE;
             """),
+
+        new(16, "initiatives: functional-zero goal (population, point-in-time count, set benchmark)", """
+            ALTER TABLE initiatives ADD COLUMN population TEXT;
+            ALTER TABLE initiatives ADD COLUMN pit_count REAL;
+            ALTER TABLE initiatives ADD COLUMN fz_benchmark REAL;
+            """),
     ];
 
     private const string V1 = """

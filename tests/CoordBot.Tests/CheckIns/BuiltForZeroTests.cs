@@ -233,4 +233,59 @@ public sealed class BuiltForZeroTests : IAsyncLifetime
         Assert.Contains("1 check-in whose parts do not add up (@bob 2027-W01: inflow 5, parts 3)", now);
         Assert.Contains("inflow 7: newly identified 1, returned from housing 1, returned from inactive 1 (the parts add up to 3)", now);   // alice 2 + bob 5
     }
+
+    [Fact]
+    public async Task A_veterans_initiative_reaches_its_functional_zero_and_holds_it()
+    {
+        await Ok("checkin setup Vets --template bfz-detailed --population veterans --members @alice");
+        // Every week from 2026-W31 on: 3 moved to housing, 1 newly identified, so actively homeless falls by 2 a week from 52.
+        // A week counts in the month of its Thursday: September has 4 (Thursdays 3, 10, 17, 24), October 5 (1 … 29),
+        // November 4 (5 … 26), so the placements are 12, 15 and 12, an average of 13: the benchmark is fewer than 13.
+        var rows = new List<string> { "week,member,actively homeless,newly identified,moved to housing" };
+        for (var week = 31; week <= 53; week++)
+            rows.Add(string.Create(CultureInfo.InvariantCulture, $"2026-W{week},alice,{52 - 2 * (week - 31)},1,3"));
+        await Ok("checkin import I1\n" + string.Join("\n", rows));
+        var initiative = (await _chat.Get<InitiativeStore>().GetAsync("W", 1))!;
+        var digests = _chat.Get<CheckInDigest>();
+
+        // W50 (Thursday 10 December): 52 − 2 × 19 = 14, and fewer than 13 means 12 at most: 2 to go.
+        var before = CoreChat.Plain(await digests.BuildAsync("W", initiative, "2026-W50", default));
+        Assert.Contains("Functional zero (veterans): fewer than 13 (the average monthly housing placements over the last 3 months, " +
+                        "Sep 2026 12, Oct 2026 15, Nov 2026 12: 13); 14 actively homeless, 2 to go.", before);
+
+        // W51 is 12, W52 10, W53 8 (Thursday 31 December, still December): reached in W51 and held since, 3 weeks.
+        var after = CoreChat.Plain(await digests.BuildAsync("W", initiative, "2026-W53", default));
+        Assert.Contains("✓ Functional zero (veterans) reached: 8 actively homeless, fewer than 13 (the average monthly housing placements over the " +
+                        "last 3 months, Sep 2026 12, Oct 2026 15, Nov 2026 12: 13); held for 3 weeks.", after);
+        Assert.Contains("✓ Functional zero (veterans) reached", await Ok("checkin report I1"));   // as of W53 in the report too
+    }
+
+    [Fact]
+    public async Task Chronic_and_other_populations_use_their_own_benchmarks_and_bad_goals_are_refused()
+    {
+        await Ok("checkin setup Chronic --template bfz --population chronic --pit 4200 --members @alice");
+        await Ok("checkin import I1\nweek,member,actively homeless,inflow,outflow\n2026-W51,alice,9,1,2\n2026-W52,alice,8,1,2");
+        var chronic = (await _chat.Get<InitiativeStore>().GetAsync("W", 1))!;
+        // 0.1% of 4,200 is 4.2, more than 3: no more than 4.2 actively homeless, so 4 at most; 8 − 4 = 4 to go.
+        Assert.Contains("Functional zero (chronic): no more than 4.2 (the greater of 3 and 0.1% of the point-in-time count of 4200 (4.2)); 8 actively homeless, 4 to go.",
+            CoreChat.Plain(await _chat.Get<CheckInDigest>().BuildAsync("W", chronic, "2026-W52", default)));
+
+        await Ok("checkin setup Youth --template bfz --population youth --members @alice");
+        await Ok("checkin import Youth\nweek,member,actively homeless\n2026-W52,alice,5");
+        var youth = (await _chat.Get<InitiativeStore>().GetAsync("W", 2))!;
+        Assert.Contains("Functional zero (youth): no published benchmark for youth; set one with checkin setup … --fz-benchmark N.",
+            CoreChat.Plain(await _chat.Get<CheckInDigest>().BuildAsync("W", youth, "2026-W52", default)));
+        await Ok("checkin setup Families --template bfz --population families --fz-benchmark 6 --members @alice");
+        await Ok("checkin import Families\nweek,member,actively homeless\n2026-W52,alice,5");
+        var families = (await _chat.Get<InitiativeStore>().GetAsync("W", 3))!;
+        Assert.Contains("✓ Functional zero (families) reached: 5 actively homeless, no more than 6 (the benchmark set for this initiative); held for 1 week.",
+            CoreChat.Plain(await _chat.Get<CheckInDigest>().BuildAsync("W", families, "2026-W52", default)));
+
+        Assert.Contains("--template bfz-detailed, which tracks moved to housing", await Refused("checkin setup V2 --template bfz --population veterans"));
+        Assert.Contains("use it with --population chronic", await Refused("checkin setup V3 --template bfz --population youth --pit 100"));
+        Assert.Contains("--fz-benchmark is for populations without one", await Refused("checkin setup V4 --template bfz --population chronic --fz-benchmark 5"));
+        Assert.Contains("set up with --template bfz or bfz-detailed", await Refused("checkin setup V5 --metric \"jobs:people:increase\" --population all"));
+        Assert.Contains("--pit and --fz-benchmark go with --population", await Refused("checkin setup V6 --template bfz --pit 100"));
+        Assert.Equal(3, (await _chat.Get<InitiativeStore>().ListAsync("W")).Count);   // nothing set up by the refused ones
+    }
 }
