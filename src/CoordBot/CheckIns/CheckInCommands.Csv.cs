@@ -12,12 +12,25 @@ public sealed partial class CheckInCommands
     {
         var (initiative, error) = await ResolveAsync(ctx, ct);
         if (initiative is null) return error!;
+        if (ctx.Args.Has("monthly")) return await ExportMonthlyAsync(ctx, initiative, ct);
+        if (ctx.Args.Given("months")) return Reply.Error("--months goes with --monthly.", field: "months");
         var history = await checkIns.HistoryAsync(ctx.WorkspaceId, initiative.Id, null, ct);
         var name = $"checkins-{initiative.Ref}-{Database.Day(ctx.Today)}.csv";
         var text = $"Exported {CountOf(history.Count, "check-in")} of {initiative.Label}" +
                    (history.Count == 0 ? "" : $", {WeekRange(history.Select(c => c.Week))}");
         return new Reply($"{text} to {name}",
             [new Paragraph(text + "."), new FileAttachment(name, "text/csv", csv.Write(initiative, history))], Ephemeral: true);
+    }
+
+    /// <summary><c>checkin export &lt;initiative&gt; --monthly</c>: the monthly roll-up as CSV, the same columns as the report's table.</summary>
+    private async Task<Reply> ExportMonthlyAsync(CommandContext ctx, Initiative initiative, CancellationToken ct)
+    {
+        if (Months(ctx) is not { } months) return MonthsError;
+        var (_, rows) = await digests.MonthlyAsync(ctx.WorkspaceId, initiative, new CheckInCycle(initiative).WeekAt(ctx.Now), months, ct);
+        var name = $"monthly-{initiative.Ref}-{Database.Day(ctx.Today)}.csv";
+        var text = $"Exported {CountOf(rows.Count, "month")} of {initiative.Label}" + (rows.Count == 0 ? "" : $", {rows[0].Label} to {rows[^1].Label}");
+        return new Reply($"{text} to {name}", [new Paragraph(text + "."),
+            new FileAttachment(name, "text/csv", CheckInCsv.WriteRows(MonthlyRollup.Columns(initiative), rows.Select(r => MonthlyRollup.Cells(initiative, r))))], Ephemeral: true);
     }
 
     /// <summary><c>checkin import &lt;initiative&gt;</c> with the CSV after the command (or attached): all rows or none.</summary>

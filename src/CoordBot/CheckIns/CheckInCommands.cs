@@ -41,9 +41,13 @@ public sealed partial class CheckInCommands(
             ["checkin submit \"actively homeless\"=42 inflow=5 outflow=9 --wins \"3 landlords joined\"", "checkin submit"], SubmitAsync)
             { FormInputsAsWords = true },
         new("checkin", "status", "checkin status [<initiative>]", "Who has and has not checked in this week.", [], ["checkin status I1"], StatusAsync),
-        new("checkin", "report", "checkin report [<initiative>] [--weeks N]",
-            "Run chart summary of each metric (default the last 26 weeks): values, median, signals, progress, projection, balance check, participation.",
-            [new("weeks", FlagKind.Number, "how many weeks, 4 to 156 (default 26)")], ["checkin report I1 --weeks 52"], ReportAsync),
+        new("checkin", "report", "checkin report [<initiative>] [--weeks N] [--monthly] [--months N]",
+            "Run chart summary of each metric (default the last 26 weeks): values, median, signals, progress, projection, balance check, participation; " +
+            "or with --monthly, the numbers by calendar month.",
+            [new("weeks", FlagKind.Number, "how many weeks, 4 to 156 (default 26)"),
+             new("monthly", FlagKind.Switch, "by calendar month: actively homeless at the month's end, flows summed, balance, functional zero"),
+             new("months", FlagKind.Number, "with --monthly: how many months, 1 to 36 (default 12)")],
+            ["checkin report I1 --weeks 52", "checkin report I1 --monthly --months 6"], ReportAsync),
         new("checkin", "digest", "checkin digest <initiative>", "Post this week's digest in the initiative's channel now (creator or admin).",
             [], ["checkin digest I1"], DigestAsync),
         new("checkin", "skip", "checkin skip <initiative> <date>", "Skip the week of that date (a holiday): no prompts or digest (creator or admin).",
@@ -53,9 +57,11 @@ public sealed partial class CheckInCommands(
         new("checkin", "pause", "checkin pause <initiative>", "Stop the prompts (creator or admin).", [], ["checkin pause I1"], (c, t) => PauseAsync(c, true, t)),
         new("checkin", "resume", "checkin resume <initiative>", "Restart the prompts (creator or admin).", [], ["checkin resume I1"], (c, t) => PauseAsync(c, false, t)),
         new("checkin", "remove", "checkin remove <initiative>", "Delete an initiative (creator or admin).", [], ["checkin remove I1"], RemoveAsync),
-        new("checkin", "export", "checkin export <initiative>",
-            "Download all check-ins as CSV: week, member, one column per metric, wins, barriers, next, help_needed, submitted_at.",
-            [], ["checkin export I1"], ExportAsync),
+        new("checkin", "export", "checkin export <initiative> [--monthly] [--months N]",
+            "Download all check-ins as CSV: week, member, one column per metric, wins, barriers, next, help_needed, submitted_at; or with --monthly, the monthly roll-up.",
+            [new("monthly", FlagKind.Switch, "the numbers by calendar month instead of every check-in"),
+             new("months", FlagKind.Number, "with --monthly: how many months, 1 to 36 (default 12)")],
+            ["checkin export I1", "checkin export I1 --monthly --months 36"], ExportAsync),
         new("checkin", "import", "checkin import <initiative>  (CSV on the lines after the command, or an attached file)",
             "Load history from a spreadsheet (creator or admin): columns week (2026-W07 or a date in it), one per metric, optional member; " +
             "a row replaces the member's check-in for that week. A file with errors is refused and nothing imported.",
@@ -288,13 +294,25 @@ public sealed partial class CheckInCommands(
         return cycle.At(CheckInStage.Prompt, week) > now ? week : CheckInCycle.Next(week);
     }
 
+    private static int? Months(CommandContext ctx) =>
+        (ctx.Args.Number("months") ?? MonthlyRollup.DefaultMonths) is var n and >= 1 and <= MonthlyRollup.MaxMonths ? n : null;
+
+    private static readonly Reply MonthsError = Reply.Error($"--months is from 1 to {MonthlyRollup.MaxMonths}.", field: "months");
+
     private async Task<Reply> ReportAsync(CommandContext ctx, CancellationToken ct)
     {
         var (initiative, error) = ctx.Args.Words.Count > 0 ? await ResolveAsync(ctx, ct) : await MineAsync(ctx, ct);
         if (initiative is null) return error!;
+        var thisWeek = new CheckInCycle(initiative).WeekAt(ctx.Now);
+        if (ctx.Args.Has("monthly"))
+        {
+            if (Months(ctx) is not { } months) return MonthsError;
+            return await digests.MonthlyReportAsync(ctx.WorkspaceId, initiative, thisWeek, months, ct);
+        }
+        if (ctx.Args.Given("months")) return Reply.Error("--months goes with --monthly.", field: "months");
         var weeks = ctx.Args.Number("weeks") ?? CheckInSummary.ChartWeeks;
         if (weeks is < 4 or > 156) return Reply.Error("--weeks is from 4 to 156.", field: "weeks");
-        return await digests.ReportAsync(ctx.WorkspaceId, initiative, new CheckInCycle(initiative).WeekAt(ctx.Now), weeks, ct);
+        return await digests.ReportAsync(ctx.WorkspaceId, initiative, thisWeek, weeks, ct);
     }
 
     private async Task<Reply> DigestAsync(CommandContext ctx, CancellationToken ct)

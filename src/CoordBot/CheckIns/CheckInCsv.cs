@@ -210,5 +210,23 @@ public sealed class CheckInCsv
         return text.ToString();
     }
 
+    /// <summary>A table as CSV (header, then rows), with formula-like text defused as in <see cref="Write"/>.</summary>
+    public static string WriteRows(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var writer = CsvWriter.Create(text, CsvWriterOptions.Default with { Injection = CsvInjection.Escape }, leaveOpen: true))
+        {
+            foreach (var column in header) writer.WriteField(column);
+            writer.EndRecord();
+            foreach (var row in rows)
+            {
+                foreach (var cell in row) writer.WriteField(cell);
+                writer.EndRecord();
+            }
+            writer.Flush();
+        }
+        return text.ToString();
+    }
+
     private static string Short(string s) => s.Length <= 40 ? s : s[..40] + "…";
 }

@@ -200,6 +200,31 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         return CheckInSummary.Imbalances(weeks, Values(actively), Values(inflow), Values(outflow)).OutOfBalance;
     }
 
+    /// <summary>The monthly roll-up of the last <paramref name="months"/> months to <paramref name="week"/> (or the latest week with values before it).</summary>
+    public async Task<(string AsOf, IReadOnlyList<MonthRow> Rows)> MonthlyAsync(string workspace, Initiative initiative, string week, int months, CancellationToken ct)
+    {
+        var asOf = await checkIns.LatestWeekWithValuesAsync(workspace, initiative.Id, week, ct) ?? week;
+        var (weeks, history, skipped) = await WindowAsync(workspace, initiative, asOf, MonthlyRollup.WeeksFor(months), ct);
+        var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, asOf) <= 0));
+        return (asOf, MonthlyRollup.Of(initiative, weeks, byWeek, skipped, months));
+    }
+
+    /// <summary><c>checkin report --monthly</c>: the roll-up as a table, with the latest month's functional-zero status.</summary>
+    public async Task<Reply> MonthlyReportAsync(string workspace, Initiative initiative, string week, int months, CancellationToken ct)
+    {
+        var (asOf, rows) = await MonthlyAsync(workspace, initiative, week, months, ct);
+        var heading = rows.Count == 0 ? $"{initiative.Name}: by month" : $"{initiative.Name}: by month, {rows[0].Label} to {rows[^1].Label}";
+        var blocks = new List<Block> { new Heading(heading) };
+        if (asOf != week) blocks.Add(new Paragraph($"As of {asOf} — no check-ins yet for {week}."));
+        blocks.Add(new Table(MonthlyRollup.Columns(initiative), rows.Select(r => MonthlyRollup.Cells(initiative, r)).Reverse().ToList()));
+        if (rows.Count > 0 && rows[^1].Zero is { } zero) blocks.Add(new Paragraph(zero.Text));
+        blocks.Add(new Context("A week counts in the month of its Thursday (the month holding 4 or more of its days). Actively homeless is the month's " +
+                               "last week with a value; the other numbers add up over the month's weeks. Balance: the month's actively homeless against " +
+                               "the previous month's + inflow − outflow."));
+        var text = rows.Count == 0 ? $"{heading}: no check-ins yet" : $"{heading}: {rows.Count} months";
+        return new Reply(text, blocks, Ephemeral: true);
+    }
+
     /// <summary>
     /// Where the initiative stands against its functional-zero goal as of <paramref name="week"/>, from
     /// <see cref="FunctionalZero.HistoryWeeks"/> weeks of history (three months of placements and room for a streak); null without a goal.

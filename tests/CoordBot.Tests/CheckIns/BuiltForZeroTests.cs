@@ -288,4 +288,43 @@ public sealed class BuiltForZeroTests : IAsyncLifetime
         Assert.Contains("--pit and --fz-benchmark go with --population", await Refused("checkin setup V6 --template bfz --pit 100"));
         Assert.Equal(3, (await _chat.Get<InitiativeStore>().ListAsync("W")).Count);   // nothing set up by the refused ones
     }
+
+    [Fact]
+    public async Task The_monthly_roll_up_counts_a_split_week_in_the_month_of_its_Thursday()
+    {
+        await Ok("checkin setup Vets --template bfz-detailed --population veterans --members @alice");
+        var rows = new List<string> { "week,member,actively homeless,newly identified,moved to housing" };
+        for (var week = 31; week <= 53; week++)
+            rows.Add(string.Create(CultureInfo.InvariantCulture, $"2026-W{week},alice,{52 - 2 * (week - 31)},1,3"));
+        await Ok("checkin import I1\n" + string.Join("\n", rows));
+
+        // 2026-W36 runs Mon 31 August to Sun 6 September: its Thursday is 3 September, so it is September's (6 of its 7 days).
+        // 2026-W40 runs 28 September to 4 October, Thursday 1 October: October's, though 3 of its days are September's.
+        // 2026-W53 runs 28 December to 3 January 2027, Thursday 31 December: December's.
+        // So July has W27–W31 (only W31 with numbers), August W32–W35, September W36–W39, October W40–W44, November W45–W48, December W49–W53.
+        // Actively homeless is the month's last week (52 − 2 per week); the flows add up (1 in and 3 out a week):
+        // October: W44 is 52 − 26 = 26, inflow 5, outflow 15, and 36 (September) + 5 − 15 = 26, balanced.
+        var report = await Ok("checkin report I1 --monthly --months 6");
+        Assert.Contains("Vets: by month, 2026-07 to 2026-12", report);
+        Assert.Contains("As of 2026-W53 — no check-ins yet for 2027-W01.", report);
+        Assert.Contains("month | weeks | actively homeless | inflow | outflow | newly identified | returned from housing | returned from inactive | " +
+                        "moved to housing | moved to inactive | no longer meets criteria | balance | functional zero", report);
+        Assert.Contains("2026-12 | 2026-W49–2026-W53 | 8 | 5 | 15 | 5 |  |  | 15 |  |  | balanced | reached", report);
+        Assert.Contains("2026-11 | 2026-W45–2026-W48 | 18 | 4 | 12 | 4 |  |  | 12 |  |  | balanced | not yet", report);
+        Assert.Contains("2026-10 | 2026-W40–2026-W44 | 26 | 5 | 15 | 5 |  |  | 15 |  |  | balanced | not yet", report);
+        Assert.Contains("2026-09 | 2026-W36–2026-W39 | 36 | 4 | 12 | 4 |  |  | 12 |  |  | balanced | not yet", report);
+        Assert.Contains("2026-08 | 2026-W32–2026-W35 | 44 | 4 | 12 | 4 |  |  | 12 |  |  | balanced | not yet", report);
+        Assert.Contains("2026-07 | 2026-W27–2026-W31 | 52 | 1 | 3 | 1 |  |  | 3 |  |  |  | not yet", report);   // no June to balance against
+        Assert.Contains("✓ Functional zero (veterans) reached: 8 actively homeless", report);
+
+        var export = Assert.Single((await _chat.Say("W", "alice", "checkin export I1 --monthly --months 6")).Blocks.OfType<FileAttachment>());
+        Assert.StartsWith("monthly-I1-", export.FileName);
+        var lines = export.Content.ReplaceLineEndings("\n").TrimEnd().Split('\n');
+        Assert.Equal(7, lines.Length);
+        Assert.Equal("2026-07,2026-W27–2026-W31,52,1,3,1,,,3,,,,not yet", lines[1]);
+        Assert.Equal("2026-12,2026-W49–2026-W53,8,5,15,5,,,15,,,balanced,reached", lines[6]);
+
+        Assert.Contains("--months is from 1 to 36.", await Refused("checkin report I1 --monthly --months 37"));
+        Assert.Contains("--months goes with --monthly.", await Refused("checkin report I1 --months 3"));
+    }
 }
