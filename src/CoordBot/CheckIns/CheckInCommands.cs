@@ -50,6 +50,13 @@ public sealed partial class CheckInCommands(
             ["checkin report I1 --weeks 52", "checkin report I1 --monthly --months 6"], ReportAsync),
         new("checkin", "digest", "checkin digest <initiative>", "Post this week's digest in the initiative's channel now (creator or admin).",
             [], ["checkin digest I1"], DigestAsync),
+        new("checkin", "rephase", "checkin rephase <initiative> --from WEEK [--metric NAME] [--note NOTE] | checkin rephase <initiative> --undo",
+            "Start a new run-chart phase from a week (a new median after a sustained shift), for one metric or all; --undo removes the last (creator or admin).",
+            [new("from", FlagKind.Text, "the first week of the new phase: an ISO week (2026-W40) or a date in it"),
+             new("metric", FlagKind.Text, "the metric it applies to (default every metric)"),
+             new("note", FlagKind.Text, "what changed, shown on the chart (e.g. \"coordinated entry launched\")"),
+             new("undo", FlagKind.Switch, "remove the phase started last")],
+            ["checkin rephase I1 --from 2026-W40 --metric \"actively homeless\" --note \"landlord incentive fund\"", "checkin rephase I1 --undo"], RephaseAsync),
         new("checkin", "skip", "checkin skip <initiative> <date>", "Skip the week of that date (a holiday): no prompts or digest (creator or admin).",
             [], ["checkin skip I1 2026-12-28"], SkipAsync),
         new("checkin", "away", "checkin away <until DATE> | checkin away off", "Stop your own prompts until a date (inclusive).",
@@ -348,6 +355,36 @@ public sealed partial class CheckInCommands(
                 new Field("Not yet", waiting.Count == 0 ? "nobody" : string.Join(", ", waiting.Select(m => "@" + m))),
             ]),
         ], Ephemeral: true);
+    }
+
+    private async Task<Reply> RephaseAsync(CommandContext ctx, CancellationToken ct)
+    {
+        if (ctx.Args.Words.Count == 0) return Reply.Error("Say which initiative: checkin rephase I1 --from 2026-W40", $"Usage: {ctx.Spec.Usage}");
+        var (initiative, error) = await ResolveAsync(ctx, ct);
+        if (initiative is null) return error!;
+        if (!ctx.CanManage(initiative.CreatedBy))
+            return Reply.Error($"Only {initiative.CreatedBy}, who set up {initiative.Label}, or a workspace admin can change its phases.");
+        if (ctx.Args.Has("undo"))
+            return await checkIns.RemoveLastPhaseAsync(ctx.WorkspaceId, initiative.Id, ct) is { } removed
+                ? Reply.Say($"Removed the phase of {initiative.Label} from {removed.FromWeek}{(removed.Metric is { } m ? $" ({m})" : "")}: its weeks are judged against the median before it again.")
+                : Reply.Error($"{initiative.Label} has no phase to remove.");
+        if (ctx.Args.Text("from") is not { } fromText) return Reply.Error("Say the first week of the new phase: --from 2026-W40 (or a date in it).", $"Usage: {ctx.Spec.Usage}", "from");
+        string? week = IsoWeeks.Parse(fromText) is { } monday ? IsoWeeks.Of(monday) : DateWords.TryParse(fromText, ctx.Today, out var date) ? IsoWeeks.Of(date) : null;
+        if (week is null) return Reply.Error($"\"{CommandRouter.Shorten(fromText)}\" is not a week: use an ISO week like 2026-W40 or a date like 2026-09-28.", field: "from");
+        if (string.CompareOrdinal(week, IsoWeeks.Of(Today(initiative, ctx.Now))) > 0) return Reply.Error($"{week} has not begun yet: a phase starts at a week with numbers.", field: "from");
+        var metric = ctx.Args.Text("metric");
+        if (metric is not null && initiative.Metrics.FirstOrDefault(m => string.Equals(m.Name, metric, StringComparison.OrdinalIgnoreCase)) is not { } found)
+            return Reply.Error($"{initiative.Label} has no metric \"{CommandRouter.Shorten(metric)}\".", $"Metrics: {string.Join(", ", initiative.Metrics.Select(m => m.Name))}", "metric");
+        else if (metric is not null) metric = initiative.Metrics.First(m => string.Equals(m.Name, metric, StringComparison.OrdinalIgnoreCase)).Name;
+        var note = ctx.Args.Text("note")?.Trim();
+        if (note is { Length: > 120 }) return Reply.Error("--note is at most 120 characters (it is written on the chart).", field: "note");
+        var phases = await checkIns.PhasesAsync(ctx.WorkspaceId, initiative.Id, ct);
+        if (phases.Count >= 20) return Reply.Error($"{initiative.Label} has 20 phases already; remove one with checkin rephase {initiative.Ref} --undo.");
+        if (phases.Any(p => p.FromWeek == week && p.Metric == metric)) return Reply.Error($"{initiative.Label} already has that phase from {week}.");
+        await checkIns.AddPhaseAsync(ctx.WorkspaceId, initiative.Id, metric, week, string.IsNullOrEmpty(note) ? null : note, ctx.UserId, ct);
+        return Reply.Say($"New phase of {initiative.Label} from {week}{(metric is null ? " for every metric" : $" for {metric}")}" +
+                         $"{(string.IsNullOrEmpty(note) ? "" : $" ({note})")}: from that week on, the run chart's median, shifts, trends and runs are its own. " +
+                         $"Undo: checkin rephase {initiative.Ref} --undo");
     }
 
     private async Task<Reply> SkipAsync(CommandContext ctx, CancellationToken ct)

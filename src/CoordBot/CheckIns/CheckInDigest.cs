@@ -41,7 +41,8 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
             (weeks, history, skipped) = await WindowAsync(workspace, initiative, asOf, weekCount, ct);
         }
         var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, asOf) <= 0));
-        var metrics = Enumerable.Range(0, initiative.Metrics.Count).Select(i => CheckInSummary.Summarize(initiative, i, weeks, byWeek, skipped)).ToList();
+        var phases = await checkIns.PhasesAsync(workspace, initiative.Id, ct);
+        var metrics = Enumerable.Range(0, initiative.Metrics.Count).Select(i => CheckInSummary.Summarize(initiative, i, weeks, byWeek, skipped, phases)).ToList();
         return new Data(asOf, week, weeks, byWeek, skipped, metrics);
     }
 
@@ -177,10 +178,16 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         }
         blocks.Add(new Fields(fields));
         if (Breakdown(initiative, all, summary) is { } breakdown) blocks.Add(new Context(breakdown));
+        if (summary.Spans is { Count: > 1 } spans)
+            blocks.Add(new Context("Phases: " + string.Join("; ", spans.Select(p =>
+                $"from {p.FromWeek}{(p.Note is { } note ? $" ({note})" : "")}, median {(p.Median is { } m ? CheckInSummary.Number(m) : "none")}"))));
         var signals = CheckInSummary.SignalLines(summary);
         blocks.Add(signals.Count == 0
             ? new Context($"Run chart: {summary.Chart.Summary.TrimEnd('.')}.")
             : new ItemList(signals.Select(s => new ListItem(s)).ToList()));
+        if (sparkline && PhasedChart.SuggestFrom(summary.Chart, summary.Weeks, summary.Values) is { } from)
+            blocks.Add(new Context($"Suggestion: {summary.Metric.Name} has held a new level, in the wanted direction, since {from}. To judge the coming weeks " +
+                                   $"against it, start a new phase: checkin rephase {initiative.Ref} --from {from} --metric \"{summary.Metric.Name}\""));
         blocks.Add(new Chart($"Run chart: {summary.Metric.Name}, {summary.Weeks.Count} weeks to {week}", ChartLink(workspace, initiative, index, week, summary.Weeks.Count)));
     }
 
@@ -279,7 +286,7 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         var highlighted = summary.Chart.Signals.SelectMany(s => Enumerable.Range(s.FirstIndex, s.LastIndex - s.FirstIndex + 1)).ToHashSet();
         var points = summary.Weeks.Select((w, i) => new ChartPoint(w, summary.Values[i], highlighted.Contains(i))).ToList();
         return RunChartSvg.Render($"{initiative.Name}: {summary.Metric.Name}", summary.Metric.Unit, points, summary.Chart.Median,
-            summary.IsAim ? initiative.Target : null);
+            summary.IsAim ? initiative.Target : null, phases: summary.Spans is { Count: > 1 } spans ? spans : null);
     }
 
     private static string At(string member) => "@" + member;

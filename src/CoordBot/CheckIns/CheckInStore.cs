@@ -83,6 +83,36 @@ public sealed class CheckInStore(Database database, TimeProvider time)
             """, new { Workspace = workspace, Id = initiativeId, Week = week });
     }
 
+    /// <summary>Starts a run-chart phase (of one metric, or of all when <paramref name="metric"/> is null) from a week.</summary>
+    public async Task<Phase> AddPhaseAsync(string workspace, long initiativeId, string? metric, string fromWeek, string? note, string by, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var id = await connection.ExecuteScalarAsync<long>("""
+            INSERT INTO checkin_phases (workspace_id, initiative_id, metric, from_week, note, created_by, created_at)
+            VALUES (@Workspace, @Id, @Metric, @From, @Note, @By, @At) RETURNING id
+            """, new { Workspace = workspace, Id = initiativeId, Metric = metric, From = fromWeek, Note = note, By = by, At = Database.Stamp(time.GetUtcNow()) });
+        return new Phase(id, metric, fromWeek, note, by);
+    }
+
+    /// <summary>The initiative's phases, in the order they were started.</summary>
+    public async Task<IReadOnlyList<Phase>> PhasesAsync(string workspace, long initiativeId, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<(long Id, string? Metric, string FromWeek, string? Note, string CreatedBy)>(
+                "SELECT id, metric, from_week, note, created_by FROM checkin_phases WHERE workspace_id = @Workspace AND initiative_id = @Id ORDER BY id",
+                new { Workspace = workspace, Id = initiativeId }))
+            .Select(r => new Phase(r.Id, r.Metric, r.FromWeek, r.Note, r.CreatedBy)).ToList();
+    }
+
+    /// <summary>Removes the phase started last (<c>checkin rephase --undo</c>); null when there is none.</summary>
+    public async Task<Phase?> RemoveLastPhaseAsync(string workspace, long initiativeId, CancellationToken ct = default)
+    {
+        if ((await PhasesAsync(workspace, initiativeId, ct)).LastOrDefault() is not { } last) return null;
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteAsync("DELETE FROM checkin_phases WHERE workspace_id = @Workspace AND initiative_id = @Initiative AND id = @Id",
+            new { Workspace = workspace, Initiative = initiativeId, last.Id }) == 1 ? last : null;
+    }
+
     private static CheckIn ToCheckIn(Row r) => new(r.Week, r.Member, JsonSerializer.Deserialize<Dictionary<string, double>>(r.MetricValues) ?? [],
         r.Wins, r.Barriers, r.NextSteps, r.HelpNeeded, Database.ParseStamp(r.SubmittedAt));
 

@@ -10,7 +10,7 @@ namespace CoordBot.CheckIns;
 /// <param name="Parts">For a <c>sum</c> metric, each member's part of the last week's value.</param>
 public sealed record MetricSummary(
     Metric Metric, bool IsAim, IReadOnlyList<string> Weeks, IReadOnlyList<double?> Values, RunChartResult Chart,
-    double? ProgressPercent, string? Projection, IReadOnlyList<(string Member, double Value)> Parts)
+    double? ProgressPercent, string? Projection, IReadOnlyList<(string Member, double Value)> Parts, IReadOnlyList<PhaseSpan>? Spans = null)
 {
     public double? Current => Values.Count > 0 ? Values[^1] : null;
     public double? Previous => Values.Count > 1 ? Values[^2] : null;
@@ -70,11 +70,11 @@ public static class CheckInSummary
             : null;
 
     public static MetricSummary Summarize(Initiative initiative, int metricIndex, IReadOnlyList<string> weeks,
-        IReadOnlyDictionary<string, List<CheckIn>> byWeek, IReadOnlySet<string> skipped)
+        IReadOnlyDictionary<string, List<CheckIn>> byWeek, IReadOnlySet<string> skipped, IReadOnlyList<Phase>? phases = null)
     {
         var metric = initiative.Metrics[metricIndex];
         var values = weeks.Select(w => skipped.Contains(w) ? null : WeekValue(metric, byWeek, w)).ToList();
-        var chart = RunChart.Analyze(values, metric.Wanted, initiative.Rules);
+        var (chart, spans) = PhasedChart.Analyze(values, weeks, metric.Wanted, initiative.Rules, PhasedChart.Starts(phases ?? [], metric.Name, weeks));
         var isAim = metricIndex == 0;
 
         double? progress = null;
@@ -90,7 +90,7 @@ public static class CheckInSummary
         var parts = metric.Combine == Combine.Sum && byWeek.TryGetValue(weeks[^1], out var last) && !skipped.Contains(weeks[^1])
             ? last.Where(c => c.Values.ContainsKey(metric.Name)).Select(c => (c.Member, c.Values[metric.Name])).ToList()
             : [];
-        return new MetricSummary(metric, isAim, weeks, values, chart, progress, projection, parts);
+        return new MetricSummary(metric, isAim, weeks, values, chart, progress, projection, parts, spans);
     }
 
     /// <summary>When the least-squares line over the last <see cref="ProjectionWeeks"/> weeks reaches the target, in words.</summary>

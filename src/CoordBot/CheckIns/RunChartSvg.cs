@@ -23,7 +23,9 @@ public static class RunChartSvg
 
     private const double Left = 64, Right = 20, Top = 40, Bottom = 44;
 
-    public static string Render(string title, string unit, IReadOnlyList<ChartPoint> points, double? median, double? target, int width = 720, int height = 320)
+    /// <remarks>With <paramref name="phases"/>, each phase's median is drawn over its own weeks, labelled with its note, instead of one median.</remarks>
+    public static string Render(string title, string unit, IReadOnlyList<ChartPoint> points, double? median, double? target, int width = 720, int height = 320,
+        IReadOnlyList<PhaseSpan>? phases = null)
     {
         title ??= "";
         unit ??= "";
@@ -35,7 +37,7 @@ public static class RunChartSvg
 
         var plotW = width - Left - Right;
         var plotH = height - Top - Bottom;
-        var (lo, hi, ticks) = Scale(points.Select(p => Finite(p?.Value)).Append(median).Append(target));
+        var (lo, hi, ticks) = Scale(points.Select(p => Finite(p?.Value)).Append(median).Append(target).Concat(phases?.Select(p => Finite(p.Median)) ?? []));
         double Y(double v) => Top + plotH * (hi / 2 - v / 2) / (hi / 2 - lo / 2);
         double X(int i) => points.Count == 1 ? Left + plotW / 2 : Left + plotW * i / (points.Count - 1);
 
@@ -72,7 +74,17 @@ public static class RunChartSvg
             }
         }
 
-        if (median is double m)
+        if (phases is not null && points.Count > 1)
+        {
+            foreach (var phase in phases)
+            {
+                if (Finite(phase.Median) is not double pm) continue;
+                var (x1, x2, y) = (X(Math.Clamp(phase.First, 0, points.Count - 1)), X(Math.Clamp(phase.Last, 0, points.Count - 1)), Y(pm));
+                svg.Append(CultureInfo.InvariantCulture, $"<line class=\"median phase\" x1=\"{N(x1)}\" y1=\"{N(y)}\" x2=\"{N(x2)}\" y2=\"{N(y)}\" stroke=\"{MedianColour}\" stroke-dasharray=\"6 4\"/>\n");
+                svg.Append(CultureInfo.InvariantCulture, $"<text class=\"median-label\" x=\"{N(x1 + 2)}\" y=\"{N(y - 4)}\" fill=\"{MedianColour}\">{Escape(phase.Note ?? "median")}</text>\n");
+            }
+        }
+        else if (median is double m)
         {
             var y = Y(m);
             svg.Append(CultureInfo.InvariantCulture, $"<line class=\"median\" x1=\"{N(Left)}\" y1=\"{N(y)}\" x2=\"{N(width - Right)}\" y2=\"{N(y)}\" stroke=\"{MedianColour}\" stroke-dasharray=\"6 4\"/>\n");

@@ -624,6 +624,20 @@ public static class Migrations
             ALTER TABLE initiatives ADD COLUMN pit_count REAL;
             ALTER TABLE initiatives ADD COLUMN fz_benchmark REAL;
             """),
+
+        new(17, "run-chart phases of an initiative's metrics", """
+            CREATE TABLE checkin_phases (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                initiative_id INTEGER NOT NULL,
+                metric TEXT,
+                from_week TEXT NOT NULL,
+                note TEXT,
+                created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                FOREIGN KEY (workspace_id, initiative_id) REFERENCES initiatives (workspace_id, id) ON DELETE CASCADE);
+            CREATE INDEX ix_checkin_phases ON checkin_phases (workspace_id, initiative_id, id);
+            """),
     ];
 
     private const string V1 = """

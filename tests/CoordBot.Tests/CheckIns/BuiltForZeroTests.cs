@@ -327,4 +327,42 @@ public sealed class BuiltForZeroTests : IAsyncLifetime
         Assert.Contains("--months is from 1 to 36.", await Refused("checkin report I1 --monthly --months 37"));
         Assert.Contains("--months goes with --monthly.", await Refused("checkin report I1 --months 3"));
     }
+
+    [Fact]
+    public async Task A_rephase_judges_each_level_against_its_own_median()
+    {
+        await Ok("checkin setup Vets --template bfz --members @alice");
+        // 2026-W27–W38 around 100 (median 100.5, 7 runs in 12 points), then 2026-W39–W52 around 60 (median 60, whose two
+        // 60s are not useful; 7 runs in 12 points). Each level on its own varies at random.
+        double[] first = [101, 104, 99, 97, 102, 103, 98, 96, 100, 105, 99, 101];
+        double[] second = [60, 62, 61, 58, 59, 63, 57, 60, 58, 62, 61, 59, 57, 63];
+        var rows = new List<string> { "week,member,actively homeless" };
+        rows.AddRange(first.Concat(second).Select((v, i) => string.Create(CultureInfo.InvariantCulture, $"2026-W{27 + i},alice,{v}")));
+        await Ok("checkin import I1\n" + string.Join("\n", rows));
+        var initiative = (await _chat.Get<InitiativeStore>().GetAsync("W", 1))!;
+
+        var before = CoreChat.Plain(await _chat.Get<CheckInDigest>().BuildAsync("W", initiative, "2026-W52", default));
+        // One median for both levels (63: the 26 values' middle pair) calls the first level a warning and the second an
+        // improvement, and the two long runs too few runs; the digest suggests a new phase where the level changed.
+        Assert.Contains("• ⚠ Warning: a shift of 12 weeks above the median (2026-W27–2026-W38)", before);
+        Assert.Contains("• Signal: too few runs (2; random variation gives 8 to 18 for 24 points)", before);
+        Assert.Contains("• ▲ Improvement: a shift of 12 weeks below the median (2026-W39–2026-W51)", before);
+        Assert.Contains("Suggestion: actively homeless has held a new level, in the wanted direction, since 2026-W39. To judge the coming weeks against it, " +
+                        "start a new phase: checkin rephase I1 --from 2026-W39 --metric \"actively homeless\"", before);
+
+        Assert.Contains("New phase of Vets (I1) from 2026-W39 for actively homeless (landlord fund)",
+            await Ok("checkin rephase I1 --from 2026-W39 --metric \"actively homeless\" --note \"landlord fund\""));
+        var after = CoreChat.Plain(await _chat.Get<CheckInDigest>().BuildAsync("W", initiative, "2026-W52", default));
+        Assert.Contains("Phases: from 2026-W27, median 100.5; from 2026-W39 (landlord fund), median 60", after);
+        Assert.Contains("Run chart: Phase from 2026-W39: No signals: the variation looks random.", after);
+        Assert.DoesNotContain("• ", after.Split("Run chart: actively homeless")[0]);   // no signal left in either phase
+        Assert.DoesNotContain("Suggestion:", after);
+
+        Assert.Contains("Removed the phase of Vets (I1) from 2026-W39 (actively homeless)", await Ok("checkin rephase I1 --undo"));
+        Assert.Contains("has no phase to remove", await Refused("checkin rephase I1 --undo"));
+        Assert.Contains("no metric \"nope\"", await Refused("checkin rephase I1 --from 2026-W39 --metric nope"));
+        Assert.Contains("is not a week", await Refused("checkin rephase I1 --from soon"));
+        Assert.Contains("has not begun yet", await Refused("checkin rephase I1 --from 2027-W09"));
+        Assert.Contains("can change its phases", await Refused("checkin rephase I1 --from 2026-W39", "bob"));
+    }
 }

@@ -370,6 +370,21 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             Assert.Null(await t.CheckIns.LatestWeekWithValuesAsync(Other, t.HomeI1.Id, "2027-W10"));
             Assert.Equal("2027-W01", await t.CheckIns.LatestWeekWithValuesAsync(Other, t.OtherI1.Id, "2027-W10"));
         },
+        ["CheckInStore.AddPhaseAsync"] = async t =>
+        {
+            await Assert.ThrowsAnyAsync<DbException>(() => t.CheckIns.AddPhaseAsync(Other, t.HomeI1.Id, null, "2027-W01", "x", "U1"));
+            Assert.Equal("2027-W01", (await t.CheckIns.AddPhaseAsync(Other, t.OtherI1.Id, null, "2027-W01", OtherMark, "U1")).FromWeek);
+        },
+        ["CheckInStore.PhasesAsync"] = async t =>
+        {
+            Assert.Empty(await t.CheckIns.PhasesAsync(Other, t.HomeI1.Id));
+            Assert.Empty(await t.CheckIns.PhasesAsync(Other, t.OtherI1.Id));   // only the home has one
+        },
+        ["CheckInStore.RemoveLastPhaseAsync"] = async t =>
+        {
+            Assert.Null(await t.CheckIns.RemoveLastPhaseAsync(Other, t.HomeI1.Id));
+            Assert.Null(await t.CheckIns.RemoveLastPhaseAsync(Other, t.OtherI1.Id));
+        },
         ["CheckInStore.AwayOnAsync"] = async t => Assert.Empty(await t.CheckIns.AwayOnAsync(Other, Today)),
         ["CheckInStore.SetAwayAsync"] = async t =>
         {
@@ -575,6 +590,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             var homeI1 = ids[Home].I1;
             await checkIns.SkipAsync(Home, homeI1.Id, "2027-W02", "U1");
             await checkIns.MarkDigestPostedAsync(Home, homeI1.Id, "2027-W01");
+            await checkIns.AddPhaseAsync(Home, homeI1.Id, null, "2027-W01", "phase " + HomeMark, "U1");
             await checkIns.SetAwayAsync(Home, "U2", Today.AddDays(10));
             await dms.SaveAsync(Home, "U2", "D-" + HomeMark + "-2", default);
             await events.FirstTimeAsync(Home, "Ev1", default);
