@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using CoordBot.Slack.Api;
+using CoordBot.Tests.Support;
 using Xunit;
 
 namespace CoordBot.Tests.Slack;
@@ -336,7 +336,7 @@ public sealed class SlackApiClientTests : SlackApiTest
     public async Task A_429_with_retry_after_1_is_waited_out_and_retried()
     {
         Slack.RateLimitNext("chat.postMessage", retryAfterSeconds: 1);
-        var clock = new CoordBot.Tests.Support.TimerClock(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        var clock = new TimerClock(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
         var posting = Client(new SlackRateLimiter(clock, new SlackRateLimitOptions())).PostMessageAsync(Token, "C1", Message("hi"));   // TimeScale 1
         await clock.WaitForTimerAsync(t => t == TimeSpan.FromSeconds(1));   // the client waits out Retry-After on its clock…
         Assert.Single(Slack.CallsTo("chat.postMessage"));                   // …and has not retried yet
