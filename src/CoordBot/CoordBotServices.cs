@@ -50,7 +50,8 @@ public static class CoordBotServices
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<FeedFetcherOptions>();
-            return new FeedFetcher(new HttpClient(FeedFetcher.CreateHandler(options)), options, sp.GetRequiredService<ILogger<FeedFetcher>>());
+            return new FeedFetcher(new HttpClient(FeedFetcher.CreateHandler(options)), options, sp.GetRequiredService<ILogger<FeedFetcher>>(),
+                sp.GetRequiredService<TimeProvider>());
         });
 
         // The routing table: every command word the bot answers, in help order.

@@ -29,7 +29,7 @@ public sealed record FeedFetcherOptions
 /// and connects only to the addresses <see cref="FetchAsync"/> validated for the request, so a DNS answer that
 /// changes between the check and the connect (DNS rebinding) cannot reach a private address.
 /// </remarks>
-public sealed class FeedFetcher(HttpClient http, FeedFetcherOptions options, ILogger<FeedFetcher> logger)
+public sealed class FeedFetcher(HttpClient http, FeedFetcherOptions options, ILogger<FeedFetcher> logger, TimeProvider? time = null)
 {
     private const int MaxRedirects = 3;
     private const string AllowHint = "an admin can allow private feeds with Elections:AllowPrivateFeeds=true";
@@ -81,8 +81,9 @@ public sealed class FeedFetcher(HttpClient http, FeedFetcherOptions options, ILo
         if (!Uri.TryCreate(url?.Trim(), UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             return (null, "That is not a web address; CoordBot fetches calendars from http:// or https:// URLs only.");
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(options.Timeout > TimeSpan.Zero && options.Timeout < TimeSpan.FromDays(1) ? options.Timeout : TimeSpan.FromSeconds(10));
+        var limit = options.Timeout > TimeSpan.Zero && options.Timeout < TimeSpan.FromDays(1) ? options.Timeout : TimeSpan.FromSeconds(10);
+        using var deadline = new CancellationTokenSource(limit, time ?? TimeProvider.System);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
         try
         {
             for (var hop = 0; ; hop++)

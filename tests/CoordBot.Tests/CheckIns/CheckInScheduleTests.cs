@@ -365,15 +365,16 @@ public sealed class CheckInScheduleTests : IDisposable
             Assert.True(at >= _expected[key] && at <= _expected[key] + 2 * Within, $"{key} was delivered at {at:O}, expected from {_expected[key]:O}");
             Assert.Equal(key.StartsWith("checkin-digest:", StringComparison.Ordinal) ? "#general" : key.Split(':')[^1], destination);
         }
-        // The dispatcher marks a message sent just after the local channel stored it: give it a moment (of real time).
+        // The dispatcher marks a message sent just after the local channel stored it: wait for that (up to 30 s of real time).
         List<(string Key, string Status)> outbox = [];
-        for (var attempt = 0; attempt < 40; attempt++)
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
         {
             await using var connection = await host.Get<Database>().OpenAsync();
             outbox = (await connection.QueryAsync<(string Key, string Status)>(
                 "SELECT idempotency_key, status FROM outbox WHERE workspace_id = 'local' ORDER BY idempotency_key")).ToList();
-            if (outbox.All(o => o.Status == "sent")) break;
-            await Task.Delay(25);
+            if (outbox.All(o => o.Status == "sent") || timeout.IsCancellationRequested) break;
+            await Task.Delay(20);
         }
         Assert.Equal(sent.Keys.Order(StringComparer.Ordinal), outbox.Select(o => o.Key));
         Assert.All(outbox, o => Assert.Equal("sent", o.Status));   // (the line above pins which messages these are)

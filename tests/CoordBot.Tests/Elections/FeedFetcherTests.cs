@@ -17,6 +17,7 @@ public sealed class FeedFetcherTests : IAsyncLifetime
     private const string Feed = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:g\r\nDTSTART:20261103\r\nSUMMARY:General\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
     private WebApplication _app = null!;
+    private readonly TaskCompletionSource _slowReached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Uri _root = null!;
 
     public async ValueTask InitializeAsync()
@@ -46,6 +47,7 @@ public sealed class FeedFetcherTests : IAsyncLifetime
         });
         _app.MapGet("/slow", async (HttpContext context) =>
         {
+            _slowReached.TrySetResult();
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
@@ -75,11 +77,11 @@ public sealed class FeedFetcherTests : IAsyncLifetime
         }
     }
 
-    private static (FeedFetcher Fetcher, CountingHandler Counter, ListLogger<FeedFetcher> Log) Fetcher(FeedFetcherOptions options)
+    private static (FeedFetcher Fetcher, CountingHandler Counter, ListLogger<FeedFetcher> Log) Fetcher(FeedFetcherOptions options, TimeProvider? time = null)
     {
         var counter = new CountingHandler(FeedFetcher.CreateHandler(options));
         var log = new ListLogger<FeedFetcher>();
-        return (new FeedFetcher(new HttpClient(counter), options, log), counter, log);
+        return (new FeedFetcher(new HttpClient(counter), options, log, time), counter, log);
     }
 
     private static readonly FeedFetcherOptions Private = new() { AllowPrivateFeeds = true };
@@ -178,20 +180,26 @@ public sealed class FeedFetcherTests : IAsyncLifetime
     [Fact]
     public async Task A_slow_server_hits_the_timeout()
     {
-        var (fetcher, _, _) = Fetcher(Private with { Timeout = TimeSpan.FromMilliseconds(300) });
-        var started = DateTime.UtcNow;
-        var (text, error) = await fetcher.FetchAsync(Url("slow"), CancellationToken.None);
+        var clock = new TimerClock(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        var (fetcher, _, _) = Fetcher(Private with { Timeout = TimeSpan.FromMilliseconds(300) }, clock);
+        var fetching = fetcher.FetchAsync(Url("slow"), CancellationToken.None);
+        await _slowReached.Task.WaitAsync(TimeSpan.FromSeconds(30));   // the server holds the request (for 10 s)
+        await clock.WaitForTimerAsync(t => t == TimeSpan.FromMilliseconds(300));
+        clock.Advance(TimeSpan.FromMilliseconds(300));
+        var (text, error) = await fetching.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Null(text);
         Assert.Equal("The calendar server did not answer within 0.3 seconds; try again later.", error);
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5));
     }
 
     [Fact]
     public async Task A_caller_cancellation_is_an_error_not_an_exception()
     {
         var (fetcher, _, _) = Fetcher(Private);
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        var (_, error) = await fetcher.FetchAsync(Url("slow"), cts.Token);
+        using var cts = new CancellationTokenSource();
+        var fetching = fetcher.FetchAsync(Url("slow"), cts.Token);
+        await _slowReached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        cts.Cancel();
+        var (_, error) = await fetching.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("The calendar download was cancelled.", error);
     }
 

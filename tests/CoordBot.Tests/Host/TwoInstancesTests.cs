@@ -28,7 +28,8 @@ public sealed class TwoInstancesTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _slack = await FakeSlackApi.StartAsync();
-        _slack.Limits = new FakeSlackLimits();
+        // Slack's limits, with 1 s (not 100 ms) of tolerance for arrival jitter on a loaded 2-core machine; see the last assert.
+        _slack.Limits = new FakeSlackLimits { Tolerance = TimeSpan.FromSeconds(1) };
         _slack.RecordCalls = false;
     }
 
@@ -148,7 +149,9 @@ public sealed class TwoInstancesTests : IAsyncLifetime
             var members = string.Join(' ', Enumerable.Range(1, Members).Select(m => $"<@{Member(w, m)}|member{m}>"));
             var answer = await client.CommandAsync(Team(w), "UADMIN", "/checkin",
                 $"setup Prompts --metric \"housed:people:increase\" --every {every} --tz UTC --members {members}", channel: "C0GENERAL");
-            Assert.Contains("Set up Prompts (I", SlackText.Of(answer.Message()));
+            // Answered in the acknowledgement, or (a slow machine passing the 3 s budget) through response_url.
+            var message = answer.Body.Length > 0 ? answer.Message() : await _slack.WaitForResponseTo(answer.ResponseUrlId!);
+            Assert.Contains("Set up Prompts (I", SlackText.Of(message));
         }
         Assert.True(DateTimeOffset.UtcNow < fire - TimeSpan.FromSeconds(3), $"set-up ran past the prompt time {fire:HH:mm:ss}");
 
@@ -177,8 +180,11 @@ public sealed class TwoInstancesTests : IAsyncLifetime
 
         // The survivor takes over the dead instance's claims after their lease and finishes the week.
         await WaitUntilAsync(() => PromptsDelivered() >= total, TimeSpan.FromSeconds(180), "every prompt", victim, survivor);
-        await Task.Delay(TimeSpan.FromSeconds(3));   // anything late (a duplicate) would arrive now
         var finished = clock.Elapsed;
+        // Every row recorded as sent: no instance will claim one again, and every send under way has been answered
+        // (a row is marked sent only after Slack's answer), so no duplicate can still arrive after this.
+        await WaitUntilAsync(async () => await ScalarAsync("SELECT COUNT(*) FROM outbox WHERE status <> 'sent'") == 0,
+            TimeSpan.FromSeconds(60), "every row recorded as sent", victim, survivor);
 
         var prompts = _slack.Messages.Where(m => SlackText.Of(m.Message).Contains("Weekly check-in: Prompts")).ToList();
         var perDm = prompts.GroupBy(m => m.Channel).ToDictionary(g => g.Key, g => g.Count());
@@ -194,19 +200,25 @@ public sealed class TwoInstancesTests : IAsyncLifetime
         var limited = _slack.RateLimitedCalls.Values.Sum();
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"two instances: the first prompt at {firstAt:HH:mm:ss.fff} (due {fire:HH:mm:ss}); {deliveredAtKill} of {total} delivered at the kill, {killedAt.TotalSeconds:0.0} s after it " +
-            $"(A sending for {workOfA.Workspaces} workspaces with {workOfA.Unsent} unsent, B for {workOfB.Workspaces} with {workOfB.Unsent}; {victim.Name} killed); all delivered at {finished.TotalSeconds - 3:0.0} s; " +
+            $"(A sending for {workOfA.Workspaces} workspaces with {workOfA.Unsent} unsent, B for {workOfB.Workspaces} with {workOfB.Unsent}; {victim.Name} killed); all delivered at {finished.TotalSeconds:0.0} s; " +
             $"429s: {limited} ({string.Join(", ", _slack.RateLimitedCalls.Select(r => $"{r.Key} {r.Value}"))}); history checks: {_slack.CallCounts.GetValueOrDefault("conversations.history")}");
-        // One instance sends for a workspace at a time, so the two never exceed a workspace's limits together: two
-        // senders in one workspace double its rate, and most of their posts past the burst would be answered 429
-        // (dozens). A single 429 can come from arrival jitter alone on a loaded 2-core machine (a burst granted
-        // on time reaching the fake bunched up); it is waited out, as the exactly-once checks above show.
-        Assert.True(limited <= 2, $"{limited} calls answered 429 ({string.Join(", ", _slack.RateLimitedCalls.Select(r => $"{r.Key} {r.Value}"))})\n{victim.Tail()}\n{survivor.Tail()}");
+        // No 429 at all. One instance sends for a workspace at a time (it stays the sender for one lease, 10 s, after its
+        // last claim there), and its limiter keeps under Slack's limits with a margin: chat.postMessage at 300 a minute
+        // with a burst of 29 against the fake's 30, so one interval (200 ms) plus the tolerance (1 s here) of lateness
+        // absorbed before the fake would answer 429. A new sender (after a kill or a hand-over) starts with a full
+        // burst, but only after that lease, when the fake's allowance has long refilled (30 × 200 ms = 6 s). Two
+        // senders in one workspace at once would double its rate: their two bursts (58 posts) against the fake's 30
+        // plus 5 (1 s of tolerance at 200 ms) would have 23 answered 429 in the first second alone.
+        Assert.True(limited == 0, $"{limited} calls answered 429 ({string.Join(", ", _slack.RateLimitedCalls.Select(r => $"{r.Key} {r.Value}"))})\n{victim.Tail()}\n{survivor.Tail()}");
     }
 
-    private async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, params HostProcess[] hosts)
+    private Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, params HostProcess[] hosts) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), timeout, what, hosts);
+
+    private async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, params HostProcess[] hosts)
     {
         var deadline = Stopwatch.StartNew();
-        while (!condition())
+        while (!await condition())
         {
             if (deadline.Elapsed > timeout)
                 Assert.Fail($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}: {PromptsDelivered()} prompts delivered; not sent:\n" +

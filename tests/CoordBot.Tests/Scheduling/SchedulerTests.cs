@@ -179,6 +179,24 @@ public sealed class SchedulerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_send_missed_while_down_past_the_misfire_threshold_reports_how_late_it_is()
+    {
+        var clock = new FakeTimeProvider(Monday);
+        var fireAt = clock.GetUtcNow().AddMinutes(1);
+        await using (var first = await SchedulerHost.StartAsync(_db, clock))
+        {
+            await first.Sends.ScheduleAsync(Send("stale", "W1", fireAt));
+        }
+        clock.Advance(TimeSpan.FromHours(2));   // down far past Quartz's 60 s misfire threshold
+
+        await using var second = await SchedulerHost.StartAsync(_db, clock);
+        await second.Handler.WaitForAsync(1);
+        var (send, late) = Assert.Single(second.Handler.Fired);
+        Assert.Equal("stale", send.Key);
+        Assert.Equal(TimeSpan.FromMinutes(119), late);
+    }
+
+    [Fact]
     public async Task Migration_5_creates_every_Quartz_table_once()
     {
         Assert.SkipWhen(_db.IsPostgres, "SQLite only: on PostgreSQL, Quartz provisions its own tables");

@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using CoordBot.Slack.Api;
+using CoordBot.Tests.Support;
 using Xunit;
 
 namespace CoordBot.Tests.Slack;
@@ -336,12 +336,14 @@ public sealed class SlackApiClientTests : SlackApiTest
     public async Task A_429_with_retry_after_1_is_waited_out_and_retried()
     {
         Slack.RateLimitNext("chat.postMessage", retryAfterSeconds: 1);
-        var clock = Stopwatch.StartNew();
-        await Client(new SlackRateLimitOptions()).PostMessageAsync(Token, "C1", Message("hi"));   // real time: TimeScale 1
-        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.95), $"retried after {clock.Elapsed}");
+        var clock = new TimerClock(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        var posting = Client(new SlackRateLimiter(clock, new SlackRateLimitOptions())).PostMessageAsync(Token, "C1", Message("hi"));   // TimeScale 1
+        await clock.WaitForTimerAsync(t => t == TimeSpan.FromSeconds(1));   // the client waits out Retry-After on its clock…
+        Assert.Single(Slack.CallsTo("chat.postMessage"));                   // …and has not retried yet
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await posting.WaitAsync(TimeSpan.FromSeconds(30));
         var calls = Slack.CallsTo("chat.postMessage");
         Assert.Equal(2, calls.Count);
-        Assert.True(calls[1].At - calls[0].At >= TimeSpan.FromSeconds(0.95));
         Assert.Contains(Log.Lines, l => l.Contains("429") && l.Contains("retry 1 of 3"));
     }
 

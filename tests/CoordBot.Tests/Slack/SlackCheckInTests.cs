@@ -55,7 +55,9 @@ public sealed class SlackCheckInTests : SlackHostTest
 
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
-        for (var i = 0; i < 100 && !await condition(); i++) await Task.Delay(50);
+        // The outcome of work done after the request was acknowledged: polled for up to 30 s.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!await condition() && !timeout.IsCancellationRequested) await Task.Delay(20);
         Assert.True(await condition());
     }
 }

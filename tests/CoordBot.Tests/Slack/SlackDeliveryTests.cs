@@ -120,7 +120,7 @@ public sealed class SlackDeliveryTests : SlackHostTest
         Assert.Empty(Slack.CallsTo("conversations.history"));
     }
 
-    private async Task<OutboxStore.Entry> WaitForStatusAsync(OutboxStore outbox, string key, string status, int seconds = 10)
+    private async Task<OutboxStore.Entry> WaitForStatusAsync(OutboxStore outbox, string key, string status, int seconds = 30)
     {
         for (var i = 0; i < seconds * 20; i++)
         {

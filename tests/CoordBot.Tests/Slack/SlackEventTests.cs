@@ -188,11 +188,11 @@ public sealed class SlackEventTests : SlackHostTest
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
-        for (var i = 0; i < 100; i++)
+        for (var i = 0; i < 600; i++)
         {
             if (await condition()) return;
             await Task.Delay(50);
         }
-        Assert.Fail("the condition did not become true within 5 s");
+        Assert.Fail("the condition did not become true within 30 s");
     }
 }

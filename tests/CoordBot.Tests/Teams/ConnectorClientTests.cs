@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using CoordBot.Teams;
 using CoordBot.Teams.Connector;
@@ -45,8 +44,8 @@ public sealed class ConnectorClientTests : IAsyncLifetime
         TokenEndpoint = Connector.TokenEndpoint,
     }, Http, TokenLog);
 
-    private ConnectorClient Client(ITeamsTokenProvider? tokens = null, ConnectorRetryOptions? retry = null) =>
-        new(Http, tokens ?? Tokens(), Trusted, TimeProvider.System, Log, retry ?? Fast);
+    private ConnectorClient Client(ITeamsTokenProvider? tokens = null, ConnectorRetryOptions? retry = null, TimeProvider? time = null) =>
+        new(Http, tokens ?? Tokens(), Trusted, time ?? TimeProvider.System, Log, retry ?? Fast);
 
     private static JsonObject Message(string text) => new() { ["text"] = text, ["timestamp"] = "2026-01-01T00:00:00Z" };
 
@@ -161,14 +160,17 @@ public sealed class ConnectorClientTests : IAsyncLifetime
     [Fact]
     public async Task A_429_is_waited_out_for_its_Retry_After_and_retried()
     {
-        var client = Client();
-        await client.SendAsync(Connector.ServiceUrl, Personal, Message("warm-up"));   // the token is fetched before the watch starts
+        var clock = new TimerClock(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        var client = Client(time: clock);
+        await client.SendAsync(Connector.ServiceUrl, Personal, Message("warm-up"));   // the token is fetched first
         Connector.TooManyRequestsNext(retryAfterSeconds: 1);
 
-        var watch = Stopwatch.StartNew();
-        var id = await client.SendAsync(Connector.ServiceUrl, Personal, Message("after the wait"));
+        var sending = client.SendAsync(Connector.ServiceUrl, Personal, Message("after the wait"));
+        await clock.WaitForTimerAsync(t => t == TimeSpan.FromSeconds(1));   // the client waits out Retry-After on its clock…
+        Assert.Equal([201, 429], Connector.Calls.Select(c => c.Status));   // …and has not retried yet
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var id = await sending.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.95), $"retried after {watch.Elapsed}");
         Assert.NotNull(id);
         Assert.Equal([201, 429, 201], Connector.Calls.Select(c => c.Status));
         Assert.Equal(2, Connector.Activities(Personal).Count);
