@@ -17,7 +17,9 @@ namespace CoordBot.Benchmarks;
 /// weekly check-ins in a real SQLite file. The initiative is set up through the real router; the
 /// history is loaded with <see cref="CheckInStore.ImportAsync"/> (what <c>checkin import</c> uses).
 /// Measures <see cref="CheckInDigest.BuildAsync"/> for the last week, <c>checkin report</c> over 26
-/// and 156 weeks and the 156-week SVG chart, then prints the digest as plain text.
+/// and 156 weeks, the 36-month roll-up and the 156-week SVG chart, then prints the digest as plain text. The
+/// initiative uses the detailed Built for Zero template (nine metrics: the totals and their list statuses) and a
+/// veterans functional-zero goal, the heaviest digest there is.
 /// </summary>
 public static class DigestBench
 {
@@ -50,7 +52,7 @@ public static class DigestBench
 
             var members = Enumerable.Range(1, Members).Select(m => $"U{m:D2}").ToList();
             var setup = await router.HandleAsync(new ChatRequest("slack", Workspace, "C1", Creator,
-                "checkin setup \"Veteran homelessness\" --template bfz --baseline 400 --target 0 --by 2028-12-31 --members " +
+                "checkin setup \"Veteran homelessness\" --template bfz-detailed --population veterans --baseline 400 --target 0 --by 2028-12-31 --members " +
                 string.Join(' ', members.Select(m => $"<@{m}>"))));
             if (setup is null || setup.IsError) throw new InvalidOperationException($"checkin setup failed: {setup?.Text ?? "no reply"}");
             var initiative = await provider.GetRequiredService<InitiativeStore>().FindAsync(Workspace, "I1")
@@ -81,6 +83,7 @@ public static class DigestBench
                 await MeasureAsync("digest (BuildAsync, 26-week charts)", () => digest.BuildAsync(Workspace, initiative, week, default), warmup, iterations),
                 await MeasureAsync("report --weeks 26 (ReportAsync)", () => digest.ReportAsync(Workspace, initiative, week, 26, default), warmup, iterations),
                 await MeasureAsync("report --weeks 156 (ReportAsync)", () => digest.ReportAsync(Workspace, initiative, week, Weeks, default), warmup, iterations),
+                await MeasureAsync("monthly report, 36 months (MonthlyReportAsync)", () => digest.MonthlyReportAsync(Workspace, initiative, week, 36, default), warmup, iterations),
                 await MeasureAsync("chart SVG, 156 weeks (ChartSvgAsync)",
                     async () => await digest.ChartSvgAsync(Workspace, initiative.Id, 0, week, Weeks, default) ?? throw new InvalidOperationException("no chart"),
                     warmup, iterations),
@@ -187,6 +190,9 @@ public static class DigestBench
             for (var m = 0; m < members.Count; m++)
             {
                 var values = new Dictionary<string, double>(StringComparer.Ordinal) { ["inflow"] = inflow[m], ["outflow"] = outflow[m] };
+                // The list statuses each flow is made of (the detailed template): every person in, and out, has one.
+                Split(random, values, inflow[m], [("newly identified", 0.7), ("returned from housing", 0.15), ("returned from inactive", 0.15)]);
+                Split(random, values, outflow[m], [("moved to housing", 0.6), ("moved to inactive", 0.35), ("no longer meets criteria", 0.05)]);
                 if (m < 10) values["actively homeless"] = actively;
                 string? Maybe(string[] phrases) => random.Next(3) == 0 ? Sentence(random, phrases) : null;
                 rows.Add(new CheckIn(week, members[m], values, Maybe(WinPhrases), Maybe(BarrierPhrases), Maybe(NextPhrases), Maybe(HelpPhrases),
@@ -194,6 +200,23 @@ public static class DigestBench
             }
         }
         return rows;
+    }
+
+    /// <summary>Gives each of <paramref name="count"/> people one of the statuses, with the given shares.</summary>
+    private static void Split(Random random, Dictionary<string, double> values, int count, (string Status, double Share)[] statuses)
+    {
+        foreach (var (status, _) in statuses) values[status] = 0;
+        for (var k = 0; k < count; k++)
+        {
+            var roll = random.NextDouble();
+            var pick = statuses[^1].Status;
+            foreach (var (status, share) in statuses)
+            {
+                if (roll < share) { pick = status; break; }
+                roll -= share;
+            }
+            values[pick]++;
+        }
     }
 
     private static double Gaussian(Random random) =>

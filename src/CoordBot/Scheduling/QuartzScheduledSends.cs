@@ -14,9 +14,15 @@ public sealed class QuartzScheduledSends(ISchedulerFactory schedulers, TimeProvi
     internal const string WorkspaceKey = "workspace";
     internal const string DataPrefix = "data:";
 
+    /// <summary>
+    /// A one-time send's own time, kept with it: when Quartz handles a misfire (the trigger was due more than its threshold
+    /// ago) it moves the trigger's scheduled time to now, which would make a stale send look on time.
+    /// </summary>
+    internal const string FireAtKey = "fire-at";
+
     public Task ScheduleAsync(ScheduledSend send, CancellationToken ct = default) =>
         ScheduleAsync(send.Key, send.Kind, send.WorkspaceId, send.Data, send.FireAt,
-            SimpleScheduleBuilder.Create().WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow), ct);
+            SimpleScheduleBuilder.Create().WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow), ct, fireAt: send.FireAt);
 
     // A cron trigger in the zone: Quartz computes each week's instant from the local time, so DST moves it correctly.
     public Task ScheduleWeeklyAsync(WeeklySend send, CancellationToken ct = default) =>
@@ -26,14 +32,14 @@ public sealed class QuartzScheduledSends(ISchedulerFactory schedulers, TimeProvi
 
     /// <summary>One recoverable job per send (name = key, group = workspace) with one trigger of the same identity.</summary>
     private async Task ScheduleAsync(string key, string kind, string workspace, IReadOnlyDictionary<string, string> data,
-        DateTimeOffset startAt, IScheduleBuilder schedule, CancellationToken ct)
+        DateTimeOffset startAt, IScheduleBuilder schedule, CancellationToken ct, DateTimeOffset? fireAt = null)
     {
         var scheduler = await schedulers.GetScheduler(ct);
         var job = JobBuilder.Create<ScheduledSendJob>()
             .WithIdentity(key, workspace)
             .StoreDurably(false)
             .RequestRecovery()
-            .UsingJobData(JobData(kind, workspace, data))
+            .UsingJobData(JobData(kind, workspace, data, fireAt))
             .Build();
         var trigger = TriggerBuilder.Create(time)
             .WithIdentity(key, workspace)
@@ -48,13 +54,14 @@ public sealed class QuartzScheduledSends(ISchedulerFactory schedulers, TimeProvi
     internal static string WeeklyCron(DayOfWeek day, TimeOnly at) =>
         string.Create(CultureInfo.InvariantCulture, $"0 {at.Minute} {at.Hour} ? * {day.ToString()[..3].ToUpperInvariant()}");
 
-    private static JobDataMap JobData(string kind, string workspace, IReadOnlyDictionary<string, string> values)
+    private static JobDataMap JobData(string kind, string workspace, IReadOnlyDictionary<string, string> values, DateTimeOffset? fireAt)
     {
         var data = new JobDataMap
         {
             [KindKey] = kind,
             [WorkspaceKey] = workspace,
         };
+        if (fireAt is { } at) data[FireAtKey] = at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
         foreach (var (name, value) in values) data[DataPrefix + name] = value;
         return data;
     }
@@ -102,6 +109,11 @@ public sealed class QuartzScheduledSends(ISchedulerFactory schedulers, TimeProvi
             .Select(t => ToSend(jobs[t.JobKey].Key, jobs[t.JobKey].JobDataMap, t.NextFireTimeUtc!.Value))
             .ToList();
     }
+
+    /// <summary>The one-time send's own time from its job data, or null (a weekly send, or one scheduled before it was kept).</summary>
+    internal static DateTimeOffset? StoredFireAt(JobDataMap map) =>
+        map.TryGetValue(FireAtKey, out var value) && DateTimeOffset.TryParseExact(Convert.ToString(value, CultureInfo.InvariantCulture), "O",
+            CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
 
     /// <summary>Rebuilds a send from its job's identity and data.</summary>
     internal static ScheduledSend ToSend(JobKey key, JobDataMap map, DateTimeOffset fireAt)

@@ -11,7 +11,8 @@ public sealed class ScheduledSendJob(IEnumerable<IScheduledSendHandler> handlers
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
-        var scheduledAt = context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
+        // A one-time send's own time: after a misfire Quartz reports the moved trigger time, not the one the send was due.
+        var scheduledAt = QuartzScheduledSends.StoredFireAt(context.MergedJobDataMap) ?? context.ScheduledFireTimeUtc ?? context.FireTimeUtc;
         var send = QuartzScheduledSends.ToSend(context.JobDetail.Key, context.JobDetail.JobDataMap, scheduledAt);
         var handler = handlers.FirstOrDefault(h => string.Equals(h.Kind, send.Kind, StringComparison.Ordinal));
         if (handler is null)
