@@ -49,7 +49,7 @@ for t in "${targets[@]}"; do
   rm -rf "$out/$name"
   dotnet tool run dotnet-stryker -- \
     --test-project "$tests" --project "$project" "${mutate[@]}" \
-    --test-case-filter "$filter" --concurrency "$concurrency" --coverage-analysis off \
+    --test-case-filter "$filter" --concurrency "$concurrency" --test-runner mtp \
     --reporter json --reporter html --reporter progress \
     --output "$out/$name" || { echo "Stryker failed for $name" >&2; exit 1; }
   echo "== $name took $((SECONDS - t0)) s"
@@ -59,19 +59,12 @@ done
 echo
 echo "Mutation scores (killed / survived / timeout / no coverage; score = killed+timeout over those four):"
 for name in "${ran[@]}"; do
-  python3 - "$out/$name" <<'PY'
-import json, pathlib, sys
-report = next(pathlib.Path(sys.argv[1]).rglob("mutation-report.json"))
-data = json.loads(report.read_text())
-for path, f in sorted(data["files"].items()):
-    c = {}
-    for m in f["mutants"]:
-        c[m["status"]] = c.get(m["status"], 0) + 1
-    k, s, t, n = (c.get(x, 0) for x in ("Killed", "Survived", "Timeout", "NoCoverage"))
-    total = k + s + t + n
-    score = 100.0 * (k + t) / total if total else 100.0
-    short = path[path.find("src/"):] if "src/" in path else path
-    print(f"  {short:55} {k:4} / {s:3} / {t:3} / {n:3}   {score:5.1f} %")
-PY
+  report="$(find "$out/$name" -name mutation-report.json | head -n 1)"
+  jq -r '.files | to_entries[]
+    | (.value.mutants | map(.status)) as $s
+    | ([$s[] | select(. == "Killed")] | length) as $k | ([$s[] | select(. == "Survived")] | length) as $v
+    | ([$s[] | select(. == "Timeout")] | length) as $t | ([$s[] | select(. == "NoCoverage")] | length) as $n
+    | select($k + $v + $t + $n > 0)
+    | "  \(.key | sub(".*/src/"; "src/"))  killed \($k) / survived \($v) / timeout \($t) / no coverage \($n)  = \((1000 * ($k + $t) / ($k + $v + $t + $n) | round) / 10) %"' "$report"
 done
 echo "Total wall time: $((SECONDS - start)) s"
