@@ -37,7 +37,7 @@ public sealed class ConnectorClient(
     /// </summary>
     public async Task<string?> SendAsync(string serviceUrl, string conversationId, JsonObject activity, CancellationToken ct = default, string? tenantId = null)
     {
-        var body = Outgoing(activity);
+        var body = Outgoing(activity, conversationId, tenantId);
         var answer = await CallAsync(HttpMethod.Post, serviceUrl, $"v3/conversations/{Id(conversationId)}/activities", body, "send", (tenantId, conversationId), ct);
         return IdOf(answer);
     }
@@ -46,7 +46,7 @@ public sealed class ConnectorClient(
     public async Task<string?> ReplyAsync(string serviceUrl, string conversationId, string replyToId, JsonObject activity, CancellationToken ct = default,
         string? tenantId = null)
     {
-        var body = Outgoing(activity);
+        var body = Outgoing(activity, conversationId, tenantId);
         body["replyToId"] = replyToId;
         var answer = await CallAsync(HttpMethod.Post, serviceUrl,
             $"v3/conversations/{Id(conversationId)}/activities/{Id(replyToId)}", body, "reply", (tenantId, conversationId), ct);
@@ -57,7 +57,7 @@ public sealed class ConnectorClient(
     public async Task UpdateAsync(string serviceUrl, string conversationId, string activityId, JsonObject activity, CancellationToken ct = default,
         string? tenantId = null)
     {
-        var body = Outgoing(activity);
+        var body = Outgoing(activity, conversationId, tenantId);
         body["id"] = activityId;
         await CallAsync(HttpMethod.Put, serviceUrl, $"v3/conversations/{Id(conversationId)}/activities/{Id(activityId)}", body, "update",
             (tenantId, conversationId), ct);
@@ -88,10 +88,15 @@ public sealed class ConnectorClient(
     // ---- transport ----
 
     /// <summary>A copy of the caller's activity fit to send: type <c>message</c> (the only kind we send), no <c>timestamp</c> (the service sets it).</summary>
-    private static JsonObject Outgoing(JsonObject activity)
+    /// <summary>
+    /// The activity as sent: a message, without client timestamps, addressed to its conversation with the tenant it
+    /// belongs to (as a Bot Framework conversation reference is applied), so the service can refuse a conversation of another tenant.
+    /// </summary>
+    private static JsonObject Outgoing(JsonObject activity, string conversationId, string? tenantId)
     {
         ArgumentNullException.ThrowIfNull(activity);
         var copy = activity.DeepClone().AsObject();
+        if (tenantId is not null) copy["conversation"] = new JsonObject { ["id"] = conversationId, ["tenantId"] = tenantId };
         var type = copy["type"] is JsonValue v && v.TryGetValue<string>(out var t) ? t : null;
         if (type is null) copy["type"] = "message";
         else if (type != "message") throw new ArgumentException($"Only message activities are sent, not '{type}'.", nameof(activity));

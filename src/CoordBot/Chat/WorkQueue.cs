@@ -15,8 +15,50 @@ public sealed class WorkQueue(ILogger<WorkQueue> logger) : BackgroundService
     private readonly Channel<(string Name, Func<CancellationToken, Task> Work)> _items =
         Channel.CreateBounded<(string, Func<CancellationToken, Task>)>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.Wait });
 
+    // Items queued or running, and the signal for when that count next falls to zero (see WhenIdleAsync).
+    private readonly Lock _countGate = new();
+    private int _pending;
+    private TaskCompletionSource? _idle;
+
     /// <summary>Queues work; <paramref name="name"/> names it in logs.</summary>
-    public ValueTask EnqueueAsync(string name, Func<CancellationToken, Task> work) => _items.Writer.WriteAsync((name, work));
+    public async ValueTask EnqueueAsync(string name, Func<CancellationToken, Task> work)
+    {
+        lock (_countGate) _pending++;
+        try
+        {
+            await _items.Writer.WriteAsync((name, work));
+        }
+        catch
+        {
+            Done();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Completes when nothing is queued or running: every item queued before the call has finished,
+    /// with the work those items queued in turn. Lets a caller (a test) wait for the outcome of a
+    /// request that was acknowledged before it was handled.
+    /// </summary>
+    public Task WhenIdleAsync(CancellationToken ct = default)
+    {
+        lock (_countGate)
+        {
+            if (_pending == 0) return Task.CompletedTask;
+            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _idle.Task.WaitAsync(ct);
+        }
+    }
+
+    private void Done()
+    {
+        TaskCompletionSource? idle = null;
+        lock (_countGate)
+        {
+            if (--_pending == 0) (idle, _idle) = (_idle, null);
+        }
+        idle?.TrySetResult();
+    }
 
     // The last queued item of each order key; an item starts only after the one queued before it with the same key.
     private readonly Dictionary<string, Task> _tails = [];
@@ -67,6 +109,7 @@ public sealed class WorkQueue(ILogger<WorkQueue> logger) : BackgroundService
                 {
                     logger.LogError(e, "Background work {Work} failed", name);
                 }
+                finally { Done(); }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }

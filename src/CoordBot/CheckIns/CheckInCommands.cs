@@ -14,7 +14,8 @@ public sealed partial class CheckInCommands(
     [
         new("checkin", "setup",
             "checkin setup <initiative name> --metric \"NAME:UNIT:decrease|increase[:last|sum]\" [--metric ...] [--baseline N] [--target N] [--by DATE] " +
-            "[--every mon 09:00] [--tz ZONE] [--members @a @b...] [--nudge-after HOURS] [--rules anhoej] [--template bfz]",
+            "[--every mon 09:00] [--tz ZONE] [--members @a @b...] [--nudge-after HOURS] [--rules anhoej] [--template bfz|bfz-detailed] " +
+            "[--population veterans|chronic|youth|families|singles|all] [--pit N] [--fz-benchmark N]",
             "Create an initiative with a measurable aim, its weekly check-in and its members; this channel gets the digest.",
             [new("metric", FlagKind.Text, "NAME:UNIT:decrease|increase[:last|sum]; give one --metric per metric", Repeatable: true),
              new("baseline", FlagKind.Text, "where the first metric started"),
@@ -25,8 +26,12 @@ public sealed partial class CheckInCommands(
              new("members", FlagKind.Text, "who checks in: @a @b (also after the other flags)"),
              new("nudge-after", FlagKind.Number, "hours before one reminder to those who have not answered (default 24)"),
              new("rules", FlagKind.Choice, "run-chart rules", ["ppm", "anhoej"]),
-             new("template", FlagKind.Choice, "bfz adds the Built for Zero metrics: actively homeless, inflow, outflow", ["bfz"])],
-            ["checkin setup \"Veteran homelessness\" --template bfz --baseline 120 --target 0 --by 2027-12-31 --every mon 09:00 --members @ana @ben"],
+             new("template", FlagKind.Choice, "bfz adds the Built for Zero metrics: actively homeless, inflow, outflow; bfz-detailed adds also the six list statuses inflow and outflow are made of", ["bfz", "bfz-detailed"]),
+             new("population", FlagKind.Choice, "the population whose functional zero the digest tracks (veterans needs bfz-detailed; see docs/built-for-zero.md)", [.. FunctionalZero.Populations]),
+             new("pit", FlagKind.Number, "chronic: the latest point-in-time count of individuals (the benchmark is the greater of 3 and 0.1% of it)"),
+             new("fz-benchmark", FlagKind.Number, "youth, families, singles, all: a functional-zero benchmark of your own (no more than N actively homeless)")],
+            ["checkin setup \"Veteran homelessness\" --template bfz-detailed --population veterans --baseline 120 --target 0 --by 2027-12-31 --every mon 09:00 --members @ana @ben",
+             "checkin setup \"Chronic homelessness\" --template bfz --population chronic --pit 4200"],
             SetupAsync),
         new("checkin", "list", "checkin list", "The initiatives of this workspace.", [], ["checkin list"], ListAsync),
         new("checkin", "submit", "checkin submit [<initiative>] [metric=value...] [--wins T] [--barriers T] [--next T] [--help-needed T]",
@@ -36,9 +41,13 @@ public sealed partial class CheckInCommands(
             ["checkin submit \"actively homeless\"=42 inflow=5 outflow=9 --wins \"3 landlords joined\"", "checkin submit"], SubmitAsync)
             { FormInputsAsWords = true },
         new("checkin", "status", "checkin status [<initiative>]", "Who has and has not checked in this week.", [], ["checkin status I1"], StatusAsync),
-        new("checkin", "report", "checkin report [<initiative>] [--weeks N]",
-            "Run chart summary of each metric (default the last 26 weeks): values, median, signals, progress, projection, balance check, participation.",
-            [new("weeks", FlagKind.Number, "how many weeks, 4 to 156 (default 26)")], ["checkin report I1 --weeks 52"], ReportAsync),
+        new("checkin", "report", "checkin report [<initiative>] [--weeks N] [--monthly] [--months N]",
+            "Run chart summary of each metric (default the last 26 weeks): values, median, signals, progress, projection, balance check, participation; " +
+            "or with --monthly, the numbers by calendar month.",
+            [new("weeks", FlagKind.Number, "how many weeks, 4 to 156 (default 26)"),
+             new("monthly", FlagKind.Switch, "by calendar month: actively homeless at the month's end, flows summed, balance, functional zero"),
+             new("months", FlagKind.Number, "with --monthly: how many months, 1 to 36 (default 12)")],
+            ["checkin report I1 --weeks 52", "checkin report I1 --monthly --months 6"], ReportAsync),
         new("checkin", "digest", "checkin digest <initiative>", "Post this week's digest in the initiative's channel now (creator or admin).",
             [], ["checkin digest I1"], DigestAsync),
         new("checkin", "skip", "checkin skip <initiative> <date>", "Skip the week of that date (a holiday): no prompts or digest (creator or admin).",
@@ -48,9 +57,11 @@ public sealed partial class CheckInCommands(
         new("checkin", "pause", "checkin pause <initiative>", "Stop the prompts (creator or admin).", [], ["checkin pause I1"], (c, t) => PauseAsync(c, true, t)),
         new("checkin", "resume", "checkin resume <initiative>", "Restart the prompts (creator or admin).", [], ["checkin resume I1"], (c, t) => PauseAsync(c, false, t)),
         new("checkin", "remove", "checkin remove <initiative>", "Delete an initiative (creator or admin).", [], ["checkin remove I1"], RemoveAsync),
-        new("checkin", "export", "checkin export <initiative>",
-            "Download all check-ins as CSV: week, member, one column per metric, wins, barriers, next, help_needed, submitted_at.",
-            [], ["checkin export I1"], ExportAsync),
+        new("checkin", "export", "checkin export <initiative> [--monthly] [--months N]",
+            "Download all check-ins as CSV: week, member, one column per metric, wins, barriers, next, help_needed, submitted_at; or with --monthly, the monthly roll-up.",
+            [new("monthly", FlagKind.Switch, "the numbers by calendar month instead of every check-in"),
+             new("months", FlagKind.Number, "with --monthly: how many months, 1 to 36 (default 12)")],
+            ["checkin export I1", "checkin export I1 --monthly --months 36"], ExportAsync),
         new("checkin", "import", "checkin import <initiative>  (CSV on the lines after the command, or an attached file)",
             "Load history from a spreadsheet (creator or admin): columns week (2026-W07 or a date in it), one per metric, optional member; " +
             "a row replaces the member's check-in for that week. A file with errors is refused and nothing imported.",
@@ -58,6 +69,9 @@ public sealed partial class CheckInCommands(
     ]);
 
     private static readonly string[] Days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+
+    /// <summary>At most this many metrics (the detailed Built for Zero template has 9): the form and the digest stay readable.</summary>
+    public const int MaxMetrics = 12;
 
     private async Task<Reply> SetupAsync(CommandContext ctx, CancellationToken ct)
     {
@@ -72,7 +86,8 @@ public sealed partial class CheckInCommands(
         if (await store.NameTakenAsync(ctx.WorkspaceId, name, ct)) return Reply.Error($"There is already an initiative named \"{name}\".", "See them with: checkin list");
 
         var metrics = new List<Metric>();
-        if (ctx.Args.Text("template") == "bfz") metrics.AddRange(Metric.BuiltForZero);
+        if (ctx.Args.Text("template") is "bfz") metrics.AddRange(Metric.BuiltForZero);
+        if (ctx.Args.Text("template") is "bfz-detailed") metrics.AddRange(Metric.BuiltForZeroDetailed);
         foreach (var spec in ctx.Args.All("metric"))
         {
             var (metric, problem) = Metric.Parse(spec);
@@ -83,9 +98,11 @@ public sealed partial class CheckInCommands(
         }
         if (metrics.Count == 0)
             return Reply.Error("An initiative needs at least one metric: --metric \"actively homeless:people:decrease\", or --template bfz.", $"Usage: {ctx.Spec.Usage}", "metric");
-        if (metrics.Count > 8) return Reply.Error("An initiative can track at most 8 metrics.", field: "metric");
+        if (metrics.Count > MaxMetrics) return Reply.Error($"An initiative can track at most {MaxMetrics} metrics.", field: "metric");
 
         double? Number(string flag) => ctx.Args.Text(flag) is { } t && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null;
+        var (goal, goalProblem) = FunctionalZero.Parse(ctx.Args.Text("population"), Number("pit"), Number("fz-benchmark"), metrics);
+        if (goalProblem is not null) return Reply.Error(goalProblem, field: "population");
         foreach (var flag in new[] { "baseline", "target" })
             if (ctx.Args.Given(flag) && Number(flag) is null) return Reply.Error($"--{flag} must be a number, e.g. 120.", field: flag);
 
@@ -130,7 +147,7 @@ public sealed partial class CheckInCommands(
 
         var initiative = await store.AddAsync(ctx.WorkspaceId, new Initiative(0, 0, name, metrics, Number("baseline"), Number("target"), ctx.Args.Date("by"),
             weekday, at, zone.Id, nudgeAfter, ctx.Args.Text("rules") == "anhoej" ? RunChartRules.Anhoej : RunChartRules.PerlaProvostMurray,
-            ctx.Request.ChannelId, ctx.Request.Platform, false, ctx.UserId, memberIds), ct);
+            ctx.Request.ChannelId, ctx.Request.Platform, false, ctx.UserId, memberIds, Goal: goal), ct);
         await cycles.ScheduleAsync(ctx.WorkspaceId, initiative, ct);
         var cycle = new CheckInCycle(initiative);
         var digestAt = cycle.Weekly(CheckInStage.Digest);
@@ -145,6 +162,8 @@ public sealed partial class CheckInCommands(
             [
                 new Field("Aim", aimText),
                 new Field("Metrics", string.Join("; ", metrics.Select(m => m.Spec))),
+                .. goal is null ? Array.Empty<Field>() : [new Field("Functional zero", goal.Population + (goal.Pit is { } pit ? $", point-in-time count {Format(pit)}" : "") +
+                    (goal.Benchmark is { } b ? $", benchmark {Format(b)}" : ""))],
                 new Field("Check-in", Invariant($"every {weekday} at {at:HH:mm} ({zone.Id}), one nudge {nudgeAfter} hours later")),
                 new Field("Digest", Invariant($"every {digestAt.Day} at {digestAt.At:HH:mm}, in this channel")),
                 new Field("Members", string.Join(", ", memberIds.Select(m => "@" + m))),
@@ -215,13 +234,22 @@ public sealed partial class CheckInCommands(
                 return Reply.Error($"{initiative.Label} has no metric \"{CommandRouter.Shorten(name)}\".", $"Metrics: {string.Join(", ", initiative.Metrics.Select(m => m.Name))}", name);
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || Math.Abs(value) > 1e12)
                 return Reply.Error($"\"{CommandRouter.Shorten(text)}\" is not a number for {metric.Name}.", "Write numbers like 42 or 3.5.", metric.Name);
+            if (value < 0)
+                return Reply.Error($"{metric.Name} cannot be negative (you wrote {CommandRouter.Shorten(text)}).",
+                    "Every metric counts something (people, placements, days): 0 or more. Nothing was recorded.", metric.Name);
             values[metric.Name] = value;
         }
         // A second submission in the week changes what it names and keeps the rest (the form comes filled in with the rest).
         var earlier = (await checkIns.WeekAsync(ctx.WorkspaceId, initiative.Id, week, ct)).FirstOrDefault(c => c.Member == ctx.UserId);
+        var given = values.Keys.ToHashSet(StringComparer.Ordinal);
         if (earlier is not null)
             foreach (var (name, value) in earlier.Values)
                 values.TryAdd(name, value);
+        // A total is the sum of its parts: a part given now, without its total, makes the total be summed again.
+        foreach (var total in Metric.StatusParts.Keys)
+            if (!given.Contains(total) && Metric.PartsIn(initiative.Metrics, total).Any(part => given.Contains(part.Name)))
+                values.Remove(total);
+        var partNotes = Metric.CompleteTotals(initiative.Metrics, values);
         string? Answer(string flag, string? before) => ctx.Args.Text(flag) is { Length: > 0 } text ? text : before;
         await checkIns.SaveAsync(ctx.WorkspaceId, initiative.Id, new CheckIn(week, ctx.UserId, values,
             Answer("wins", earlier?.Wins), Answer("barriers", earlier?.Barriers), Answer("next", earlier?.NextSteps), Answer("help-needed", earlier?.HelpNeeded), ctx.Now), ct);
@@ -232,7 +260,7 @@ public sealed partial class CheckInCommands(
         var note = early is { } closed
             ? $"The {closed} digest is already posted, so this counts for {week}. You can change it until that digest: checkin submit again."
             : "You can change it until the digest is posted: checkin submit again.";
-        return new Reply(text2, [new Paragraph(text2), new Context(note)], Ephemeral: true);
+        return new Reply(text2, [new Paragraph(text2), .. partNotes.Select(n => new Context(n)), new Context(note)], Ephemeral: true);
     }
 
     /// <summary>The check-in form: one number per metric, then the four answers; filled in with this week's check-in when editing.</summary>
@@ -266,13 +294,25 @@ public sealed partial class CheckInCommands(
         return cycle.At(CheckInStage.Prompt, week) > now ? week : CheckInCycle.Next(week);
     }
 
+    private static int? Months(CommandContext ctx) =>
+        (ctx.Args.Number("months") ?? MonthlyRollup.DefaultMonths) is var n and >= 1 and <= MonthlyRollup.MaxMonths ? n : null;
+
+    private static readonly Reply MonthsError = Reply.Error($"--months is from 1 to {MonthlyRollup.MaxMonths}.", field: "months");
+
     private async Task<Reply> ReportAsync(CommandContext ctx, CancellationToken ct)
     {
         var (initiative, error) = ctx.Args.Words.Count > 0 ? await ResolveAsync(ctx, ct) : await MineAsync(ctx, ct);
         if (initiative is null) return error!;
+        var thisWeek = new CheckInCycle(initiative).WeekAt(ctx.Now);
+        if (ctx.Args.Has("monthly"))
+        {
+            if (Months(ctx) is not { } months) return MonthsError;
+            return await digests.MonthlyReportAsync(ctx.WorkspaceId, initiative, thisWeek, months, ct);
+        }
+        if (ctx.Args.Given("months")) return Reply.Error("--months goes with --monthly.", field: "months");
         var weeks = ctx.Args.Number("weeks") ?? CheckInSummary.ChartWeeks;
         if (weeks is < 4 or > 156) return Reply.Error("--weeks is from 4 to 156.", field: "weeks");
-        return await digests.ReportAsync(ctx.WorkspaceId, initiative, new CheckInCycle(initiative).WeekAt(ctx.Now), weeks, ct);
+        return await digests.ReportAsync(ctx.WorkspaceId, initiative, thisWeek, weeks, ct);
     }
 
     private async Task<Reply> DigestAsync(CommandContext ctx, CancellationToken ct)

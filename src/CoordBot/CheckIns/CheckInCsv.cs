@@ -80,7 +80,7 @@ public sealed class CheckInCsv
                 var values = new string[header.Length];
                 for (var i = 0; i < header.Length; i++) values[i] = CsvFiles.Unescape(UserText.Stored(reader.GetString(i)).Trim());
                 if (values.All(v => v.Length == 0)) continue;
-                var (checkIn, rowProblem) = ToCheckIn(columns, values, importer, now.AddTicks(read - MaxRows), now, thisWeek);
+                var (checkIn, rowProblem) = ToCheckIn(columns, values, importer, now.AddTicks(read - MaxRows), now, thisWeek, initiative.Metrics);
                 if (rowProblem is not null)
                 {
                     errors.Add(new CsvRowError(line, rowProblem));
@@ -139,7 +139,7 @@ public sealed class CheckInCsv
     }
 
     private static (CheckIn? CheckIn, string? Problem) ToCheckIn(Column[] columns, string[] cells, string importer, DateTimeOffset stamp,
-        DateTimeOffset now, string thisWeek)
+        DateTimeOffset now, string thisWeek, IReadOnlyList<Metric> metrics)
     {
         for (var i = 0; i < cells.Length; i++)
             if (cells[i].Length > MaxField)
@@ -166,9 +166,11 @@ public sealed class CheckInCsv
         {
             if (columns[i].Metric is not { } metric || cells[i].Length == 0) continue;
             if (!double.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || Math.Abs(value) > MaxValue)
-                return (null, $"{metric.Name} \"{Short(cells[i])}\" is not a number like 42 or 3.5 (at most 10^12 either way).");
+                return (null, $"{metric.Name} \"{Short(cells[i])}\" is not a number like 42 or 3.5 (at most 10^12).");
+            if (value < 0) return (null, $"{metric.Name} {Short(cells[i])} is negative; every metric counts something, 0 or more.");
             values[metric.Name] = value;
         }
+        Metric.CompleteTotals(metrics, values);   // an inflow or outflow left empty is the sum of its parts
 
         if (Get("submitted_at") is { } atText)
         {
@@ -201,6 +203,24 @@ public sealed class CheckInCsv
                 }
                 foreach (var answer in new[] { c.Wins, c.Barriers, c.NextSteps, c.HelpNeeded }) writer.WriteField(answer ?? "");
                 writer.WriteField(c.SubmittedAt.UtcDateTime, "O");
+                writer.EndRecord();
+            }
+            writer.Flush();
+        }
+        return text.ToString();
+    }
+
+    /// <summary>A table as CSV (header, then rows), with formula-like text defused as in <see cref="Write"/>.</summary>
+    public static string WriteRows(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var writer = CsvWriter.Create(text, CsvWriterOptions.Default with { Injection = CsvInjection.Escape }, leaveOpen: true))
+        {
+            foreach (var column in header) writer.WriteField(column);
+            writer.EndRecord();
+            foreach (var row in rows)
+            {
+                foreach (var cell in row) writer.WriteField(cell);
                 writer.EndRecord();
             }
             writer.Flush();

@@ -14,17 +14,42 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
     /// <summary>How long a chart link in a digest or report works.</summary>
     public static readonly TimeSpan ChartLinkLifetime = TimeSpan.FromDays(30);
 
-    private sealed record Data(IReadOnlyList<string> Weeks, IReadOnlyDictionary<string, List<CheckIn>> ByWeek, IReadOnlySet<string> Skipped,
-        IReadOnlyList<MetricSummary> Metrics);
+    /// <param name="Week">The week the numbers are as of: the week asked for, or the latest before it with values when it has none yet.</param>
+    /// <param name="Asked">The week asked for.</param>
+    private sealed record Data(string Week, string Asked, IReadOnlyList<string> Weeks, IReadOnlyDictionary<string, List<CheckIn>> ByWeek,
+        IReadOnlySet<string> Skipped, IReadOnlyList<MetricSummary> Metrics)
+    {
+        /// <summary>"As of 2026-W48 — no check-ins yet for 2026-W49.", or null when the numbers are the asked week's.</summary>
+        public string? AsOfNote => Week == Asked ? null : $"As of {Week} — no check-ins yet for {Asked}.";
 
+        public DataQuality Quality => DataQuality.Of(Metrics, Skipped, ByWeek);
+    }
+
+    /// <summary>
+    /// The window of <paramref name="weekCount"/> weeks ending with <paramref name="week"/>; when that week has no values yet
+    /// (not one number from anyone), the window ending with the latest week before it that has some, so the headline
+    /// numbers, changes and balance are the latest there are rather than "no value".
+    /// </summary>
     private async Task<Data> LoadAsync(string workspace, Initiative initiative, string week, int weekCount, CancellationToken ct)
     {
-        var weeks = CheckInSummary.WeeksEndingWith(week, weekCount);
-        var history = await checkIns.HistoryAsync(workspace, initiative.Id, weeks[0], ct);
-        var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, week) <= 0));
-        var skipped = await checkIns.SkippedWeeksAsync(workspace, initiative.Id, weeks[0], ct);
+        var (weeks, history, skipped) = await WindowAsync(workspace, initiative, week, weekCount, ct);
+        var asOf = week;
+        if (!history.Any(c => c.Week == week && c.Values.Count > 0) &&
+            await checkIns.LatestWeekWithValuesAsync(workspace, initiative.Id, week, ct) is { } latest && latest != week)
+        {
+            asOf = latest;
+            (weeks, history, skipped) = await WindowAsync(workspace, initiative, asOf, weekCount, ct);
+        }
+        var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, asOf) <= 0));
         var metrics = Enumerable.Range(0, initiative.Metrics.Count).Select(i => CheckInSummary.Summarize(initiative, i, weeks, byWeek, skipped)).ToList();
-        return new Data(weeks, byWeek, skipped, metrics);
+        return new Data(asOf, week, weeks, byWeek, skipped, metrics);
+    }
+
+    private async Task<(IReadOnlyList<string> Weeks, IReadOnlyList<CheckIn> History, IReadOnlySet<string> Skipped)> WindowAsync(
+        string workspace, Initiative initiative, string last, int weekCount, CancellationToken ct)
+    {
+        var weeks = CheckInSummary.WeeksEndingWith(last, weekCount);
+        return (weeks, await checkIns.HistoryAsync(workspace, initiative.Id, weeks[0], ct), await checkIns.SkippedWeeksAsync(workspace, initiative.Id, weeks[0], ct));
     }
 
     /// <summary>The digest of <paramref name="week"/> as it is posted in the initiative's channel.</summary>
@@ -41,11 +66,16 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
 
         var heading = $"{initiative.Name}: weekly digest, {week}";
         var blocks = new List<Block> { new Heading(heading) };
+        if (data.AsOfNote is { } asOf) blocks.Add(new Paragraph(asOf));
         foreach (var (summary, index) in data.Metrics.Select((s, i) => (s, i)))
-            AddMetric(blocks, workspace, initiative, summary, index, week, sparkline: true);
+            if (Metric.TotalOf(initiative.Metrics, summary.Metric.Name) is null)   // a list status shows in its total's breakdown
+                AddMetric(blocks, workspace, initiative, data.Metrics, index, data.Week, sparkline: true);
 
         if (CheckInSummary.Balance(initiative, data.Metrics) is { } balance)
             blocks.Add(balance.Possible && !balance.Balanced ? new Paragraph(balance.Text) : new Context(balance.Text));
+        if (await ZeroAsync(workspace, initiative, data.Week, ct) is { } zero) blocks.Add(new Paragraph(zero.Text));
+        var quality = data.Quality;
+        blocks.Add(quality.Clean ? new Context(quality.Summary) : new Paragraph(quality.Summary));
 
         var rate = expected.Count == 0 ? "nobody was asked this week" : $"{answered.Count} of {expected.Count} ({CheckInSummary.Percent(100.0 * answered.Count / expected.Count)})";
         var people = new List<Field> { new("Checked in", rate), new("Not yet", waiting.Count == 0 ? "nobody" : string.Join(", ", waiting.Select(At))) };
@@ -62,7 +92,7 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         blocks.Add(new Context($"{initiative.Ref} · checkin report {initiative.Ref} for {CheckInSummary.ChartWeeks} weeks of run chart · charts link for {ChartLinkLifetime.Days} days"));
 
         var aim = data.Metrics[0];
-        var text = $"{initiative.Name} {week}: {aim.Metric.Name} {aim.ValueText} · {rate} checked in";
+        var text = $"{initiative.Name} {week}: {(data.Week == week ? "" : $"as of {data.Week}, ")}{aim.Metric.Name} {aim.ValueText} · {rate} checked in";
         return new Reply(text, blocks);
     }
 
@@ -70,17 +100,37 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
     public async Task<Reply> ReportAsync(string workspace, Initiative initiative, string week, int weekCount, CancellationToken ct)
     {
         var data = await LoadAsync(workspace, initiative, week, weekCount, ct);
-        var heading = $"{initiative.Name}: {weekCount} weeks to {week}";
+        var heading = $"{initiative.Name}: {weekCount} weeks to {data.Week}";
         var blocks = new List<Block> { new Heading(heading) };
+        if (data.AsOfNote is { } asOf) blocks.Add(new Paragraph(asOf));
         foreach (var (summary, index) in data.Metrics.Select((s, i) => (s, i)))
         {
-            AddMetric(blocks, workspace, initiative, summary, index, week, sparkline: false);
+            if (Metric.TotalOf(initiative.Metrics, summary.Metric.Name) is null)
+                AddMetric(blocks, workspace, initiative, data.Metrics, index, data.Week, sparkline: false);
             blocks.Add(new Context($"{summary.Metric.Name}, week by week: {Sparkline.Render(summary.Values, weekCount)}"));
         }
-        if (CheckInSummary.Balance(initiative, data.Metrics) is { } balance) blocks.Add(new Paragraph(balance.Text));
 
+        if (await ZeroAsync(workspace, initiative, data.Week, ct) is { } zero) blocks.Add(new Paragraph(zero.Text));
+
+        // The balance of every week of the window, not only the last: imported history is checked too.
+        var quality = data.Quality;
+        if (quality.HasBalance)
+        {
+            if (CheckInSummary.Balance(initiative, data.Metrics) is { Possible: false } balance) blocks.Add(new Context(balance.Text));
+            if (quality.OutOfBalance.Count == 0)
+                blocks.Add(new Paragraph($"Balance: all {quality.BalanceChecked} weeks with the three numbers balance (actively = last week's + inflow − outflow). ✓"));
+            else
+            {
+                blocks.Add(new Paragraph($"⚠ Out of balance: {quality.OutOfBalance.Count} of the {quality.BalanceChecked} weeks with the three numbers " +
+                                         "(actively homeless should be last week's + inflow − outflow):"));
+                blocks.Add(new ItemList(quality.OutOfBalance.Select(w => new ListItem(w.Text)).Reverse().ToList()));
+            }
+        }
+        blocks.Add(quality.Clean ? new Context(quality.Summary) : new Paragraph(quality.Summary));
+
+        var unbalanced = quality.OutOfBalance.Select(w => w.Week).ToHashSet(StringComparer.Ordinal);
         blocks.Add(new Table(["week", .. initiative.Metrics.Select(m => m.Name)],
-            data.Weeks.Select((w, i) => (IReadOnlyList<string>)[w + (data.Skipped.Contains(w) ? " (skipped)" : ""),
+            data.Weeks.Select((w, i) => (IReadOnlyList<string>)[w + (data.Skipped.Contains(w) ? " (skipped)" : "") + (unbalanced.Contains(w) ? " ⚠ out of balance" : ""),
                 .. data.Metrics.Select(m => m.Values[i] is { } v ? CheckInSummary.Number(v) : "–")]).Reverse().ToList()));
 
         // Participation over the last 12 weeks that were not skipped.
@@ -101,8 +151,9 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         return new Reply($"{heading}: {aim.Metric.Name} {aim.ValueText}; {aim.Chart.Summary}", blocks, Ephemeral: true);
     }
 
-    private void AddMetric(List<Block> blocks, string workspace, Initiative initiative, MetricSummary summary, int index, string week, bool sparkline)
+    private void AddMetric(List<Block> blocks, string workspace, Initiative initiative, IReadOnlyList<MetricSummary> all, int index, string week, bool sparkline)
     {
+        var summary = all[index];
         var fields = new List<Field> { new(summary.Metric.Name + (summary.IsAim ? " (aim)" : ""), summary.ValueText) };
         if (sparkline) fields.Add(new Field($"Last {CheckInSummary.SparklineWeeks} weeks", Sparkline.Render(summary.Values, CheckInSummary.SparklineWeeks)));
         if (summary.Chart.Median is { } median)
@@ -125,11 +176,83 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
             fields.Add(new Field("By member", (shown.Length == 0 ? "all 0" : shown) + (rest > 0 ? $", and {rest} more" : "") + (zeros > 0 && shown.Length > 0 ? $" ({zeros} reported 0)" : "")));
         }
         blocks.Add(new Fields(fields));
+        if (Breakdown(initiative, all, summary) is { } breakdown) blocks.Add(new Context(breakdown));
         var signals = CheckInSummary.SignalLines(summary);
         blocks.Add(signals.Count == 0
             ? new Context($"Run chart: {summary.Chart.Summary.TrimEnd('.')}.")
             : new ItemList(signals.Select(s => new ListItem(s)).ToList()));
         blocks.Add(new Chart($"Run chart: {summary.Metric.Name}, {summary.Weeks.Count} weeks to {week}", ChartLink(workspace, initiative, index, week, summary.Weeks.Count)));
+    }
+
+    /// <summary>
+    /// The weeks from <paramref name="first"/> to <paramref name="last"/> whose actively homeless is not the previous week's
+    /// plus inflow minus outflow (each checked against the week before it); empty without the Built for Zero metrics.
+    /// </summary>
+    public async Task<IReadOnlyList<WeekImbalance>> ImbalancesAsync(string workspace, Initiative initiative, string first, string last, CancellationToken ct)
+    {
+        var metrics = initiative.Metrics;
+        Metric? Find(string name) => metrics.FirstOrDefault(m => m.Name == name);
+        if (Find("actively homeless") is not { } actively || Find("inflow") is not { } inflow || Find("outflow") is not { } outflow) return [];
+        var span = IsoWeeks.Monday(last).DayNumber - IsoWeeks.Monday(first).DayNumber;
+        var (weeks, history, skipped) = await WindowAsync(workspace, initiative, last, span / 7 + 2, ct);
+        var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, last) <= 0));
+        List<double?> Values(Metric metric) => weeks.Select(w => skipped.Contains(w) ? null : CheckInSummary.WeekValue(metric, byWeek, w)).ToList();
+        return CheckInSummary.Imbalances(weeks, Values(actively), Values(inflow), Values(outflow)).OutOfBalance;
+    }
+
+    /// <summary>The monthly roll-up of the last <paramref name="months"/> months to <paramref name="week"/> (or the latest week with values before it).</summary>
+    public async Task<(string AsOf, IReadOnlyList<MonthRow> Rows)> MonthlyAsync(string workspace, Initiative initiative, string week, int months, CancellationToken ct)
+    {
+        var asOf = await checkIns.LatestWeekWithValuesAsync(workspace, initiative.Id, week, ct) ?? week;
+        var (weeks, history, skipped) = await WindowAsync(workspace, initiative, asOf, MonthlyRollup.WeeksFor(months), ct);
+        var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, asOf) <= 0));
+        return (asOf, MonthlyRollup.Of(initiative, weeks, byWeek, skipped, months));
+    }
+
+    /// <summary><c>checkin report --monthly</c>: the roll-up as a table, with the latest month's functional-zero status.</summary>
+    public async Task<Reply> MonthlyReportAsync(string workspace, Initiative initiative, string week, int months, CancellationToken ct)
+    {
+        var (asOf, rows) = await MonthlyAsync(workspace, initiative, week, months, ct);
+        var heading = rows.Count == 0 ? $"{initiative.Name}: by month" : $"{initiative.Name}: by month, {rows[0].Label} to {rows[^1].Label}";
+        var blocks = new List<Block> { new Heading(heading) };
+        if (asOf != week) blocks.Add(new Paragraph($"As of {asOf} — no check-ins yet for {week}."));
+        blocks.Add(new Table(MonthlyRollup.Columns(initiative), rows.Select(r => MonthlyRollup.Cells(initiative, r)).Reverse().ToList()));
+        if (rows.Count > 0 && rows[^1].Zero is { } zero) blocks.Add(new Paragraph(zero.Text));
+        blocks.Add(new Context("A week counts in the month of its Thursday (the month holding 4 or more of its days). Actively homeless is the month's " +
+                               "last week with a value; the other numbers add up over the month's weeks. Balance: the month's actively homeless against " +
+                               "the previous month's + inflow − outflow."));
+        var text = rows.Count == 0 ? $"{heading}: no check-ins yet" : $"{heading}: {rows.Count} months";
+        return new Reply(text, blocks, Ephemeral: true);
+    }
+
+    /// <summary>
+    /// Where the initiative stands against its functional-zero goal as of <paramref name="week"/>, from
+    /// <see cref="FunctionalZero.HistoryWeeks"/> weeks of history (three months of placements and room for a streak); null without a goal.
+    /// </summary>
+    public async Task<ZeroStatus?> ZeroAsync(string workspace, Initiative initiative, string week, CancellationToken ct)
+    {
+        if (initiative.Goal is null) return null;
+        var (weeks, history, skipped) = await WindowAsync(workspace, initiative, week, FunctionalZero.HistoryWeeks, ct);
+        var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, week) <= 0));
+        List<double?> Values(string name) => initiative.Metrics.FirstOrDefault(m => m.Name == name) is { } metric
+            ? weeks.Select(w => skipped.Contains(w) ? null : CheckInSummary.WeekValue(metric, byWeek, w)).ToList()
+            : weeks.Select(_ => (double?)null).ToList();
+        return FunctionalZero.Evaluate(initiative.Goal, weeks, Values("actively homeless"), Values("moved to housing"));
+    }
+
+    /// <summary>"outflow 9: moved to housing 7, moved to inactive 2" — a total and the list statuses it is made of, when tracked.</summary>
+    private static string? Breakdown(Initiative initiative, IReadOnlyList<MetricSummary> all, MetricSummary total)
+    {
+        var parts = Metric.PartsIn(initiative.Metrics, total.Metric.Name);
+        if (parts.Count == 0 || total.Current is not { } value) return null;
+        var values = parts.Select(p => (p.Name, Value: all.First(s => s.Metric.Name == p.Name).Current)).ToList();
+        if (values.All(v => v.Value is null)) return $"{total.Metric.Name} {CheckInSummary.Number(value)}: its parts were not given";
+        var shown = values.Where(v => v.Value is > 0).Select(v => $"{v.Name} {CheckInSummary.Number(v.Value!.Value)}").ToList();
+        var sum = values.Sum(v => v.Value ?? 0);
+        var missing = values.Where(v => v.Value is null).Select(v => v.Name).ToList();
+        return $"{total.Metric.Name} {CheckInSummary.Number(value)}: {(shown.Count == 0 ? "all parts 0" : string.Join(", ", shown))}" +
+               (Math.Abs(sum - value) >= 1e-9 ? $" (the parts add up to {CheckInSummary.Number(sum)})" : "") +
+               (missing.Count > 0 ? $"; not given: {string.Join(", ", missing)}" : "");
     }
 
     /// <summary>The signed link of a metric's run chart (absolute when the public address is known).</summary>

@@ -72,6 +72,17 @@ public sealed class CheckInStore(Database database, TimeProvider time)
         return rows.Select(ToCheckIn).ToList();
     }
 
+    /// <summary>The latest week on or before <paramref name="week"/> with at least one number from anyone, not skipped; null when there is none.</summary>
+    public async Task<string?> LatestWeekWithValuesAsync(string workspace, long initiativeId, string week, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<string?>("""
+            SELECT MAX(c.week) FROM checkins c
+            WHERE c.workspace_id = @Workspace AND c.initiative_id = @Id AND c.week <= @Week AND c.metric_values <> '{}'
+              AND NOT EXISTS (SELECT 1 FROM checkin_skips s WHERE s.workspace_id = c.workspace_id AND s.initiative_id = c.initiative_id AND s.week = c.week)
+            """, new { Workspace = workspace, Id = initiativeId, Week = week });
+    }
+
     private static CheckIn ToCheckIn(Row r) => new(r.Week, r.Member, JsonSerializer.Deserialize<Dictionary<string, double>>(r.MetricValues) ?? [],
         r.Wins, r.Barriers, r.NextSteps, r.HelpNeeded, Database.ParseStamp(r.SubmittedAt));
 

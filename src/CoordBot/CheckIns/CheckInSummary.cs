@@ -26,6 +26,17 @@ public sealed record MetricSummary(
 /// <summary>The balance check of the Built for Zero metrics: actively = last week's actively + inflow − outflow.</summary>
 public sealed record BalanceCheck(bool Possible, bool Balanced, string Text);
 
+/// <summary>A week whose actively homeless is not last week's plus its inflow minus its outflow.</summary>
+public sealed record WeekImbalance(string Week, double Reported, double Previous, double Inflow, double Outflow)
+{
+    public double Expected => Previous + Inflow - Outflow;
+    public double Off => Reported - Expected;
+
+    /// <summary>"2026-W42: 120 reported, 105 expected (102 + 7 − 4), off by +15".</summary>
+    public string Text => $"{Week}: {CheckInSummary.Number(Reported)} reported, {CheckInSummary.Number(Expected)} expected " +
+        $"({CheckInSummary.Number(Previous)} + {CheckInSummary.Number(Inflow)} − {CheckInSummary.Number(Outflow)}), off by {CheckInSummary.Signed(Off)}";
+}
+
 /// <summary>
 /// Pure computations shared by the digest, the report and the chart: weekly values from check-ins,
 /// run-chart analysis, progress to target, projection and the Built for Zero balance check.
@@ -109,8 +120,7 @@ public static class CheckInSummary
     /// </summary>
     public static BalanceCheck? Balance(Initiative initiative, IReadOnlyList<MetricSummary> summaries)
     {
-        MetricSummary? Find(string name) => summaries.FirstOrDefault(s => s.Metric.Name == name);
-        if (Find("actively homeless") is not { } actively || Find("inflow") is not { } inflow || Find("outflow") is not { } outflow) return null;
+        if (BuiltForZero(summaries) is not var (actively, inflow, outflow)) return null;
         var missing = new List<string>();
         if (actively.Previous is null) missing.Add("last week's actively homeless");
         if (actively.Current is null) missing.Add("this week's actively homeless");
@@ -124,6 +134,32 @@ public static class CheckInSummary
             : new BalanceCheck(true, false,
                 $"⚠ Data quality: actively homeless is {Number(actively.Current.Value)}, but last week {sum} " +
                 $"(off by {Signed(actively.Current.Value - expected)}). Check the by-name list, inflow and outflow.");
+    }
+
+    /// <summary>The three Built for Zero metrics of an initiative (actively homeless, inflow, outflow), or null when it lacks one.</summary>
+    public static (MetricSummary Actively, MetricSummary Inflow, MetricSummary Outflow)? BuiltForZero(IReadOnlyList<MetricSummary> summaries)
+    {
+        MetricSummary? Find(string name) => summaries.FirstOrDefault(s => s.Metric.Name == name);
+        return Find("actively homeless") is { } actively && Find("inflow") is { } inflow && Find("outflow") is { } outflow ? (actively, inflow, outflow) : null;
+    }
+
+    /// <summary>
+    /// Every week of the window (but the first, which has no previous week here) that has the three numbers and its
+    /// previous week's actively homeless, and breaks the balance; and how many weeks could be checked.
+    /// </summary>
+    public static (IReadOnlyList<WeekImbalance> OutOfBalance, int Checked) Imbalances(IReadOnlyList<string> weeks,
+        IReadOnlyList<double?> actively, IReadOnlyList<double?> inflow, IReadOnlyList<double?> outflow)
+    {
+        var found = new List<WeekImbalance>();
+        var checkedWeeks = 0;
+        for (var i = 1; i < weeks.Count; i++)
+        {
+            if (actively[i - 1] is not { } previous || actively[i] is not { } reported || inflow[i] is not { } inflowValue || outflow[i] is not { } outflowValue) continue;
+            checkedWeeks++;
+            var imbalance = new WeekImbalance(weeks[i], reported, previous, inflowValue, outflowValue);
+            if (Math.Abs(imbalance.Off) >= 1e-9) found.Add(imbalance);
+        }
+        return (found, checkedWeeks);
     }
 
     /// <summary>Signals as lines: improvements, warnings and direction-free signals, each with its weeks.</summary>

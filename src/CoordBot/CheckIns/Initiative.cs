@@ -14,7 +14,7 @@ namespace CoordBot.CheckIns;
 public sealed record Initiative(
     long Id, long RefNo, string Name, IReadOnlyList<Metric> Metrics, double? Baseline, double? Target, DateOnly? TargetDate,
     DayOfWeek Weekday, TimeOnly At, string TimeZoneId, int NudgeAfterHours, RunChartRules Rules, string ChannelId, string Platform,
-    bool Paused, string CreatedBy, IReadOnlyList<string> Members, DateTimeOffset? CreatedAt = null)
+    bool Paused, string CreatedBy, IReadOnlyList<string> Members, DateTimeOffset? CreatedAt = null, ZeroGoal? Goal = null)
 {
     public string Ref => $"I{RefNo}";
     public string Label => $"{Name} ({Ref})";
@@ -44,11 +44,15 @@ public sealed class InitiativeStore(Database database, TimeProvider time)
         public long Paused { get; set; }
         public string CreatedBy { get; set; } = "";
         public string CreatedAt { get; set; } = "";
+        public string? Population { get; set; }
+        public double? PitCount { get; set; }
+        public double? FzBenchmark { get; set; }
     }
 
     private const string Columns = "id AS Id, ref_no AS RefNo, name AS Name, metrics AS Metrics, baseline AS Baseline, target AS Target, " +
         "target_date AS TargetDate, weekday AS Weekday, at_time AS AtTime, time_zone AS TimeZone, nudge_after_hours AS NudgeAfterHours, " +
-        "rules AS Rules, channel_id AS ChannelId, platform AS Platform, paused AS Paused, created_by AS CreatedBy, created_at AS CreatedAt";
+        "rules AS Rules, channel_id AS ChannelId, platform AS Platform, paused AS Paused, created_by AS CreatedBy, created_at AS CreatedAt, " +
+        "population AS Population, pit_count AS PitCount, fz_benchmark AS FzBenchmark";
 
     public async Task<Initiative> AddAsync(string workspace, Initiative initiative, CancellationToken ct = default)
     {
@@ -58,9 +62,9 @@ public sealed class InitiativeStore(Database database, TimeProvider time)
         var now = time.GetUtcNow();
         var id = await connection.ExecuteScalarAsync<long>("""
             INSERT INTO initiatives (workspace_id, ref_no, name, name_key, metrics, baseline, target, target_date, weekday, at_time, time_zone,
-                                     nudge_after_hours, rules, channel_id, platform, paused, created_by, created_at)
+                                     nudge_after_hours, rules, channel_id, platform, paused, created_by, created_at, population, pit_count, fz_benchmark)
             VALUES (@Workspace, @RefNo, @Name, @NameKey, @Metrics, @Baseline, @Target, @TargetDate, @Weekday, @At, @Zone,
-                    @Nudge, @Rules, @Channel, @Platform, 0, @CreatedBy, @Now)
+                    @Nudge, @Rules, @Channel, @Platform, 0, @CreatedBy, @Now, @Population, @Pit, @FzBenchmark)
             RETURNING id
             """, new
         {
@@ -70,6 +74,7 @@ public sealed class InitiativeStore(Database database, TimeProvider time)
             At = initiative.At.ToString("HH:mm", CultureInfo.InvariantCulture), Zone = initiative.TimeZoneId, Nudge = initiative.NudgeAfterHours,
             Rules = initiative.Rules == RunChartRules.Anhoej ? "anhoej" : "ppm", Channel = initiative.ChannelId, initiative.Platform,
             initiative.CreatedBy, Now = Database.Stamp(now),
+            initiative.Goal?.Population, initiative.Goal?.Pit, FzBenchmark = initiative.Goal?.Benchmark,
         }, tx);
         foreach (var member in initiative.Members)
             await connection.ExecuteAsync("INSERT INTO initiative_members (workspace_id, initiative_id, user_id) VALUES (@Workspace, @Id, @User)",
@@ -137,5 +142,6 @@ public sealed class InitiativeStore(Database database, TimeProvider time)
         r.Id, r.RefNo, r.Name, r.Metrics.Split('\n').Select(spec => Metric.Parse(spec).Metric!).ToList(), r.Baseline, r.Target,
         r.TargetDate is null ? null : Database.ParseDay(r.TargetDate), (DayOfWeek)(int)r.Weekday, TimeOnly.ParseExact(r.AtTime, "HH:mm", CultureInfo.InvariantCulture),
         r.TimeZone, (int)r.NudgeAfterHours, r.Rules == "anhoej" ? RunChartRules.Anhoej : RunChartRules.PerlaProvostMurray, r.ChannelId,
-        r.Platform, r.Paused == 1, r.CreatedBy, members, Database.ParseStamp(r.CreatedAt));
+        r.Platform, r.Paused == 1, r.CreatedBy, members, Database.ParseStamp(r.CreatedAt),
+        r.Population is null ? null : new ZeroGoal(r.Population, r.PitCount, r.FzBenchmark));
 }

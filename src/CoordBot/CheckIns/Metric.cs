@@ -51,6 +51,69 @@ public sealed record Metric(string Name, string Unit, Direction Wanted, Combine 
         new("outflow", "people", Direction.Increase, Combine.Sum),
     ];
 
+    /// <summary>
+    /// Built for Zero's list statuses (<c>--template bfz-detailed</c>, docs/built-for-zero.md): why people enter the by-name list
+    /// (inflow) and why they leave it (outflow), each a weekly count that adds up to its total.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<Metric>> StatusParts = new Dictionary<string, IReadOnlyList<Metric>>(StringComparer.Ordinal)
+    {
+        ["inflow"] =
+        [
+            new("newly identified", "people", Direction.Decrease, Combine.Sum),
+            new("returned from housing", "people", Direction.Decrease, Combine.Sum),
+            new("returned from inactive", "people", Direction.Decrease, Combine.Sum),
+        ],
+        ["outflow"] =
+        [
+            new("moved to housing", "people", Direction.Increase, Combine.Sum),
+            new("moved to inactive", "people", Direction.Decrease, Combine.Sum),       // lost contact, moved away, institution: not a success
+            new("no longer meets criteria", "people", Direction.Decrease, Combine.Sum),
+        ],
+    };
+
+    /// <summary><c>--template bfz-detailed</c>: the three Built for Zero metrics and the six list statuses.</summary>
+    public static readonly IReadOnlyList<Metric> BuiltForZeroDetailed = [.. BuiltForZero, .. StatusParts["inflow"], .. StatusParts["outflow"]];
+
+    /// <summary>The status metrics of <paramref name="total"/> (inflow or outflow) that the initiative tracks; empty when it tracks none.</summary>
+    public static IReadOnlyList<Metric> PartsIn(IReadOnlyList<Metric> metrics, string total) =>
+        StatusParts.TryGetValue(total, out var parts) && metrics.Any(m => m.Name == total)
+            ? parts.Where(p => metrics.Any(m => m.Name == p.Name)).ToList()
+            : [];
+
+    /// <summary>The total (inflow or outflow) a status metric is part of, when the initiative tracks that total.</summary>
+    public static string? TotalOf(IReadOnlyList<Metric> metrics, string part) =>
+        StatusParts.FirstOrDefault(kv => kv.Value.Any(p => p.Name == part) && metrics.Any(m => m.Name == kv.Key)).Key;
+
+    /// <summary>
+    /// A member's inflow and outflow from their parts: a total not entered becomes the sum of the parts entered. Returns,
+    /// per total, the parts still missing (when some were entered, or only the total) and whether entered parts disagree
+    /// with an entered total; nothing is dropped or overwritten.
+    /// </summary>
+    public static IReadOnlyList<string> CompleteTotals(IReadOnlyList<Metric> metrics, Dictionary<string, double> values)
+    {
+        var notes = new List<string>();
+        foreach (var total in StatusParts.Keys)
+        {
+            var parts = PartsIn(metrics, total);
+            if (parts.Count == 0) continue;
+            var entered = parts.Where(p => values.ContainsKey(p.Name)).ToList();
+            var missing = parts.Where(p => !values.ContainsKey(p.Name)).Select(p => p.Name).ToList();
+            var sum = entered.Sum(p => values[p.Name]);
+            if (!values.TryGetValue(total, out var typed))
+            {
+                if (entered.Count == 0) continue;
+                values[total] = sum;
+                if (missing.Count > 0) notes.Add($"{total} {CheckInSummary.Number(sum)} from the parts given; not given: {string.Join(", ", missing)}.");
+                continue;
+            }
+            if (entered.Count == 0) notes.Add($"{total} {CheckInSummary.Number(typed)} kept; its parts are missing: {string.Join(", ", missing)}.");
+            else if (Math.Abs(sum - typed) >= 1e-9 && missing.Count == 0)
+                notes.Add($"{total} {CheckInSummary.Number(typed)}, but its parts add up to {CheckInSummary.Number(sum)}: both kept as given; please check them.");
+            else if (missing.Count > 0) notes.Add($"{total} {CheckInSummary.Number(typed)} kept; not given: {string.Join(", ", missing)}.");
+        }
+        return notes;
+    }
+
     /// <summary>Combines the members' answers for one week (null when nobody answered).</summary>
     public double? WeekValue(IEnumerable<double> answersInOrder)
     {

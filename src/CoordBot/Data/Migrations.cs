@@ -480,6 +480,150 @@ public static class Migrations
             ALTER TABLE outbox ADD COLUMN failed_at TEXT;
             CREATE INDEX ix_outbox_failed ON outbox (workspace_id, status, failed_at);
             """),
+
+        // Every child row belongs to its parent's workspace, enforced by the schema: a touchpoint, link, member,
+        // check-in, skip or digest names its parent by (workspace, id), so no store call, however wrong, can attach
+        // one workspace's row to another's ally or initiative. Rows that already did (none can through the commands)
+        // were invisible to both workspaces' queries and are not carried over.
+        new(15, "child rows reference their parent within the same workspace (composite foreign keys)", """
+            CREATE UNIQUE INDEX ux_allies_workspace_id ON allies (workspace_id, id);
+            CREATE UNIQUE INDEX ux_initiatives_workspace_id ON initiatives (workspace_id, id);
+
+            CREATE TABLE touchpoints_v15 (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                ally_id INTEGER NOT NULL,
+                on_date TEXT NOT NULL,
+                via TEXT,
+                note TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                FOREIGN KEY (workspace_id, ally_id) REFERENCES allies (workspace_id, id) ON DELETE CASCADE);
+            INSERT INTO touchpoints_v15 (id, workspace_id, ally_id, on_date, via, note, created_by, created_at)
+                SELECT id, workspace_id, ally_id, on_date, via, note, created_by, created_at FROM touchpoints t
+                WHERE EXISTS (SELECT 1 FROM allies a WHERE a.workspace_id = t.workspace_id AND a.id = t.ally_id);
+            DROP TABLE touchpoints;
+            ALTER TABLE touchpoints_v15 RENAME TO touchpoints;
+            CREATE INDEX ix_touchpoints_ally ON touchpoints (workspace_id, ally_id, on_date);
+
+            CREATE TABLE ally_links_v15 (
+                workspace_id TEXT NOT NULL,
+                ally_a INTEGER NOT NULL,
+                ally_b INTEGER NOT NULL,
+                relation TEXT,
+                created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, ally_a, ally_b),
+                CHECK (ally_a < ally_b),
+                FOREIGN KEY (workspace_id, ally_a) REFERENCES allies (workspace_id, id) ON DELETE CASCADE,
+                FOREIGN KEY (workspace_id, ally_b) REFERENCES allies (workspace_id, id) ON DELETE CASCADE);
+            INSERT INTO ally_links_v15 (workspace_id, ally_a, ally_b, relation, created_by, created_at)
+                SELECT workspace_id, ally_a, ally_b, relation, created_by, created_at FROM ally_links t
+                WHERE EXISTS (SELECT 1 FROM allies a WHERE a.workspace_id = t.workspace_id AND a.id = t.ally_a)
+                AND EXISTS (SELECT 1 FROM allies b WHERE b.workspace_id = t.workspace_id AND b.id = t.ally_b);
+            DROP TABLE ally_links;
+            ALTER TABLE ally_links_v15 RENAME TO ally_links;
+            CREATE INDEX ix_ally_links_b ON ally_links (workspace_id, ally_b);
+
+            CREATE TABLE initiative_members_v15 (
+                workspace_id TEXT NOT NULL,
+                initiative_id INTEGER NOT NULL,
+                user_id TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, initiative_id, user_id),
+                FOREIGN KEY (workspace_id, initiative_id) REFERENCES initiatives (workspace_id, id) ON DELETE CASCADE);
+            INSERT INTO initiative_members_v15 (workspace_id, initiative_id, user_id)
+                SELECT workspace_id, initiative_id, user_id FROM initiative_members t
+                WHERE EXISTS (SELECT 1 FROM initiatives i WHERE i.workspace_id = t.workspace_id AND i.id = t.initiative_id);
+            DROP TABLE initiative_members;
+            ALTER TABLE initiative_members_v15 RENAME TO initiative_members;
+
+            CREATE TABLE checkins_v15 (
+                workspace_id TEXT NOT NULL,
+                initiative_id INTEGER NOT NULL,
+                week TEXT NOT NULL,
+                member TEXT NOT NULL,
+                metric_values TEXT NOT NULL,
+                wins TEXT,
+                barriers TEXT,
+                next_steps TEXT,
+                help_needed TEXT,
+                submitted_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, initiative_id, week, member),
+                FOREIGN KEY (workspace_id, initiative_id) REFERENCES initiatives (workspace_id, id) ON DELETE CASCADE);
+            INSERT INTO checkins_v15 (workspace_id, initiative_id, week, member, metric_values, wins, barriers, next_steps, help_needed, submitted_at)
+                SELECT workspace_id, initiative_id, week, member, metric_values, wins, barriers, next_steps, help_needed, submitted_at FROM checkins t
+                WHERE EXISTS (SELECT 1 FROM initiatives i WHERE i.workspace_id = t.workspace_id AND i.id = t.initiative_id);
+            DROP TABLE checkins;
+            ALTER TABLE checkins_v15 RENAME TO checkins;
+
+            CREATE TABLE checkin_skips_v15 (
+                workspace_id TEXT NOT NULL,
+                initiative_id INTEGER NOT NULL,
+                week TEXT NOT NULL,
+                skipped_by TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, initiative_id, week),
+                FOREIGN KEY (workspace_id, initiative_id) REFERENCES initiatives (workspace_id, id) ON DELETE CASCADE);
+            INSERT INTO checkin_skips_v15 (workspace_id, initiative_id, week, skipped_by)
+                SELECT workspace_id, initiative_id, week, skipped_by FROM checkin_skips t
+                WHERE EXISTS (SELECT 1 FROM initiatives i WHERE i.workspace_id = t.workspace_id AND i.id = t.initiative_id);
+            DROP TABLE checkin_skips;
+            ALTER TABLE checkin_skips_v15 RENAME TO checkin_skips;
+
+            CREATE TABLE checkin_digests_v15 (
+                workspace_id TEXT NOT NULL,
+                initiative_id INTEGER NOT NULL,
+                week TEXT NOT NULL,
+                posted_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, initiative_id, week),
+                FOREIGN KEY (workspace_id, initiative_id) REFERENCES initiatives (workspace_id, id) ON DELETE CASCADE);
+            INSERT INTO checkin_digests_v15 (workspace_id, initiative_id, week, posted_at)
+                SELECT workspace_id, initiative_id, week, posted_at FROM checkin_digests t
+                WHERE EXISTS (SELECT 1 FROM initiatives i WHERE i.workspace_id = t.workspace_id AND i.id = t.initiative_id);
+            DROP TABLE checkin_digests;
+            ALTER TABLE checkin_digests_v15 RENAME TO checkin_digests;
+            """, Postgres: """
+            ALTER TABLE allies ADD CONSTRAINT ux_allies_workspace_id UNIQUE (workspace_id, id);
+            ALTER TABLE initiatives ADD CONSTRAINT ux_initiatives_workspace_id UNIQUE (workspace_id, id);
+
+            DELETE FROM touchpoints t WHERE NOT (EXISTS (SELECT 1 FROM allies a WHERE a.workspace_id = t.workspace_id AND a.id = t.ally_id));
+            ALTER TABLE touchpoints
+                DROP CONSTRAINT IF EXISTS touchpoints_ally_id_fkey,
+                ADD CONSTRAINT fk_touchpoints_ally_id FOREIGN KEY (workspace_id, ally_id) REFERENCES allies (workspace_id, id) ON DELETE CASCADE;
+
+            DELETE FROM ally_links t WHERE NOT (EXISTS (SELECT 1 FROM allies a WHERE a.workspace_id = t.workspace_id AND a.id = t.ally_a)
+                AND EXISTS (SELECT 1 FROM allies b WHERE b.workspace_id = t.workspace_id AND b.id = t.ally_b));
+            ALTER TABLE ally_links
+                DROP CONSTRAINT IF EXISTS ally_links_ally_a_fkey,
+                DROP CONSTRAINT IF EXISTS ally_links_ally_b_fkey,
+                ADD CONSTRAINT fk_ally_links_ally_a FOREIGN KEY (workspace_id, ally_a) REFERENCES allies (workspace_id, id) ON DELETE CASCADE,
+                ADD CONSTRAINT fk_ally_links_ally_b FOREIGN KEY (workspace_id, ally_b) REFERENCES allies (workspace_id, id) ON DELETE CASCADE;
+
+            DELETE FROM initiative_members t WHERE NOT (EXISTS (SELECT 1 FROM initiatives i WHERE i.workspace_id = t.workspace_id AND i.id = t.initiative_id));
+            ALTER TABLE initiative_members
+                DROP CONSTRAINT IF EXISTS initiative_members_initiative_id_fkey,
+                ADD CONSTRAINT fk_initiative_members_initiative_id FOREIGN KEY (workspace_id, initiative_id) REFERENCES initiatives (workspace_id, id) ON DELETE CASCADE;
+
+            DELETE FROM checkins t WHERE NOT (EXISTS (SELECT 1 FROM initiatives i WHERE i.workspace_id = t.workspace_id AND i.id = t.initiative_id));
+            ALTER TABLE checkins
+                DROP CONSTRAINT IF EXISTS checkins_initiative_id_fkey,
+                ADD CONSTRAINT fk_checkins_initiative_id FOREIGN KEY (workspace_id, initiative_id) REFERENCES initiatives (workspace_id, id) ON DELETE CASCADE;
+
+            DELETE FROM checkin_skips t WHERE NOT (EXISTS (SELECT 1 FROM initiatives i WHERE i.workspace_id = t.workspace_id AND i.id = t.initiative_id));
+            ALTER TABLE checkin_skips
+                DROP CONSTRAINT IF EXISTS checkin_skips_initiative_id_fkey,
+                ADD CONSTRAINT fk_checkin_skips_initiative_id FOREIGN KEY (workspace_id, initiative_id) REFERENCES initiatives (workspace_id, id) ON DELETE CASCADE;
+
+            DELETE FROM checkin_digests t WHERE NOT (EXISTS (SELECT 1 FROM initiatives i WHERE i.workspace_id = t.workspace_id AND i.id = t.initiative_id));
+            ALTER TABLE checkin_digests
+                DROP CONSTRAINT IF EXISTS checkin_digests_initiative_id_fkey,
+                ADD CONSTRAINT fk_checkin_digests_initiative_id FOREIGN KEY (workspace_id, initiative_id) REFERENCES initiatives (workspace_id, id) ON DELETE CASCADE;
+            """),
+
+        new(16, "initiatives: functional-zero goal (population, point-in-time count, set benchmark)", """
+            ALTER TABLE initiatives ADD COLUMN population TEXT;
+            ALTER TABLE initiatives ADD COLUMN pit_count REAL;
+            ALTER TABLE initiatives ADD COLUMN fz_benchmark REAL;
+            """),
     ];
 
     private const string V1 = """

@@ -27,6 +27,7 @@ public sealed class AllyLinkRaceTests : IAsyncLifetime
         var replies = await Task.WhenAll(Enumerable.Range(0, 16).Select(i =>
             Task.Run(() => _chat.Say("T1", "alice", i % 2 == 0 ? "ally link A1 A2" : "ally link A2 A1"))));
 
+        Assert.NotEmpty(replies);
         Assert.All(replies, r => Assert.False(r.IsError, r.Text));
         Assert.Single(replies, r => r.Text.StartsWith("Linked ", StringComparison.Ordinal));
         Assert.Equal(15, replies.Count(r => r.Text.Contains("already linked", StringComparison.Ordinal)));

@@ -19,7 +19,7 @@ public sealed class ChatPageTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var chromium = FindChromium();
+        var chromium = WholeSuiteTests.FindChromium();
         if (chromium is null)
         {
             // CI installs chromium (.ci/run); elsewhere a missing browser skips visibly instead of failing.
@@ -50,10 +50,6 @@ public sealed class ChatPageTests : IAsyncLifetime
         if (_host is not null) await _host.DisposeAsync();
         _db.Dispose();
     }
-
-    private static string? FindChromium() =>
-        new[] { Environment.GetEnvironmentVariable("CHROMIUM_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser" }
-            .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
 
     private async Task<ILocator> Send(string text)
     {

@@ -30,6 +30,7 @@ public sealed class HelpTests : IAsyncLifetime
             var reply = await _chat.Say("T1", "alice", asked);
             Assert.False(reply.IsError, $"{asked}: {reply.Text}");
             var text = CoreChat.Plain(reply);
+            Assert.NotEmpty(commands);
             Assert.All(commands, name => Assert.Contains($"{group} {name}", text));
         }
     }

@@ -33,6 +33,7 @@ public sealed class MiddlewareTests
     {
         var ids = Enumerable.Range(0, 10_000).Select(_ => ErrorBoundaryMiddleware.NewErrorId()).ToList();
         Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.NotEmpty(ids);
         Assert.All(ids, id => Assert.Matches("^[a-z2-9]{10}$", id));
     }
 

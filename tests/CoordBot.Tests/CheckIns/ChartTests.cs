@@ -119,7 +119,9 @@ public sealed class RunChartSvgTests
         var circles = doc.Descendants(Svg + "circle").ToList();
         var signals = circles.Where(c => ((string?)c.Attribute("class"))!.Split(' ').Contains(RunChartSvg.SignalClass)).ToList();
         Assert.Equal(2, signals.Count);
+        Assert.NotEmpty(signals);
         Assert.All(signals, c => Assert.Equal(RunChartSvg.SignalColour, (string?)c.Attribute("fill")));
+        Assert.NotEmpty(circles.Except(signals));
         Assert.All(circles.Except(signals), c => Assert.NotEqual(RunChartSvg.SignalColour, (string?)c.Attribute("fill")));
         Assert.True((double)signals[0].Attribute("r")! > (double)circles[0].Attribute("r")!);
     }

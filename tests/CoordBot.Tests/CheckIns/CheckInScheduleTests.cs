@@ -306,6 +306,7 @@ public sealed class CheckInScheduleTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, otherMetric));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, otherWeeks));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, link[..sig.Index]));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, link.Replace("/charts/local/", "/charts/T2/", StringComparison.Ordinal)));   // another workspace
         Assert.Equal(HttpStatusCode.BadRequest, await StatusAsync(host, link.Replace($"/{Week(0)}.svg", "/2027-W99.svg", StringComparison.Ordinal)));
         Assert.Equal(HttpStatusCode.BadRequest, await StatusAsync(host, Regex.Replace(link, "weeks=\\d+", "weeks=lots")));
         Assert.Equal(HttpStatusCode.BadRequest, await StatusAsync(host, Regex.Replace(link, "^/charts/local/\\d+/", "/charts/local/I1/")));
@@ -375,7 +376,7 @@ public sealed class CheckInScheduleTests : IDisposable
             await Task.Delay(25);
         }
         Assert.Equal(sent.Keys.Order(StringComparer.Ordinal), outbox.Select(o => o.Key));
-        Assert.All(outbox, o => Assert.Equal("sent", o.Status));
+        Assert.All(outbox, o => Assert.Equal("sent", o.Status));   // (the line above pins which messages these are)
     }
 
     /// <summary>What the local channel delivered: idempotency key → destination and delivery time.</summary>

@@ -82,8 +82,10 @@ public sealed class DigestTranscriptTests : IAsyncLifetime
         Assert.Contains("actively homeless (aim): 94 people (+1 from last week)", text);
         Assert.Matches("Last 12 weeks: [▁▂▃▄▅▆▇█]{12}", text);
         Assert.Contains("Progress: 22% of the way from 120 to 0", text);
-        Assert.Contains("Projection: at the current pace, 0 around 20", text);
-        Assert.Contains("the target date 2027-12-31", text);
+        // Least squares over weeks 1–12 (117 116 112 110 108 105 102 101 97 95 93 94): slope −334/143 ≈ −2.3357 a week,
+        // 91.32 at week 12, so 0 is 39.10 weeks (274 days) after Monday 2027-03-22: Tuesday 2027-12-21, in 2027-W51.
+        // (A line through the first and last weeks, −23/11 a week, would say 2028-W05.)
+        Assert.Contains("Projection: at the current pace, 0 around 2027-W51 (week of 2027-12-20), before the target date 2027-12-31", text);
         Assert.Contains("▲ Improvement: a trend of", text);
         Assert.Contains("inflow: 5 people (−2 from last week)", text);  // bob 3 + alice 2 (carol did not answer): a sum
         Assert.Contains("By member: @bob 3, @alice 2", text);          // the biggest part first

@@ -70,6 +70,13 @@ public sealed class MetricTests
         Assert.False(away);
         Assert.Equal(20, at!.Value, 6);
 
+        // Noisy data, checked by hand: x̄ = 2.5, ȳ = 92.5, Sxx = 17.5, Sxy = −54.5, so the slope is −54.5/17.5 ≈ −3.114 a week
+        // and the intercept 92.5 + 2.5 × 54.5/17.5 = 100.286; zero at 100.286/3.114 = 1755/54.5 ≈ 32.2018. (The line through
+        // the first and last points, −3.2 a week, would reach it at 31.25; the mean slope of the steps at the same.)
+        var (noisy, _) = Projection.WhenReached([(0, 100), (1, 97), (2, 95), (3, 90), (4, 89), (5, 84)], 0);
+        Assert.Equal(1755 / 54.5, noisy!.Value, 9);
+        Assert.Equal(32.2018348, noisy.Value, 6);
+
         // Rising while the aim is zero: the trend points away.
         Assert.Equal((null, true), Projection.WhenReached([(0, 10), (1, 12), (2, 14)], 0));
         // Already past the target on the way there: reached at week 2 of 4.

@@ -309,6 +309,36 @@ public sealed class RunChartTests
         Assert.DoesNotContain(RunChart.Analyze([.. stable, 18], Direction.Decrease).Signals, s => s.Kind == "astronomical");
     }
 
+    /// <summary>
+    /// Both fences, on the edge and just past it. The stable weeks put Q1 at 10 and Q3 at 12 (IQR 2) whichever point is added,
+    /// so the fences stay at 10 − 3 × 2 = 4 and 12 + 3 × 2 = 18: a point on a fence is not astronomical, half a unit past it is.
+    /// Below, the stable weeks have one 10 fewer and one 12 more, so the median stays 11 (on a 10 it would leave too few useful points).
+    /// </summary>
+    [Theory]
+    [InlineData(18.0, null)]
+    [InlineData(18.5, "above")]
+    [InlineData(40.0, "above")]
+    [InlineData(4.0, null)]
+    [InlineData(3.5, "below")]
+    [InlineData(-30.0, "below")]
+    public void The_far_out_fences_hold_on_both_sides(double last, string? side)
+    {
+        double?[] stable = last > 11 ? [10, 12, 10, 12, 10, 12, 10, 12, 10, 12, 12, 10, 10] : [10, 12, 10, 12, 10, 12, 10, 12, 10, 12, 12, 10, 12];
+        var decrease = RunChart.Analyze([.. stable, last], Direction.Decrease);
+        Assert.Equal(11, decrease.Median);
+        var increase = RunChart.Analyze([.. stable, last], Direction.Increase);
+        if (side is null)
+        {
+            Assert.DoesNotContain(decrease.Signals, s => s.Kind == "astronomical");
+            return;
+        }
+        var point = Only(decrease, "astronomical");
+        Assert.Equal((13, 13), (point.FirstIndex, point.LastIndex));
+        Assert.EndsWith($"in week 14, far {side} the rest", point.Description);
+        Assert.Equal(side == "below", point.Improvement);                                  // a low point is what a decrease wants
+        Assert.Equal(side == "above", Only(increase, "astronomical").Improvement);
+    }
+
     [Fact]
     public void A_large_step_change_is_a_shift_not_a_row_of_astronomical_points()
     {

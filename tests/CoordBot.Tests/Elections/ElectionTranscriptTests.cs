@@ -178,6 +178,7 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
         await Say("election remove E1");
         var left = await schedule.UpcomingAsync("W", 100);
         Assert.Equal(7, left.Count);
+        Assert.NotEmpty(left);
         Assert.All(left, s => Assert.StartsWith("election-reminder:E2:", s.Key));
     }
 

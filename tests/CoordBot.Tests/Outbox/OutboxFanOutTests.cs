@@ -10,21 +10,21 @@ namespace CoordBot.Tests.Outbox;
 
 /// <summary>
 /// A sender whose behaviour is scripted per message: how long it is paced (waiting through
-/// <see cref="OutboxPacing"/>, as the Slack and Teams limiters do) and what it answers on each try.
-/// It records every delivery in order, with the time.
+/// <see cref="OutboxPacing"/> on <paramref name="time"/>, as the Slack and Teams limiters do) and what it
+/// answers on each try. It records every delivery in order.
 /// </summary>
-public sealed class ScriptedSender(Func<OutboxMessage, int, SendResult>? answer = null, Func<OutboxMessage, TimeSpan>? pacing = null) : IChannelSender
+public sealed class ScriptedSender(Func<OutboxMessage, int, SendResult>? answer = null, Func<OutboxMessage, TimeSpan>? pacing = null, TimeProvider? time = null) : IChannelSender
 {
     private readonly ConcurrentDictionary<string, int> _tries = new();
-    public ConcurrentQueue<(string Key, string Workspace, string Destination, long At)> Deliveries { get; } = new();
+    public ConcurrentQueue<(string Key, string Workspace, string Destination)> Deliveries { get; } = new();
     public string Platform => "scripted";
 
     public async Task<SendResult> SendAsync(OutboxMessage message, CancellationToken ct)
     {
         var attempt = _tries.AddOrUpdate(message.Key, 1, (_, n) => n + 1);
-        if (pacing?.Invoke(message) is { } wait && wait > TimeSpan.Zero) await OutboxPacing.DelayAsync(wait, TimeProvider.System, ct);
+        if (pacing?.Invoke(message) is { } wait && wait > TimeSpan.Zero) await OutboxPacing.DelayAsync(wait, time ?? TimeProvider.System, ct);
         var result = answer?.Invoke(message, attempt) ?? SendResult.Sent;
-        if (result is SendResult.SentResult) Deliveries.Enqueue((message.Key, message.WorkspaceId, message.Destination, Stopwatch.GetTimestamp()));
+        if (result is SendResult.SentResult) Deliveries.Enqueue((message.Key, message.WorkspaceId, message.Destination));
         return result;
     }
 
@@ -92,26 +92,33 @@ public sealed class OutboxFanOutTests : IDisposable
     [Fact]
     public async Task A_send_waiting_for_its_rate_limit_gives_its_slot_to_other_workspaces()
     {
-        // One slot in all; workspace A is paced 600 ms per message, B not at all.
-        var sender = new ScriptedSender(pacing: m => m.WorkspaceId == "A" ? TimeSpan.FromMilliseconds(600) : TimeSpan.Zero);
+        // One slot in all; workspace A is paced 600 ms per message on a fake clock (so until the test moves it), B not at all.
+        var pace = new TimerClock(Start);
+        var sender = new ScriptedSender(pacing: m => m.WorkspaceId == "A" ? TimeSpan.FromMilliseconds(600) : TimeSpan.Zero, time: pace);
         await using var core = await Core(sender, new OutboxOptions { MaxConcurrentSends = 1 });
         var outbox = core.Get<OutboxStore>();
+        var dispatcher = core.Get<OutboxDispatcher>();
         var now = DateTimeOffset.UtcNow;
         await outbox.EnqueueAsync("A", "a1", "scripted", "C1", Reply.Say("a1"), now, now);
-        for (var i = 0; i < 3; i++) await outbox.EnqueueAsync("B", $"b{i}", "scripted", $"C{i}", Reply.Say($"b{i}"), now, now);
+        var sendingA = dispatcher.DispatchDueAsync(default);
+        await pace.WaitForTimerAsync(t => t == TimeSpan.FromMilliseconds(600));   // a1 took the slot and now waits for its pacing
 
-        var started = Stopwatch.GetTimestamp();
-        Assert.Equal(4, await core.Get<OutboxDispatcher>().DispatchDueAsync(default));
-        var at = sender.Deliveries.ToDictionary(d => d.Key, d => Stopwatch.GetElapsedTime(started, d.At));
-        Assert.All(["b0", "b1", "b2"], b => Assert.True(at[b] < TimeSpan.FromMilliseconds(400), $"{b} waited {at[b].TotalMilliseconds} ms for A's pacing"));
-        Assert.True(at["a1"] >= TimeSpan.FromMilliseconds(590));
+        for (var i = 0; i < 3; i++) await outbox.EnqueueAsync("B", $"b{i}", "scripted", $"C{i}", Reply.Say($"b{i}"), now, now);
+        Assert.Equal(3, await dispatcher.DispatchDueAsync(default).WaitAsync(TimeSpan.FromSeconds(30)));   // through the one slot, while a1 waits
+        Assert.Equal(["b0", "b1", "b2"], sender.Deliveries.Select(d => d.Key).Order(StringComparer.Ordinal));
+        Assert.False(sendingA.IsCompleted);
+
+        pace.Advance(TimeSpan.FromMilliseconds(600));
+        Assert.Equal(1, await sendingA.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("a1", sender.Deliveries.Last().Key);
     }
 
     [Fact]
     public async Task A_huge_workspace_cannot_crowd_the_others_out_of_the_claims()
     {
-        // A's 20 messages were queued first and each is paced 250 ms; only 4 of a workspace's are held at once.
-        var sender = new ScriptedSender(pacing: m => m.WorkspaceId == "A" ? TimeSpan.FromMilliseconds(250) : TimeSpan.Zero);
+        // A's 20 messages were queued first and each is paced 250 ms (on a fake clock the test moves); only 4 of a workspace's are held at once.
+        var pace = new TimerClock(Start);
+        var sender = new ScriptedSender(pacing: m => m.WorkspaceId == "A" ? TimeSpan.FromMilliseconds(250) : TimeSpan.Zero, time: pace);
         var options = new OutboxOptions { MaxHeld = 8, MaxHeldPerWorkspace = 4, MaxConcurrentSendsPerWorkspace = 2, PollInterval = TimeSpan.FromMilliseconds(100) };
         await using var core = await Core(sender, options);
         var outbox = core.Get<OutboxStore>();
@@ -123,18 +130,24 @@ public sealed class OutboxFanOutTests : IDisposable
         await dispatcher.StartAsync(default);
         try
         {
-            await WaitUntilAsync(() => sender.Deliveries.Count(d => d.Workspace == "B") == 2, TimeSpan.FromSeconds(5));
-            Assert.True(sender.Deliveries.Count(d => d.Workspace == "A") <= 4, "B waited for A's backlog");
-            // 20 × 250 ms over 2 workers is 2.5 s; messages put back over the share come back in time for their turn.
-            var started = Stopwatch.GetTimestamp();
-            await WaitUntilAsync(() => sender.Deliveries.Count == 22, TimeSpan.FromSeconds(15));
-            Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(6), $"A took {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+            // B is delivered while none of A's has even finished its pacing: B did not wait for A's backlog.
+            await WaitUntilAsync(() => sender.Deliveries.Count(d => d.Workspace == "B") == 2, TimeSpan.FromSeconds(30));
+            Assert.DoesNotContain(sender.Deliveries, d => d.Workspace == "A");
+            // A's pacing passes message by message. Its messages put back over the share come back for their turn,
+            // not after their 2-minute lease (the wait below gives up long before one would run out).
+            for (var n = 1; n <= 20; n++)
+            {
+                await pace.WaitForTimersAsync(n);
+                pace.Advance(TimeSpan.FromMilliseconds(250));
+            }
+            await WaitUntilAsync(() => sender.Deliveries.Count == 22, TimeSpan.FromSeconds(30));
         }
         finally
         {
             await dispatcher.StopAsync(default);
         }
         Assert.Equal(22, sender.Deliveries.Select(d => d.Key).Distinct().Count());
+        Assert.Equal(20, pace.Timers.Count);   // each of A's paced once: none was sent twice or retried
         foreach (var i in Enumerable.Range(0, 20)) Assert.Equal(1, (await outbox.GetAsync("A", $"a{i}"))!.Attempts);
     }
 

@@ -58,6 +58,7 @@ public sealed class OutboxLanesTests
         var lanes = Lanes(heldPerWorkspace: 2);
         var accepted = lanes.Accept([Message("T1", "A"), Message("T1", "B"), Message("T1", "C"), Message("T1", "D"), Message("T2", "A")]);
         Assert.Equal([3L, 4L], accepted.Deferred.Select(d => d.Message.Id));
+        Assert.NotEmpty(accepted.Deferred);
         Assert.All(accepted.Deferred, d => Assert.Equal("waiting for the workspace's earlier messages", d.Reason));
         Assert.All(accepted.Deferred, d => Assert.True(d.RetryAt > Start));
         Assert.True(accepted.Deferred[1].RetryAt > accepted.Deferred[0].RetryAt);   // their turns follow one another

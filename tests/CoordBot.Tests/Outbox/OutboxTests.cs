@@ -6,6 +6,7 @@ using CoordBot.Host.Local;
 using CoordBot.Outbox;
 using CoordBot.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
 namespace CoordBot.Tests.Outbox;
@@ -80,11 +81,33 @@ public sealed class OutboxTests : IDisposable
     }
 
     [Fact]
-    public async Task Expired_claims_come_back_first_marked_maybe_sent_and_on_postgres_one_instance_sends_for_a_workspace()
+    public async Task Expired_claims_come_back_first_marked_maybe_sent()
     {
-        // Two instances on one database (on SQLite only one would run; the claims behave the same but for the sender rule).
         await using var one = await Core(new FlakySender(0));
         await using var two = await Core(new FlakySender(0));
+        await ClaimsOfADeadInstanceAsync(one, two);
+    }
+
+    [Fact]
+    public async Task On_postgres_one_instance_sends_for_a_workspace_and_keeps_it_while_it_waits_for_a_retry()
+    {
+        Assert.SkipUnless(_db.IsPostgres, "PostgreSQL only: one SQLite file has one instance, so no sender to keep apart (the PostgreSQL leg runs this)");
+        await using var one = await Core(new FlakySender(0));
+        await using var two = await Core(new FlakySender(0));
+        var (a, b, after, lease) = await ClaimsOfADeadInstanceAsync(one, two);
+        // B waits five minutes for a retry and stays T1's sender meanwhile: A, alive, takes none of T1's messages then.
+        var retry = after + TimeSpan.FromMinutes(5);
+        await b.RenewClaimsAsync([], [("flaky", "T1")], retry + lease);
+        Assert.Empty(await a.ClaimDueAsync(retry, lease, 10));
+        Assert.Equal(3, (await b.ClaimDueAsync(retry, lease, 10)).Count);
+    }
+
+    /// <summary>
+    /// Two instances on one database (on SQLite only one would run; the claims behave the same but for the
+    /// sender rule): A claims, begins a send and dies; B takes A's claims back first once their lease has run out.
+    /// </summary>
+    private async Task<(OutboxStore A, OutboxStore B, DateTimeOffset After, TimeSpan Lease)> ClaimsOfADeadInstanceAsync(CoreChat one, CoreChat two)
+    {
         var (a, b) = (one.Get<OutboxStore>(), two.Get<OutboxStore>());
         Assert.NotEqual(a.Instance, b.Instance);
         foreach (var (workspace, key) in new[] { ("T1", "k1"), ("T1", "k2"), ("T1", "k3"), ("T2", "k1"), ("T2", "k2") })
@@ -112,13 +135,7 @@ public sealed class OutboxTests : IDisposable
         await b.DeferAsync(taken[0].Id, after, "ratelimited", forgetTry: false);
         await b.DeferAsync(taken[1].Id, after, "ratelimited", forgetTry: true);
         Assert.Equal([true, false], (await b.ClaimDueAsync(after, lease, 2)).Select(m => m.MaybeSent));
-
-        if (!_db.IsPostgres) return;
-        // B waits five minutes for a retry and stays T1's sender meanwhile: A, alive, takes none of T1's messages then.
-        var retry = after + TimeSpan.FromMinutes(5);
-        await b.RenewClaimsAsync([], [("flaky", "T1")], retry + lease);
-        Assert.Empty(await a.ClaimDueAsync(retry, lease, 10));
-        Assert.Equal(3, (await b.ClaimDueAsync(retry, lease, 10)).Count);
+        return (a, b, after, lease);
     }
 
     [Fact]
@@ -159,6 +176,7 @@ public sealed class OutboxTests : IDisposable
         if (_db.IsPostgres) Assert.Equal(2, await dispatcher.DispatchDueAsync(default));
         Assert.Equal(0, await dispatcher.DispatchDueAsync(default));
         Assert.Equal(10, sender.Delivered.Count);
+        Assert.NotEmpty(sender.Delivered.Values);
         Assert.All(sender.Delivered.Values, n => Assert.Equal(1, n));
     }
 
@@ -215,6 +233,7 @@ public sealed class OutboxTests : IDisposable
 
         Assert.Equal(499, dispatched);
         Assert.Equal(499, sender.Delivered.Count);
+        Assert.NotEmpty(sender.Delivered.Values);
         Assert.All(sender.Delivered.Values, count => Assert.Equal(1, count));
         Assert.False(sender.Attempts.ContainsKey("prompt:237"));
         var poison = (await outbox.GetAsync("T2", "prompt:237"))!;
@@ -284,9 +303,11 @@ public sealed class OutboxTests : IDisposable
     [Fact]
     public async Task Host_delivers_outbox_messages_to_the_local_channel_once_even_when_a_send_is_repeated()
     {
-        await using var host = new TestHost(_db, settings: new() { ["Outbox:Lease"] = "00:00:01" });
+        // The host's clock is a fake one: the dispatcher polls, claims and leases on it.
+        var clock = new FakeTimeProvider(Start);
+        await using var host = new TestHost(_db, services: s => s.AddSingleton<TimeProvider>(clock), settings: new() { ["Outbox:Lease"] = "00:00:01" });
         var outbox = host.Get<OutboxStore>();
-        var now = DateTimeOffset.UtcNow;
+        var now = clock.GetUtcNow();
         var reply = new Reply("Reminder: election in 30 days", [new Heading("Atlanta general election"), new Paragraph("30 days to go")]);
         await outbox.EnqueueAsync("local", "election-reminder:E1:-30:alice", "local", "alice", reply, now, now);
         host.Get<OutboxDispatcher>().Wake();
@@ -295,30 +316,37 @@ public sealed class OutboxTests : IDisposable
         Assert.Contains("Atlanta general election", messages[0].GetProperty("html").GetString());
 
         // An instance claims a message, sends it, and dies before recording the send: after the lease
-        // the dispatcher sends it again, and the local channel still shows it once.
-        await outbox.EnqueueAsync("local", "digest:I1:2026-W47", "local", "#general", Reply.Say("Weekly digest"), now, now);
-        var claimed = await outbox.ClaimDueAsync(DateTimeOffset.UtcNow, TimeSpan.FromSeconds(1), 10);
+        // the dispatcher sends it again, and the local channel still shows it once. (Due a minute from
+        // now on the fake clock, so the host's own dispatcher cannot claim it before the dead instance does.)
+        var due = now.AddMinutes(1);
+        await outbox.EnqueueAsync("local", "digest:I1:2026-W47", "local", "#general", Reply.Say("Weekly digest"), notBefore: due, now: now);
+        var claimed = await outbox.ClaimDueAsync(due, TimeSpan.FromSeconds(1), 10);
         var digest = Assert.Single(claimed);
         Assert.Equal(SendResult.Sent, await host.Get<IEnumerable<IChannelSender>>().OfType<LocalSender>().Single().SendAsync(digest, default));
-        await Task.Delay(1200);
+        clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));   // the claim's lease has run out
         host.Get<OutboxDispatcher>().Wake();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await outbox.GetAsync("local", "digest:I1:2026-W47"))!.Status != "sent" && DateTime.UtcNow < deadline) await Task.Delay(50);
-        Assert.Equal("sent", (await outbox.GetAsync("local", "digest:I1:2026-W47"))!.Status);
+        await WaitUntilAsync(async () => (await outbox.GetAsync("local", "digest:I1:2026-W47"))!.Status == "sent");
         var all = await WaitForMessages(host, "bob", 1);
         Assert.Single(all, m => m.GetProperty("text").GetString() == "Weekly digest");
         Assert.Single(await WaitForMessages(host, "alice", 2), m => m.GetProperty("text").GetString() == "Weekly digest");
     }
 
+    /// <summary>Polls a condition on the host's store (the dispatcher records on its own threads) for up to 30 s.</summary>
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!await condition()) await Task.Delay(20, timeout.Token);
+    }
+
     private static async Task<List<JsonElement>> WaitForMessages(TestHost host, string user, int count)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
             var json = await host.Http.GetFromJsonAsync<JsonElement>($"/local/messages?user={user}");
             var replies = json.GetProperty("replies").EnumerateArray().Select(r => r.Clone()).ToList();
-            if (replies.Count >= count || DateTime.UtcNow > deadline) return replies;
-            await Task.Delay(50);
+            if (replies.Count >= count || timeout.IsCancellationRequested) return replies;
+            await Task.Delay(20);
         }
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Quartz;
 using Xunit;
 
 namespace CoordBot.Tests.Scheduling;
@@ -18,6 +19,7 @@ namespace CoordBot.Tests.Scheduling;
 public sealed class SchedulerTests : IDisposable
 {
     private const string Kind = "test-send";
+    private static readonly DateTimeOffset Monday = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
     private readonly TestDatabase _db = new();
 
     public void Dispose() => _db.Dispose();
@@ -26,19 +28,21 @@ public sealed class SchedulerTests : IDisposable
     public async Task A_send_fires_once_with_its_data_and_WAL_survives()
     {
         Assert.SkipWhen(_db.IsPostgres, "SQLite only: WAL mode of the database file");
-        await using var host = await SchedulerHost.StartAsync(_db);
-        var fireAt = DateTimeOffset.UtcNow.AddSeconds(1);
+        var clock = new FakeTimeProvider(Monday);
+        await using var host = await SchedulerHost.StartAsync(_db, clock);
+        var fireAt = clock.GetUtcNow().AddSeconds(1);
         await host.Sends.ScheduleAsync(Send("election-reminder:W1:E3", "W1", fireAt, ("election", "E3"), ("offset", "-30")));
 
-        var fired = await host.Handler.WaitForAsync(1);
-        await Task.Delay(300);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await host.Handler.WaitForAsync(1);
+        await host.WaitUntilGoneAsync("W1", "election-reminder:W1:E3");   // its job is deleted: it cannot fire again
 
         var (send, late) = Assert.Single(host.Handler.Fired);
         Assert.Equal("election-reminder:W1:E3", send.Key);
         Assert.Equal(Kind, send.Kind);
         Assert.Equal("W1", send.WorkspaceId);
         Assert.Equal(new Dictionary<string, string> { ["election"] = "E3", ["offset"] = "-30" }, send.Data);
-        Assert.InRange(late, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.Equal(TimeSpan.Zero, late);   // fired when the scheduler's clock reached its time
         Assert.Empty(await host.Sends.UpcomingAsync("W1", 10));
 
         await using var connection = await host.Get<Database>().OpenAsync();
@@ -48,13 +52,18 @@ public sealed class SchedulerTests : IDisposable
     [Fact]
     public async Task Scheduling_the_same_key_again_replaces_it()
     {
-        await using var host = await SchedulerHost.StartAsync(_db);
-        var fireAt = DateTimeOffset.UtcNow.AddSeconds(1);
+        var clock = new FakeTimeProvider(Monday);
+        await using var host = await SchedulerHost.StartAsync(_db, clock);
+        var fireAt = clock.GetUtcNow().AddSeconds(1);
         await host.Sends.ScheduleAsync(Send("k1", "W1", fireAt, ("v", "1")));
         await host.Sends.ScheduleAsync(Send("k1", "W1", fireAt.AddMilliseconds(200), ("v", "2")));
 
+        clock.Advance(TimeSpan.FromSeconds(1));   // the first time passes: it was replaced, nothing fires
+        var upcoming = Assert.Single(await host.Sends.UpcomingAsync("W1", 10));
+        Assert.Equal(("k1", fireAt.AddMilliseconds(200)), (upcoming.Key, upcoming.FireAt));
+        clock.Advance(TimeSpan.FromMilliseconds(200));
         await host.Handler.WaitForAsync(1);
-        await Task.Delay(500);
+        await host.WaitUntilGoneAsync("W1", "k1");
 
         var (send, _) = Assert.Single(host.Handler.Fired);
         Assert.Equal("2", send.Data["v"]);
@@ -63,8 +72,9 @@ public sealed class SchedulerTests : IDisposable
     [Fact]
     public async Task Cancel_and_CancelWhere_prevent_firing()
     {
-        await using var host = await SchedulerHost.StartAsync(_db);
-        var fireAt = DateTimeOffset.UtcNow.AddSeconds(1);
+        var clock = new FakeTimeProvider(Monday);
+        await using var host = await SchedulerHost.StartAsync(_db, clock);
+        var fireAt = clock.GetUtcNow().AddSeconds(1);
         await host.Sends.ScheduleAsync(Send("single:W1", "W1", fireAt));
         await host.Sends.ScheduleAsync(Send("rem:W1:E1:1", "W1", fireAt));
         await host.Sends.ScheduleAsync(Send("rem:W1:E1:2", "W1", fireAt));
@@ -75,9 +85,11 @@ public sealed class SchedulerTests : IDisposable
         await host.Sends.CancelAsync("W1", "single:W1");
         await host.Sends.CancelAsync("W1", "no-such-key");
         await host.Sends.CancelWhereAsync("W1", "rem:W1:E1:");
+        Assert.Equal(["rem:W1:E2:1"], (await host.Sends.UpcomingAsync("W1", 10)).Select(s => s.Key));
 
+        clock.Advance(TimeSpan.FromSeconds(1));
         await host.Handler.WaitForAsync(3);
-        await Task.Delay(500);
+        await host.WaitUntilEmptyAsync();   // no job is left that could fire later
         Assert.Equal(["rem:W1:E1:x", "rem:W1:E2:1", "single:W1"], host.Handler.Fired.Select(f => f.Send.Key).Order(StringComparer.Ordinal));
         Assert.Equal("W2", host.Handler.Fired.Single(f => f.Send.Key == "single:W1").Send.WorkspaceId);
     }
@@ -96,6 +108,7 @@ public sealed class SchedulerTests : IDisposable
         Assert.Equal(["a", "b", "c"], upcoming.Select(s => s.Key));
         Assert.Equal(now.AddHours(1).ToUnixTimeMilliseconds(), upcoming[0].FireAt.ToUnixTimeMilliseconds());
         Assert.Equal("1", upcoming[0].Data["n"]);
+        Assert.NotEmpty(upcoming);
         Assert.All(upcoming, s => Assert.Equal(("W1", Kind), (s.WorkspaceId, s.Kind)));
         Assert.Equal(["a", "b"], (await host.Sends.UpcomingAsync("W1", 2)).Select(s => s.Key));
         Assert.Equal(["z"], (await host.Sends.UpcomingAsync("W2", 10)).Select(s => s.Key));
@@ -105,26 +118,27 @@ public sealed class SchedulerTests : IDisposable
     [Fact]
     public async Task A_send_missed_while_down_fires_once_on_the_next_start()
     {
-        var fireAt = DateTimeOffset.UtcNow.AddSeconds(2);
-        await using (var first = await SchedulerHost.StartAsync(_db))
+        var clock = new FakeTimeProvider(Monday);
+        var fireAt = clock.GetUtcNow().AddSeconds(2);
+        await using (var first = await SchedulerHost.StartAsync(_db, clock))
         {
             await first.Sends.ScheduleAsync(Send("missed", "W1", fireAt, ("x", "y")));
         }
-        var wait = fireAt.AddMilliseconds(500) - DateTimeOffset.UtcNow;
-        if (wait > TimeSpan.Zero) await Task.Delay(wait);
+        clock.Advance(TimeSpan.FromSeconds(2.5));   // the time passes while no scheduler runs
 
-        await using (var second = await SchedulerHost.StartAsync(_db))
+        await using (var second = await SchedulerHost.StartAsync(_db, clock))
         {
             await second.Handler.WaitForAsync(1);
-            await Task.Delay(300);
+            await second.WaitUntilEmptyAsync();
             var (send, late) = Assert.Single(second.Handler.Fired);
             Assert.Equal("missed", send.Key);
             Assert.Equal("y", send.Data["x"]);
-            Assert.True(late > TimeSpan.Zero, $"late was {late}");
+            Assert.Equal(TimeSpan.FromSeconds(0.5), late);
         }
 
-        await using var third = await SchedulerHost.StartAsync(_db);
-        await Task.Delay(1500);
+        // Fired once: the next start finds nothing left to fire.
+        await using var third = await SchedulerHost.StartAsync(_db, clock);
+        Assert.Empty(await third.JobsAsync());
         Assert.Empty(third.Handler.Fired);
     }
 
@@ -134,15 +148,15 @@ public sealed class SchedulerTests : IDisposable
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = await SchedulerHost.StartAsync(_db, clock);
         await host.Sends.ScheduleAsync(Send("tomorrow", "W1", clock.GetUtcNow().AddDays(1)));
-
-        await Task.Delay(300);
-        Assert.Empty(host.Handler.Fired);
+        // A send due now fires while the one due tomorrow waits (had it fired now, it would be a day early, below).
+        await host.Sends.ScheduleAsync(Send("now", "W1", clock.GetUtcNow()));
+        await host.Handler.WaitForAsync(1);
 
         clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
-        await host.Handler.WaitForAsync(1);
-        var (send, late) = Assert.Single(host.Handler.Fired);
-        Assert.Equal("tomorrow", send.Key);
-        Assert.InRange(late, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        await host.Handler.WaitForAsync(2);
+        Assert.Equal(["now", "tomorrow"], host.Handler.Fired.Select(f => f.Send.Key));
+        var late = host.Handler.Fired[1].Late;
+        Assert.InRange(late, TimeSpan.Zero, TimeSpan.FromSeconds(1));
     }
 
     [Fact]
@@ -204,7 +218,7 @@ public sealed class SchedulerTests : IDisposable
 
         public async Task<IReadOnlyList<(ScheduledSend Send, TimeSpan Late)>> WaitForAsync(int count)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             while (_fired.Count < count) await _signal.WaitAsync(timeout.Token);
             return Fired;
         }
@@ -234,6 +248,28 @@ public sealed class SchedulerTests : IDisposable
             await host.Get<Migrator>().ApplyAsync();
             await host._host.StartAsync();
             return host;
+        }
+
+        /// <summary>Every job in the store: what could still fire.</summary>
+        public async Task<IReadOnlyList<JobKey>> JobsAsync()
+        {
+            var scheduler = await Get<ISchedulerFactory>().GetScheduler();
+            var jobs = await scheduler.QueryJobs(new JobQuery { Group = GroupMatcher<JobKey>.AnyGroup(), Take = PagedQuery.All });
+            return jobs.Items.Select(j => j.Key).ToList();
+        }
+
+        /// <summary>Waits until Quartz has deleted the send's job (it does once its only trigger has fired and the job ended).</summary>
+        public Task WaitUntilGoneAsync(string workspace, string key) =>
+            WaitUntilAsync(async () => !(await JobsAsync()).Contains(new JobKey(key, workspace)));
+
+        /// <summary>Waits until no job is left in the store.</summary>
+        public Task WaitUntilEmptyAsync() => WaitUntilAsync(async () => (await JobsAsync()).Count == 0);
+
+        /// <summary>Polls the store (Quartz finishes a job on its own threads) for up to 30 s.</summary>
+        private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (!await condition()) await Task.Delay(20, timeout.Token);
         }
 
         public async ValueTask DisposeAsync()

@@ -96,4 +96,40 @@ public sealed class FakeSlackApiTests
         var update = await Post(http, new Uri(slack.BaseUrl, "chat.update"), Json($$"""{"channel":"C1","ts":"{{ts}}","text":"x"}"""), bearer: "xoxb-1");
         Assert.Equal("cant_update_message", update.GetProperty("error").GetString());
     }
+
+    [Fact]
+    public async Task A_channel_belongs_to_one_team_and_a_bot_posts_only_where_it_was_added()
+    {
+        await using var slack = await FakeSlackApi.StartAsync();
+        slack.AddTeam("T1", "xoxb-1");
+        slack.AddTeam("T2", "xoxb-2");
+        slack.AddUser("T1", "U1", "ann");
+        slack.AddChannel("T1", "C1");
+        slack.AddChannel("T1", "CQUIET", botIsMember: false);
+        using var http = new HttpClient();
+        async Task<string> Error(string method, string json, string token)
+        {
+            var answer = await Post(http, new Uri(slack.BaseUrl, method), Json(json), bearer: token);
+            return answer.GetProperty("ok").GetBoolean() ? "ok" : answer.GetProperty("error").GetString()!;
+        }
+
+        Assert.Equal("ok", await Error("chat.postMessage", """{"channel":"C1","text":"one"}""", "xoxb-1"));
+        Assert.Equal("channel_not_found", await Error("chat.postMessage", """{"channel":"C1","text":"two"}""", "xoxb-2"));
+        Assert.Equal("channel_not_found", await Error("conversations.history", """{"channel":"C1"}""", "xoxb-2"));
+        Assert.Equal("not_in_channel", await Error("chat.postMessage", """{"channel":"CQUIET","text":"x"}""", "xoxb-1"));
+
+        // A DM opened by one team's bot is that team's; a user id is a DM only in the user's own team.
+        var dm = (await Post(http, new Uri(slack.BaseUrl, "conversations.open"), Json("""{"users":"U1"}"""), bearer: "xoxb-1"))
+            .GetProperty("channel").GetProperty("id").GetString();
+        Assert.Equal("channel_not_found", await Error("chat.postMessage", $$"""{"channel":"{{dm}}","text":"x"}""", "xoxb-2"));
+        Assert.Equal("ok", await Error("chat.postMessage", $$"""{"channel":"{{dm}}","text":"x"}""", "xoxb-1"));
+        Assert.Equal("channel_not_found", await Error("chat.postMessage", """{"channel":"U1","text":"x"}""", "xoxb-2"));
+
+        // A channel nobody named before becomes the first team's; history is per channel, so per team.
+        Assert.Equal("ok", await Error("chat.postMessage", """{"channel":"C2","text":"two's"}""", "xoxb-2"));
+        Assert.Equal("channel_not_found", await Error("chat.postEphemeral", """{"channel":"C2","user":"U1","text":"x"}""", "xoxb-1"));
+        var history = await Post(http, new Uri(slack.BaseUrl, "conversations.history"), Json("""{"channel":"C2"}"""), bearer: "xoxb-2");
+        Assert.Equal("two's", Assert.Single(history.GetProperty("messages").EnumerateArray()).GetProperty("text").GetString());
+        Assert.Equal(new Dictionary<string, int> { ["channel_not_found"] = 5, ["not_in_channel"] = 1 }, slack.RefusedChannels);
+    }
 }

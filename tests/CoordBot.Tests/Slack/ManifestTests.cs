@@ -32,6 +32,7 @@ public sealed class ManifestTests
         var scopes = M.OauthConfig!.Scopes!.Bot!;
         Assert.Equal(scopes.Count, scopes.Distinct().Count());
         Assert.Equal(SlackScopes.Bot.Order(StringComparer.Ordinal), scopes.Order(StringComparer.Ordinal));
+        Assert.NotEmpty(scopes);
         Assert.All(scopes, s => Assert.InRange(s.Length, 1, 50));
     }
 
@@ -40,6 +41,7 @@ public sealed class ManifestTests
     {
         var commands = M.Features!.SlashCommands!;
         Assert.Equal(["/ally", "/checkin", "/coord", "/election"], commands.Select(c => c.Command).Order(StringComparer.Ordinal));
+        Assert.NotEmpty(commands);
         Assert.All(commands, c =>
         {
             Assert.Equal($"{Host}/slack/commands", c.Url);
@@ -107,6 +109,7 @@ public sealed class ManifestTests
 
         var commands = M.Features.SlashCommands!;
         Assert.InRange(commands.Count, 1, 50);
+        Assert.NotEmpty(commands);
         Assert.All(commands, c =>
         {
             Assert.Matches(new Regex("^/[a-z0-9_-]{1,31}$"), c.Command!);
@@ -114,9 +117,11 @@ public sealed class ManifestTests
             Assert.InRange(c.UsageHint!.Length, 1, 1000);
             Assert.InRange(c.Url!.Length, 1, 3000);
         });
+        Assert.NotEmpty(M.OauthConfig!.RedirectUrls!);
         Assert.All(M.OauthConfig!.RedirectUrls!, u => Assert.InRange(u.Length, 1, 2500));
         Assert.InRange(M.Settings!.EventSubscriptions!.RequestUrl!.Length, 1, 3500);
         Assert.InRange(M.Settings.Interactivity!.RequestUrl!.Length, 1, 3500);
+        Assert.NotEmpty(M.Settings.EventSubscriptions.BotEvents!);
         Assert.All(M.Settings.EventSubscriptions.BotEvents!, e => Assert.InRange(e.Length, 1, 50));
     }
 

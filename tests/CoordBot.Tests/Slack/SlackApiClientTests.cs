@@ -393,7 +393,9 @@ public sealed class SlackApiClientTests : SlackApiTest
         Assert.Equal(5, failures.Count);
         foreach (var secret in new[] { Token, AppToken, Slack.ClientSecret, "SECRET" })
         {
+            Assert.NotEmpty(failures);
             Assert.All(failures, e => Assert.DoesNotContain(secret, e.ToString()));
+            Assert.NotEmpty(Log.Lines);
             Assert.All(Log.Lines, l => Assert.DoesNotContain(secret, l));
         }
         Assert.NotEmpty(Log.Lines);

@@ -133,20 +133,23 @@ public sealed class SlackCommandTests : SlackHostTest
     [Fact]
     public async Task Slow_commands_are_acknowledged_at_once_and_answered_through_response_url()
     {
-        await using var host = StartSlowHost(TimeSpan.FromSeconds(1));
+        var slow = new GateMiddleware();
+        await using var host = StartSlowHost(slow);
         var client = new SlackTestClient(host.Http, SigningSecret, Slack);
-        var started = DateTimeOffset.UtcNow;
         var answer = await client.CommandAsync(Team, "U1", "/ally", "add \"Jane Doe\"");
-        var elapsed = DateTimeOffset.UtcNow - started;
+        // Acknowledged while the command is still held: the acknowledgement did not wait for the answer.
         answer.Acknowledged();
-        Assert.True(elapsed < TimeSpan.FromSeconds(1), $"the acknowledgement took {elapsed}");
+        await slow.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var (allies, _, _) = await host.Get<CoordBot.Allies.AllyStore>().ListAsync(Team, new CoordBot.Allies.AllyFilter(), 1, 10);
+        Assert.Empty(allies);   // nothing added yet
+        slow.Release.SetResult();
         var late = await Slack.WaitForResponseTo(answer.ResponseUrlId!);
         BlockKitLimits.AssertValidMessage(late);
         late.Shows("Added Jane Doe (A1)");
         Assert.Equal("ephemeral", late["response_type"]?.GetValue<string>());
     }
 
-    private TestHost StartSlowHost(TimeSpan delay) => new(Db, services: s => s.AddSingleton<IChatMiddleware>(new DelayMiddleware(delay)),
+    private TestHost StartSlowHost(IChatMiddleware slow) => new(Db, services: s => s.AddSingleton(slow),
         settings: new()
         {
             ["Slack:SigningSecret"] = SigningSecret,
@@ -155,11 +158,16 @@ public sealed class SlackCommandTests : SlackHostTest
             ["Slack:ReplyBudget"] = "00:00:00.200",
         });
 
-    private sealed class DelayMiddleware(TimeSpan delay) : IChatMiddleware
+    /// <summary>Holds every command until the test releases it.</summary>
+    private sealed class GateMiddleware : IChatMiddleware
     {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public async Task<Reply?> InvokeAsync(ChatRequest request, Func<ChatRequest, Task<Reply?>> next, CancellationToken ct)
         {
-            await Task.Delay(delay, ct);
+            Entered.TrySetResult();
+            await Release.Task.WaitAsync(ct);
             return await next(request);
         }
     }

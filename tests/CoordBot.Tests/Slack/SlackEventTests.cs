@@ -166,7 +166,8 @@ public sealed class SlackEventTests : SlackHostTest
         await Client.EventAsync(Team, new JsonObject { ["type"] = "app_uninstalled", ["event_ts"] = "1700000000.2" });
         await WaitUntilAsync(async () => await Host.Get<CoordBot.Slack.ISlackTokens>().BotTokenAsync(Team, default) is null);
         await Client.EventAsync(Team, Mention("<@UBOT> coord help"));
-        await Task.Delay(300);
+        // The event was acknowledged before it was handled: wait until the handling (and anything it queued) is done.
+        await Host.Get<CoordBot.Chat.WorkQueue>().WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.DoesNotContain(Slack.Calls, c => c.Method.StartsWith("chat."));
     }
 

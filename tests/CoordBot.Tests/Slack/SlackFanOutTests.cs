@@ -122,20 +122,26 @@ public sealed class SlackFanOutTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Workspaces_are_paced_concurrently_so_wall_time_is_the_slowest_not_the_sum()
+    public async Task Workspaces_are_paced_concurrently_so_none_waits_for_another()
     {
         var core = await StartAsync();
         // 13 digests to one channel per workspace: 2 at once, then one per 100 ms ≈ 1.1 s each, 3.3 s one after another.
         foreach (var workspace in Workspaces)
             for (var d = 0; d < 13; d++) await EnqueueAsync(core, workspace, $"digest:{workspace}:{d:D2}", $"C{workspace}");
 
-        var elapsed = await RunUntilSentAsync(core, 3 * 13, _slack, TimeSpan.FromSeconds(20));
+        var elapsed = await RunUntilSentAsync(core, 3 * 13, _slack, TimeSpan.FromSeconds(30));
 
         Assert.True(elapsed >= TimeSpan.FromSeconds(1), $"{elapsed.TotalSeconds:0.00} s: the channel limit was not applied");
-        Assert.True(elapsed < TimeSpan.FromSeconds(2), $"{elapsed.TotalSeconds:0.00} s: workspaces went one after another");
         Assert.Empty(_slack.RateLimitedCalls);
         foreach (var workspace in Workspaces)
             Assert.Equal(Enumerable.Range(0, 13).Select(d => $"digest:{workspace}:{d:D2}"), TextsIn($"C{workspace}"));   // in order
+        // Side by side, not one after another: each workspace's first post comes before every other's last,
+        // while each is paced over a second. (The wall time of a large fan-out is measured by the benchmark:
+        // dotnet run -c Release --project tests/CoordBot.Benchmarks -- --fanout.)
+        var order = _slack.Messages.Select(m => m.Channel).ToList();
+        foreach (var x in Workspaces)
+            foreach (var y in Workspaces.Where(y => y != x))
+                Assert.True(order.IndexOf($"C{x}") < order.LastIndexOf($"C{y}"), $"{x} started only after {y} had finished: {string.Join(' ', order)}");
     }
 
     [Fact]
@@ -146,7 +152,7 @@ public sealed class SlackFanOutTests : IAsyncLifetime
         _slack.RateLimitNext("chat.postMessage", retryAfterSeconds: 1, times: 8);
         await EnqueueAsync(core, "T1", "digest:T1:W05", "CT1");
 
-        await RunUntilSentAsync(core, 1, _slack, TimeSpan.FromSeconds(20));
+        await RunUntilSentAsync(core, 1, _slack, TimeSpan.FromSeconds(30));
 
         var calls = _slack.CallsTo("chat.postMessage").Select(c => c.At).ToList();
         Assert.Equal(9, calls.Count);   // two rounds of a try and 3 quick retries, all 429; then the one that worked
@@ -165,12 +171,12 @@ public sealed class SlackFanOutTests : IAsyncLifetime
     {
         var first = await StartAsync();
         for (var u = 1; u <= 5; u++) await EnqueueAsync(first, "T1", $"checkin-prompt:I1:2027-W05:U{u:D3}", $"U{u:D3}");
-        await RunUntilSentAsync(first, 5, _slack, TimeSpan.FromSeconds(10));
+        await RunUntilSentAsync(first, 5, _slack, TimeSpan.FromSeconds(30));
         var dms = _slack.Messages.ToDictionary(m => m.Message["text"]!.ToString()[^4..], m => m.Channel);
 
         var restarted = await StartAsync();   // a new process: a new client with an empty in-memory cache
         for (var u = 1; u <= 5; u++) await EnqueueAsync(restarted, "T1", $"checkin-prompt:I1:2027-W06:U{u:D3}", $"U{u:D3}");
-        await RunUntilSentAsync(restarted, 10, _slack, TimeSpan.FromSeconds(10));
+        await RunUntilSentAsync(restarted, 10, _slack, TimeSpan.FromSeconds(30));
 
         Assert.Equal(5, _slack.CallsTo("conversations.open").Count);
         foreach (var message in _slack.Messages.Skip(5))
@@ -181,7 +187,7 @@ public sealed class SlackFanOutTests : IAsyncLifetime
             await connection.ExecuteAsync("UPDATE slack_dm_channels SET channel_id = 'DGONE' WHERE workspace_id = 'T1' AND user_id = 'U001'");
         _slack.FailNext("chat.postMessage", "channel_not_found");
         await EnqueueAsync(restarted, "T1", "checkin-prompt:I1:2027-W07:U001", "U001");
-        await RunUntilSentAsync(restarted, 11, _slack, TimeSpan.FromSeconds(10));
+        await RunUntilSentAsync(restarted, 11, _slack, TimeSpan.FromSeconds(30));
         Assert.Equal(6, _slack.CallsTo("conversations.open").Count);
         Assert.Equal(dms["U001"], _slack.Messages[^1].Channel);
         Assert.Equal(dms["U001"], await restarted.Get<SlackDmChannels>().GetAsync("T1", "U001", default));

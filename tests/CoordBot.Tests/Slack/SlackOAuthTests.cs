@@ -34,6 +34,35 @@ public sealed class SlackOAuthTests : SlackHostTest
     }
 
     [Fact]
+    public async Task The_same_user_id_in_two_workspaces_gets_each_workspaces_messages_in_that_workspaces_own_dm()
+    {
+        var installations = Host.Get<SlackInstallations>();
+        foreach (var (team, token) in new[] { ("T1", "xoxb-one"), ("T2", "xoxb-two") })
+        {
+            Slack.AddTeam(team, token);
+            Slack.AddUser(team, "W5", "sam");   // an Enterprise Grid user has one id in every workspace of the org
+            await installations.SaveAsync(new SlackInstallation(team, team, null, false, "Team " + team, "A1", "UBOT", token, "chat:write,im:write", "U1"), default);
+        }
+        var outbox = Host.Get<CoordBot.Outbox.OutboxStore>();
+        var now = DateTimeOffset.UtcNow;
+        var posts = new List<(string Team, SlackCall Call)>();
+        foreach (var round in new[] { 1, 2 })
+            foreach (var team in new[] { "T1", "T2" })
+            {
+                var text = $"{team} prompt {round}";
+                Assert.True(await outbox.EnqueueAsync(team, $"prompt-{round}", "slack", "W5", CoordBot.Chat.Reply.Say(text), now, now));
+                posts.Add((team, await Slack.WaitForCallAsync("chat.postMessage", c => c.Arg("text") == text, TimeSpan.FromSeconds(30))));
+            }
+
+        // Each workspace's bot opened its own DM once (the second round used the stored id) and posted only there.
+        Assert.Empty(Slack.RefusedChannels);
+        Assert.Equal(["xoxb-one", "xoxb-two"], Slack.CallsTo("conversations.open").Select(c => c.Token).Order(StringComparer.Ordinal));
+        var dmOf = posts.GroupBy(p => p.Team).ToDictionary(g => g.Key, g => Assert.Single(g.Select(p => p.Call.Arg("channel")).Distinct()));
+        Assert.NotEqual(dmOf["T1"], dmOf["T2"]);
+        Assert.All(posts, p => Assert.Equal(p.Team == "T1" ? "xoxb-one" : "xoxb-two", p.Call.Token));
+    }
+
+    [Fact]
     public async Task Two_workspaces_install_each_uses_its_own_token_and_their_data_stay_apart()
     {
         using var browser = Browser();

@@ -68,6 +68,7 @@ public sealed class SlackRateLimiterTests : SlackApiTest
         const double scale = 0.08;   // one message a second per channel becomes one per 80 ms
         var interval = TimeSpan.FromSeconds(1) * scale;
         var client = Client(new SlackRateLimitOptions { TimeScale = scale, MaxWait = TimeSpan.FromSeconds(30) });   // 20 queued posts wait up to 18 s
+        Slack.Limits = new FakeSlackLimits { TimeScale = scale };   // Slack's limits at the same pace: spaced posts are never refused
         await client.AuthTestAsync(Token);   // warm the connection pool
 
         var start = TimeProvider.System.GetUtcNow();

@@ -35,9 +35,11 @@ public sealed record ConnectorCall(string Method, string Path, string Conversati
 /// conversations (one stable <c>a:…</c> id per bot and user), refuses bodies over 100 KB (as UTF-16)
 /// with 413 MessageSizeTooBig, answers every call with an X-Correlating-OperationId, and plays
 /// injected faults (429 with Retry-After, 5xx/4xx, a rejected token) in the order they were queued.
-/// With <see cref="Limits"/> set it also enforces Teams' throttling (<see cref="FakeTeamsLimits"/>) per
+/// It enforces Teams' throttling (<see cref="Limits"/>, on by default) (<see cref="FakeTeamsLimits"/>) per
 /// conversation and per tenant (a conversation's tenant is the one it was created in, or registered
 /// with <see cref="RegisterConversation"/>), answering 429 and counting each in <see cref="RateLimitedCalls"/>.
+/// A conversation belongs to its tenant: a 1:1 chat is per tenant, bot and member, and an activity addressed
+/// for another tenant (<c>conversation.tenantId</c>) gets 403 BotNotInConversationRoster.
 /// </summary>
 public sealed class FakeBotConnector : IAsyncDisposable
 {
@@ -52,7 +54,7 @@ public sealed class FakeBotConnector : IAsyncDisposable
     private readonly List<string> _issued = [];
     private readonly List<ConnectorCall> _calls = [];
     private readonly Dictionary<string, List<JsonObject>> _activities = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Bot, string Member), string> _personal = [];
+    private readonly Dictionary<(string Tenant, string Bot, string Member), string> _personal = [];
     private readonly Queue<Fault> _faults = new();
     private readonly List<Waiter> _waiters = [];
     private long _sequence;
@@ -99,8 +101,8 @@ public sealed class FakeBotConnector : IAsyncDisposable
     /// <summary>Every Connector request answered, oldest first (faults and refusals included).</summary>
     public IReadOnlyList<ConnectorCall> Calls { get { lock (_gate) return _calls.ToList(); } }
 
-    /// <summary>Teams' throttling to enforce (null: none, the default).</summary>
-    public FakeTeamsLimits? Limits { get; set; }
+    /// <summary>Teams' throttling to enforce: Teams' own by default (a test that fans out must stay within them); null for none.</summary>
+    public FakeTeamsLimits? Limits { get; set; } = new();
 
     /// <summary>How many calls were answered 429 by <see cref="Limits"/> (injected faults not counted).</summary>
     public int RateLimitedCalls => Volatile.Read(ref _rateLimited);
@@ -277,6 +279,7 @@ public sealed class FakeBotConnector : IAsyncDisposable
             else if (body is null) (status, answer) = (400, ConnectorError("BadArgument", "The body is not a JSON object."));
             else if (text.Length * 2 > MaxBodyBytes) (status, answer) = (413, ConnectorError("MessageSizeTooBig", "Message size too big."));
             else if (body["type"]?.ToString() is not { Length: > 0 }) (status, answer) = (400, ConnectorError("BadArgument", "Activity must have a type."));
+            else if (OtherTenant(conversationId, body)) (status, answer) = (403, ConnectorError("BotNotInConversationRoster", "The bot is not part of the conversation roster."));
             else
             {
                 var list = _activities.TryGetValue(conversationId, out var found) ? found : _activities[conversationId] = [];
@@ -329,8 +332,8 @@ public sealed class FakeBotConnector : IAsyncDisposable
             else if (Throttled(null, tenant) is { } throttled) (status, answer, retryAfter) = throttled;
             else
             {
-                if (!_personal.TryGetValue((bot, member), out var id))
-                    _personal[(bot, member)] = id = $"a:1{Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('/', '_').Replace('+', '-')}";
+                if (!_personal.TryGetValue((tenant, bot, member), out var id))
+                    _personal[(tenant, bot, member)] = id = $"a:1{Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=').Replace('/', '_').Replace('+', '-')}";
                 conversationId = id;
                 _tenantOf[id] = tenant;
                 _created++;
@@ -341,6 +344,11 @@ public sealed class FakeBotConnector : IAsyncDisposable
         }
         await AnswerAsync(context, status, answer, retryAfter);
     }
+
+    /// <summary>An activity addressed for a tenant (its <c>conversation.tenantId</c> or <c>channelData.tenant.id</c>) other than the conversation's.</summary>
+    private bool OtherTenant(string conversationId, JsonObject body) =>
+        _tenantOf.TryGetValue(conversationId, out var owner) &&
+        (body["conversation"]?["tenantId"] ?? body["channelData"]?["tenant"]?["id"])?.ToString() is { Length: > 0 } named && named != owner;
 
     /// <summary>With <see cref="Limits"/>: a 429 when this call would exceed a conversation or tenant window, else null (and it is counted). Under the lock.</summary>
     private (int Status, JsonObject Answer, int? RetryAfter)? Throttled(string? conversationId, string? tenantId)

@@ -25,9 +25,12 @@ public sealed record SlackCall(string Method, string? Token, JsonObject Args, Da
 /// one-time 3-second trigger ids, response_urls good for 5 posts in 30 minutes, the three-step
 /// file upload, OAuth v2 code exchange and apps.connections.open. Faults can be injected per method
 /// (also for <c>"response_url"</c> and <c>"upload_url"</c>); everything it receives can be read back.
-/// Calls are recorded when they are answered (with their arrival time). With <see cref="Limits"/> set
-/// it also enforces Slack's rate limits (<see cref="FakeSlackLimits"/>) and answers HTTP 429 with
+/// Calls are recorded when they are answered (with their arrival time). It enforces Slack's rate limits
+/// (<see cref="Limits"/>, on by default) (<see cref="FakeSlackLimits"/>) and answers HTTP 429 with
 /// <c>Retry-After</c> to a call over them, counting each in <see cref="RateLimitedCalls"/>.
+/// Channels belong to one team, as Slack's ids are global: a channel is the team's that created it
+/// (<see cref="AddChannel"/>, conversations.open) or first posted to it, and any other team's call that names it
+/// gets <c>channel_not_found</c>; a channel the bot was not added to answers posts with <c>not_in_channel</c>.
 /// </summary>
 public sealed class FakeSlackApi : IAsyncDisposable
 {
@@ -63,6 +66,9 @@ public sealed class FakeSlackApi : IAsyncDisposable
     private readonly Dictionary<string, JsonObject> _views = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JsonObject> _homes = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Team, string Users), string> _dms = [];
+    private readonly Dictionary<string, string> _channelTeams = new(StringComparer.Ordinal);   // channel id → team id
+    private readonly HashSet<string> _channelsWithoutBot = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _refusedChannels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PendingFile> _uploads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<Fault>> _faults = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<TimeSpan>> _delays = new(StringComparer.Ordinal);
@@ -94,6 +100,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
         app.Map("/response/{id}", fake.HandleResponseUrlAsync);
         app.MapGet("/files-pri/{id}/{name}", fake.HandleSharedFile);
         app.MapGet("/files-pri/{id}/download/{name}", fake.HandleSharedFile);
+        fake.Limits = new FakeSlackLimits();
         fake._root = await Loopback.StartAsync(app);
         fake.SocketUrl = new Uri($"wss://wss-primary.slack.com/link/?ticket=fake-{Guid.NewGuid():N}&app_id={AppId}");
         return fake;
@@ -108,7 +115,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
     /// <summary>When set, oauth.v2.access refuses another <c>redirect_uri</c> with bad_redirect_uri.</summary>
     public string? RedirectUri { get; set; }
 
-    /// <summary>Slack's rate limits to enforce (null: none, the default).</summary>
+    /// <summary>Slack's rate limits to enforce: Slack's own by default (a test that fans out must stay within them); null for none.</summary>
     public FakeSlackLimits? Limits
     {
         get { lock (_gate) return _limits; }
@@ -146,6 +153,20 @@ public sealed class FakeSlackApi : IAsyncDisposable
     {
         lock (_gate) _teams[botToken] = new Team(teamId, teamId, botToken, enterpriseId, botUserId, "B" + botUserId.TrimStart('U'));
     }
+
+    /// <summary>A channel of the team; with <paramref name="botIsMember"/> false, posting there answers <c>not_in_channel</c> (CoordBot has no chat:write.public).</summary>
+    public void AddChannel(string teamId, string channelId, bool botIsMember = true)
+    {
+        lock (_gate)
+        {
+            _channelTeams[channelId] = teamId;
+            if (botIsMember) _channelsWithoutBot.Remove(channelId);
+            else _channelsWithoutBot.Add(channelId);
+        }
+    }
+
+    /// <summary>How many calls named a channel of another team (answered channel_not_found) or one without the bot (not_in_channel), by error.</summary>
+    public IReadOnlyDictionary<string, int> RefusedChannels { get { lock (_gate) return new Dictionary<string, int>(_refusedChannels); } }
 
     public void AddUser(string teamId, string userId, string name, string timeZone = "America/Chicago", bool isAdmin = false)
     {
@@ -554,10 +575,10 @@ public sealed class FakeSlackApi : IAsyncDisposable
             "views.update" => UpdateView(team, args),
             "views.publish" => PublishHome(team, args),
             "conversations.open" => OpenConversation(team, args),
-            "conversations.history" => History(args),
+            "conversations.history" => History(team, args),
             "users.info" => UserInfo(team, args),
             "files.getUploadURLExternal" => GetUploadUrl(args),
-            "files.completeUploadExternal" => CompleteUpload(args),
+            "files.completeUploadExternal" => CompleteUpload(team, args),
             _ => throw new SlackError("unknown_method"),
         };
     }
@@ -580,7 +601,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
 
     private JsonObject PostMessage(Team team, JsonObject args)
     {
-        var channel = Need(args, "channel");
+        var channel = Channel(team, args, posting: true);
         CheckMessage(args);
         CheckMetadata(args);
         var ts = NextTs();
@@ -611,7 +632,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
     private JsonObject PostEphemeral(Team team, JsonObject args)
     {
         if (args.Select(a => a.Key).FirstOrDefault(k => !EphemeralArguments.Contains(k)) is not null) throw new SlackError("invalid_arguments");
-        var channel = Need(args, "channel");
+        var channel = Channel(team, args, posting: true);
         Need(args, "user");
         CheckMessage(args);
         var ts = NextTs();
@@ -624,7 +645,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
 
     private JsonObject UpdateMessage(Team team, JsonObject args)
     {
-        var channel = Need(args, "channel");
+        var channel = Channel(team, args);
         var ts = Need(args, "ts");
         CheckMessage(args);
         var index = _messages.FindIndex(m => m.Channel == channel && Str(m.Message, "ts") == ts);
@@ -686,7 +707,11 @@ public sealed class FakeSlackApi : IAsyncDisposable
         foreach (var id in ids)
             if (id != team.BotUserId && !_users.ContainsKey((team.TeamId, id))) throw new SlackError("user_not_found");
         var key = (team.TeamId, string.Join(',', ids.Order(StringComparer.Ordinal)));
-        if (!_dms.TryGetValue(key, out var channel)) _dms[key] = channel = NextId(ids.Length == 1 ? "D" : "G");
+        if (!_dms.TryGetValue(key, out var channel))
+        {
+            _dms[key] = channel = NextId(ids.Length == 1 ? "D" : "G");
+            _channelTeams[channel] = team.TeamId;
+        }
         return new JsonObject { ["channel"] = new JsonObject { ["id"] = channel } };
     }
 
@@ -694,9 +719,9 @@ public sealed class FakeSlackApi : IAsyncDisposable
     /// conversations.history: the channel's messages newest first, after <c>oldest</c>, at most <c>limit</c>
     /// (default 100); apps' metadata only with <c>include_all_metadata=true</c>. Ephemeral messages are not history.
     /// </summary>
-    private JsonObject History(JsonObject args)
+    private JsonObject History(Team team, JsonObject args)
     {
-        var channel = Need(args, "channel");
+        var channel = Channel(team, args);
         var oldest = Str(args, "oldest") is { } o ? decimal.Parse(o, CultureInfo.InvariantCulture) : 0m;
         var limit = Str(args, "limit") is { } l ? int.Parse(l, CultureInfo.InvariantCulture) : 100;
         if (limit is < 1 or > 999) throw new SlackError("invalid_limit");
@@ -763,10 +788,10 @@ public sealed class FakeSlackApi : IAsyncDisposable
         return new JsonObject { ["upload_url"] = new Uri(_root, $"upload/{id}").ToString(), ["file_id"] = id };
     }
 
-    private JsonObject CompleteUpload(JsonObject args)
+    private JsonObject CompleteUpload(Team team, JsonObject args)
     {
         if (args["files"] is not JsonArray { Count: > 0 } files) throw new SlackError("invalid_arguments");
-        var channel = Str(args, "channel_id");
+        var channel = Str(args, "channel_id") is null ? null : Channel(team, args, "channel_id", posting: true);
         var done = new JsonArray();
         foreach (var file in files)
         {
@@ -843,6 +868,28 @@ public sealed class FakeSlackApi : IAsyncDisposable
         stored["state"] = new JsonObject { ["values"] = new JsonObject() };
         stored["root_view_id"] = id;
         return stored;
+    }
+
+    /// <summary>
+    /// The channel a call names, checked as Slack does: another team's channel is not found (ids are global, a bot
+    /// sees its own workspace's), and posting needs the bot in the channel. A user id is the user's DM with the bot.
+    /// An id nobody has used yet becomes this team's (tests name channels freely).
+    /// </summary>
+    private string Channel(Team team, JsonObject args, string name = "channel", bool posting = false)
+    {
+        var channel = Need(args, name);
+        if (channel.StartsWith('U') || channel.StartsWith('W'))
+            return _users.ContainsKey((team.TeamId, channel)) ? channel : Refuse("channel_not_found");
+        if (!_channelTeams.TryGetValue(channel, out var owner)) _channelTeams[channel] = owner = team.TeamId;
+        if (owner != team.TeamId) return Refuse("channel_not_found");
+        if (posting && _channelsWithoutBot.Contains(channel)) return Refuse("not_in_channel");
+        return channel;
+    }
+
+    private string Refuse(string error)
+    {
+        _refusedChannels[error] = _refusedChannels.GetValueOrDefault(error) + 1;
+        throw new SlackError(error);
     }
 
     private static string Need(JsonObject args, string name) =>

@@ -139,6 +139,9 @@ public static class PostgresLeg
         }
     });
 
+    /// <summary>Why the PostgreSQL leg cannot run here (no server reachable), or null when it can (or this is the SQLite leg).</summary>
+    public static string? UnreachableReason => Enabled ? Unreachable.Value : null;
+
     /// <summary>Skips the test, with the reason, when the server cannot be reached; under CI (CI set) that fails instead.</summary>
     public static void SkipUnlessReachable()
     {

@@ -51,6 +51,7 @@ public sealed class AdaptiveCardRendererTests
         Assert.Null(body[0]["spacing"]);
         Assert.Equal("None", (string?)body[1]["spacing"]);
         Assert.Equal("Medium", (string?)body[2]["spacing"]);
+        Assert.NotEmpty(body);
         Assert.All(body, b => Assert.Equal(true, (bool?)b["wrap"]));
     }
 
@@ -88,8 +89,10 @@ public sealed class AdaptiveCardRendererTests
     {
         var body = Body(new Table(["Sector", "Level", "Count"], [["government", "career", "12"], ["labor", "political"]]));
         Assert.Equal(3, body.Count);
+        Assert.NotEmpty(body);
         Assert.All(body, row => Assert.Equal("ColumnSet", (string)row["type"]!));
         Assert.Equal(["Sector", "Level", "Count"], Cells(body[0]));
+        Assert.NotEmpty(body[0]["columns"]!.AsArray());
         Assert.All(body[0]["columns"]!.AsArray(), c => Assert.Equal("Bolder", (string?)c!["items"]![0]!["weight"]));
         Assert.Equal(["government", "career", "12"], Cells(body[1]));
         Assert.Equal(["labor", "political", ""], Cells(body[2]));   // a missing cell is an empty column
@@ -194,6 +197,7 @@ public sealed class AdaptiveCardRendererTests
         var form = new Form("Log", "ally log", [new Input("note", "Note")]);
         var cards = Render(new Reply("x", [new Heading("Two"), form, new Paragraph("between"), form]));
         Assert.Equal(2, cards.Count);
+        Assert.NotEmpty(cards);
         Assert.All(cards, card => Assert.Single(Elements(card), e => (string?)e["id"] == "input_note"));
     }
 
@@ -256,6 +260,7 @@ public sealed class AdaptiveCardRendererTests
             .Concat(cards.SelectMany(Elements).Where(e => (string?)e["type"] == "FactSet").SelectMany(e => e["facts"]!.AsArray()).SelectMany(f => new[] { (string)f!["title"]!, (string)f["value"]! }))
             .ToList();
         Assert.True(markdown.Count(t => t.Contains(escaped, StringComparison.Ordinal)) >= 10);
+        Assert.NotEmpty(markdown);
         Assert.All(markdown, t => Assert.DoesNotContain("https://", t, StringComparison.Ordinal));
         // Plain properties show the text as typed, with word joiners where it could link or mention.
         var plain = Hostile.Replace("](", "]\u2060(").Replace("://", ":\u2060//").Replace("<a", "<\u2060a").Replace("</", "<\u2060/");
@@ -373,12 +378,15 @@ public sealed class AdaptiveCardRendererTests
 
         var cards = Render(reply);
         Assert.True(cards.Count > 5, $"expected several cards, got {cards.Count}");
+        Assert.NotEmpty(cards);
         Assert.All(cards, card => Assert.True(card.ToJsonString().Length <= AdaptiveCardSchema.MaxCardChars));
         Assert.Equal($"Part 1 of {cards.Count}", Text(Elements(cards[0])[^1]));
 
         var all = string.Join("\n", cards.SelectMany(Elements).Where(e => (string?)e["type"] == "TextBlock").Select(Text));
         var tokens = all.Split([' ', '\n', '\u00A0']).CountBy(t => t).ToDictionary();
+        Assert.NotEmpty(items);
         Assert.All(items, item => Assert.Equal(1, tokens.GetValueOrDefault(item.Title)));
+        Assert.NotEmpty(words);
         Assert.All(words, word => Assert.Equal(1, tokens.GetValueOrDefault(word)));
         Assert.Equal(2000 * 41, all.Count(c => c == 'd'));   // "detail" has a d of its own
         Assert.Equal(60_000, all.Count(c => c == 'p'));

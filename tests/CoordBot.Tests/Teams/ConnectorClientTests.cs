@@ -63,6 +63,7 @@ public sealed class ConnectorClientTests : IAsyncLifetime
         var token = Assert.Single(Connector.IssuedTokens);
         Assert.Equal(1, Connector.TokenRequests);
         var calls = Connector.Calls;
+        Assert.NotEmpty(calls);
         Assert.All(calls, c => Assert.Equal(token, c.Token));
         Assert.Equal(
             [
@@ -92,6 +93,24 @@ public sealed class ConnectorClientTests : IAsyncLifetime
         Assert.Equal("Hello again", stored["text"]!.GetValue<string>());
         Assert.Equal("message", stored["type"]!.GetValue<string>());
         Assert.Null(stored["timestamp"]);
+    }
+
+    [Fact]
+    public async Task A_conversation_belongs_to_its_tenant_and_refuses_an_activity_sent_for_another()
+    {
+        var client = Client();
+        var inOne = await client.CreateConversationAsync(Connector.ServiceUrl, "tenant-1", "28:" + AppId, "29:alice");
+        var inTwo = await client.CreateConversationAsync(Connector.ServiceUrl, "tenant-2", "28:" + AppId, "29:alice");
+        Assert.NotEqual(inOne, inTwo);   // the same member id in two tenants: two chats
+
+        await client.SendAsync(Connector.ServiceUrl, inOne, Message("for tenant one"), tenantId: "tenant-1");
+        var e = await Assert.ThrowsAsync<ConnectorException>(() => client.SendAsync(Connector.ServiceUrl, inOne, Message("for tenant two"), tenantId: "tenant-2"));
+        Assert.Equal((403, "BotNotInConversationRoster", true), (e.Status, e.Code, e.IsPermanent));
+
+        var sent = Assert.Single(Connector.Activities(inOne));
+        Assert.Equal("for tenant one", sent["text"]?.ToString());
+        Assert.Equal("tenant-1", sent["conversation"]?["tenantId"]?.ToString());
+        Assert.Empty(Connector.Activities(inTwo));
     }
 
     [Fact]

@@ -82,6 +82,7 @@ public sealed class TeamsPackageTests
         var icons = package.Manifest["icons"]!.AsObject().Select(i => i.Value!.GetValue<string>()).ToList();
         Assert.Equal(["color.png", "outline.png"], icons);
         Assert.Equal(["color.png", "manifest.json", "outline.png"], package.Files.Keys.Order(StringComparer.Ordinal));
+        Assert.NotEmpty(icons);
         Assert.All(icons, icon => Assert.True(package.Files.ContainsKey(icon), $"{icon} is not in the zip"));
     }
 
@@ -104,6 +105,7 @@ public sealed class TeamsPackageTests
     {
         var (width, height, pixels) = Png.Decode(Open(TeamsPackage.Build(Folder, AppId, Host)).Files["outline.png"]);
         Assert.Equal((32, 32), (width, height));
+        Assert.NotEmpty(pixels);
         Assert.All(pixels, p => Assert.True(p.A == 0 || p is { R: 255, G: 255, B: 255, A: 255 }, $"pixel {p} is neither white nor transparent"));
         var white = pixels.Count(p => p.A == 255);
         Assert.InRange(white, 32, 32 * 32 / 2); // a glyph, not an empty or a filled square
@@ -114,6 +116,7 @@ public sealed class TeamsPackageTests
     public void The_color_icon_is_opaque_and_in_more_than_one_colour()
     {
         var (_, _, pixels) = Png.Decode(File.ReadAllBytes(Path.Combine(Folder, "color.png")));
+        Assert.NotEmpty(pixels);
         Assert.All(pixels, p => Assert.Equal(255, p.A));
         Assert.True(pixels.Distinct().Count() > 3);
     }
@@ -142,6 +145,7 @@ public sealed class TeamsPackageTests
         {
             var commands = list!["commands"]!.AsArray().Select(c => (Title: c!["title"]!.GetValue<string>(), Description: c["description"]!.GetValue<string>())).ToList();
             Assert.InRange(commands.Count, 1, 10);
+            Assert.NotEmpty(commands);
             Assert.All(commands, c =>
             {
                 Assert.InRange(c.Title.Length, 1, 32);
