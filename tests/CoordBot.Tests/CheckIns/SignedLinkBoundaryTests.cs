@@ -91,4 +91,26 @@ public sealed class SignedLinkBoundaryTests
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.False(links.Verify("/a", exp, Expected(Key, "/a", exp)));
     }
+
+    [Fact]
+    public void A_missing_clock_is_refused_by_both_constructors()
+    {
+        Assert.Throws<ArgumentNullException>(() => new SignedLinks(Key, null!));
+        Assert.Throws<ArgumentNullException>(() => new SignedLinks(new Lazy<byte[]>(() => Key), null!));
+    }
+
+    [Theory]
+    [InlineData("", "c2ln")]
+    [InlineData("1799999999", "")]
+    public void Either_part_missing_is_false_not_an_exception(string exp, string sig) =>
+        Assert.False(new SignedLinks(Key, _clock).Verify("/a", exp, sig));
+
+    [Fact]
+    public void A_null_path_is_refused_even_with_the_signature_of_an_empty_path()
+    {
+        var links = new SignedLinks(Key, _clock);
+        var exp = _clock.GetUtcNow().AddMinutes(5).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        Assert.True(links.Verify("", exp, Expected(Key, "", exp)));
+        Assert.False(links.Verify(null!, exp, Expected(Key, "", exp)));
+    }
 }
