@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Mutation testing for the files where a silent bug costs most (docs/mutation-testing.md).
+# Not part of CI and not part of `dotnet test CoordBot.sln`: run it by hand.
+#
+#   tests/Mutation/run.sh            # every target, one after the other
+#   tests/Mutation/run.sh runchart   # one target (names below)
+#
+# Each target mutates one file (the stores target: the six store files) with Stryker.NET and runs
+# only the tests that exercise it (a test-case filter), so the whole script stays well under
+# 20 minutes on 2 cores. Reports go to tests/Mutation/out/<target>/ (git-ignored); the script ends
+# with one score line per file.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+tests="$here/../CoordBot.Tests/CoordBot.Tests.csproj"
+out="$here/out"
+concurrency="${STRYKER_CONCURRENCY:-2}"
+
+# name | project to mutate | files (comma-separated, relative to the repository root) | test filter
+targets=(
+  "runchart|CoordBot.csproj|src/CoordBot/CheckIns/RunChart.cs|FullyQualifiedName~CoordBot.Tests.CheckIns.RunChart|FullyQualifiedName~CoordBot.Tests.CheckIns.ChartTests|FullyQualifiedName~CoordBot.Tests.CheckIns.MetricTests"
+  "slack-signature|CoordBot.Slack.csproj|src/CoordBot.Slack/SlackSignature.cs|FullyQualifiedName~CoordBot.Tests.Slack.SlackSignature|FullyQualifiedName~CoordBot.Tests.Slack.SlackVerification"
+  "botframework-auth|CoordBot.Teams.csproj|src/CoordBot.Teams/Auth/BotFrameworkAuthenticator.cs|FullyQualifiedName~CoordBot.Tests.Teams.BotFrameworkAuth"
+  "signed-links|CoordBot.csproj|src/CoordBot/CheckIns/SignedLinks.cs|FullyQualifiedName~CoordBot.Tests.CheckIns.SignedLink|FullyQualifiedName~CoordBot.Tests.CheckIns.ChartTests|FullyQualifiedName~CoordBot.Tests.CheckIns.DigestTranscript"
+  "outbox|CoordBot.csproj|src/CoordBot/Outbox/OutboxStore.cs|FullyQualifiedName~CoordBot.Tests.Outbox"
+  "stores|CoordBot.csproj|src/CoordBot/Allies/AllyStore.cs,src/CoordBot/Elections/ElectionStore.cs,src/CoordBot/CheckIns/Initiative.cs,src/CoordBot/CheckIns/CheckInStore.cs,src/CoordBot/Downloads/DownloadStore.cs,src/CoordBot/Workspaces/WorkspaceStore.cs|FullyQualifiedName~Isolation|FullyQualifiedName~Transcript|FullyQualifiedName~Store|FullyQualifiedName~CoordBot.Tests.Workspaces"
+)
+
+only="${1:-}"
+if [[ -n "$only" ]] && ! printf '%s\n' "${targets[@]}" | cut -d'|' -f1 | grep -qx -- "$only"; then
+  echo "Unknown target '$only'. Targets: $(printf '%s\n' "${targets[@]}" | cut -d'|' -f1 | tr '\n' ' ')" >&2
+  exit 2
+fi
+
+cd "$here"
+dotnet tool restore >/dev/null
+mkdir -p "$out"
+start=$SECONDS
+ran=()
+for t in "${targets[@]}"; do
+  IFS='|' read -r name project files filter <<<"$t"
+  filter="${t#*|*|*|}"
+  [[ -n "$only" && "$only" != "$name" ]] && continue
+  mutate=()
+  IFS=',' read -ra list <<<"$files"
+  for f in "${list[@]}"; do mutate+=(--mutate "**/${f#src/*/}"); done
+  echo "== $name: $files"
+  t0=$SECONDS
+  rm -rf "$out/$name"
+  dotnet tool run dotnet-stryker -- \
+    --test-project "$tests" --project "$project" "${mutate[@]}" \
+    --test-case-filter "$filter" --concurrency "$concurrency" --test-runner mtp \
+    --reporter json --reporter html --reporter progress \
+    --output "$out/$name" || { echo "Stryker failed for $name" >&2; exit 1; }
+  echo "== $name took $((SECONDS - t0)) s"
+  ran+=("$name")
+done
+
+echo
+echo "Mutation scores (killed / survived / timeout / no coverage; score = killed+timeout over those four):"
+for name in "${ran[@]}"; do
+  report="$(find "$out/$name" -name mutation-report.json | head -n 1)"
+  jq -r '.files | to_entries[]
+    | (.value.mutants | map(.status)) as $s
+    | ([$s[] | select(. == "Killed")] | length) as $k | ([$s[] | select(. == "Survived")] | length) as $v
+    | ([$s[] | select(. == "Timeout")] | length) as $t | ([$s[] | select(. == "NoCoverage")] | length) as $n
+    | select($k + $v + $t + $n > 0)
+    | "  \(.key | sub(".*/src/"; "src/"))  killed \($k) / survived \($v) / timeout \($t) / no coverage \($n)  = \((1000 * ($k + $t) / ($k + $v + $t + $n) | round) / 10) %"' "$report"
+done
+echo "Total wall time: $((SECONDS - start)) s"
