@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using CoordBot.CheckIns;
 using CoordBot.Data;
 using CoordBot.Scheduling;
@@ -25,14 +23,11 @@ public sealed class MemberZoneTests : IDisposable
     private const string Setup = "checkin setup Shelter --metric \"beds:beds:increase\" --every mon 09:00 --tz America/Chicago " +
                                  "--members @alice @nina @bert @kiran";
 
-    private static readonly TimeSpan Step = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan SlowStep = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan Before = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan Within = TimeSpan.FromMinutes(1);
-
     private readonly TestDatabase _db = new();
     private readonly FakeTimeProvider _clock = new(At("2027-03-01T20:00Z"));   // Monday of 2027-W09, after that week's prompts
-    private readonly Dictionary<string, DateTimeOffset> _expected = new(StringComparer.Ordinal);
+    private readonly LocalDeliveries _watch;
+
+    public MemberZoneTests() => _watch = new LocalDeliveries(_clock);
 
     public void Dispose() => _db.Dispose();
 
@@ -65,8 +60,8 @@ public sealed class MemberZoneTests : IDisposable
         await host.User("kiran").Says("checkin zone Asia/Kolkata").Expect("next prompt Mon 2027-03-08 09:00 (Asia/Kolkata)");
         await host.User("alice").Says("checkin zone").Expect("No time zone of your own is known", "next prompt Mon 2027-03-08 09:00 (America/Chicago)");
         // Kiran's 2027-W09 prompt came 16 hours ago (Monday 09:00 in Kolkata), before the initiative existed: nothing is caught up.
-        await IdleAsync(TimeSpan.FromMinutes(1));
-        await AssertDeliveredAsync(host);
+        await _watch.IdleAsync(TimeSpan.FromMinutes(1));
+        await _watch.AssertDeliveredAsync(host);
 
         // One trigger pair per zone: the initiative's three, and a prompt and a nudge for each other zone.
         var keys = (await host.Get<IScheduledSends>().UpcomingAsync("local", 50)).Select(s => s.Key).Order(StringComparer.Ordinal).ToList();
@@ -76,28 +71,28 @@ public sealed class MemberZoneTests : IDisposable
 
         foreach (var (week, kiran, bert, nina, alice, digest) in Weeks)
         {
-            await ExpectAsync(host, At(kiran), [Prompt(week, "kiran")]);
+            await _watch.ExpectAsync(host, At(kiran), [Prompt(week, "kiran")]);
             if (week == "2027-W10")
             {
                 // Kiran answers on his Monday morning, which is still Sunday evening in Chicago: it counts for the prompt he got.
                 _clock.SetUtcNow(At(kiran) + TimeSpan.FromMinutes(30));
                 await host.User("kiran").Says("checkin submit I1 beds=12").Expect("Recorded your 2027-W10 check-in");
             }
-            await ExpectAsync(host, At(bert), [Prompt(week, "bert")]);
-            await ExpectAsync(host, At(nina), [Prompt(week, "nina")]);
-            await ExpectAsync(host, At(alice), [Prompt(week, "alice")]);
+            await _watch.ExpectAsync(host, At(bert), [Prompt(week, "bert")]);
+            await _watch.ExpectAsync(host, At(nina), [Prompt(week, "nina")]);
+            await _watch.ExpectAsync(host, At(alice), [Prompt(week, "alice")]);
             string[] nudged = week == "2027-W10" ? ["bert", "nina", "alice"] : ["kiran", "bert", "nina", "alice"];
-            if (nudged.Contains("kiran")) await ExpectAsync(host, At(kiran).AddDays(1), [Nudge(week, "kiran")]);
-            else await ExpectAsync(host, At(kiran).AddDays(1), []);
-            await ExpectAsync(host, At(bert).AddDays(1), [Nudge(week, "bert")]);
-            await ExpectAsync(host, At(nina).AddDays(1), [Nudge(week, "nina")]);
-            await ExpectAsync(host, At(alice).AddDays(1), [Nudge(week, "alice")]);
-            await ExpectAsync(host, At(digest), [Digest(week)]);
+            if (nudged.Contains("kiran")) await _watch.ExpectAsync(host, At(kiran).AddDays(1), [Nudge(week, "kiran")]);
+            else await _watch.ExpectAsync(host, At(kiran).AddDays(1), []);
+            await _watch.ExpectAsync(host, At(bert).AddDays(1), [Nudge(week, "bert")]);
+            await _watch.ExpectAsync(host, At(nina).AddDays(1), [Nudge(week, "nina")]);
+            await _watch.ExpectAsync(host, At(alice).AddDays(1), [Nudge(week, "alice")]);
+            await _watch.ExpectAsync(host, At(digest), [Digest(week)]);
         }
 
         foreach (var member in new[] { "alice", "nina", "bert", "kiran" })
         {
-            var texts = await TextsAsync(host, member);
+            var texts = await LocalDeliveries.TextsAsync(host, member);
             Assert.Equal(texts.Count, texts.Distinct().Count());
             foreach (var (week, _, _, _, _, _) in Weeks)
                 Assert.Single(texts, t => t.StartsWith($"Weekly check-in: Shelter, {week}.", StringComparison.Ordinal));
@@ -106,10 +101,10 @@ public sealed class MemberZoneTests : IDisposable
                                         t.Contains("The digest goes to the team Sun 2027-03-14 09:00 (America/Chicago)", StringComparison.Ordinal));
         }
         // The digests at Sunday 09:00 in Chicago, to the channel, once a week.
-        Assert.Equal(Weeks.Select(w => Digest(w.Week)), (await KeysAsync(host)).Keys.Where(k => k.StartsWith("checkin-digest:", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Equal(Weeks.Select(w => Digest(w.Week)), (await LocalDeliveries.KeysAsync(host)).Keys.Where(k => k.StartsWith("checkin-digest:", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         await using (var connection = await host.Get<Database>().OpenAsync())
             Assert.Equal(["2027-W10"], await connection.QueryAsync<string>("SELECT week FROM checkins WHERE member = 'kiran'"));
-        await AssertDeliveredAsync(host);
+        await _watch.AssertDeliveredAsync(host);
     }
 
     [Fact]
@@ -122,24 +117,24 @@ public sealed class MemberZoneTests : IDisposable
         await host.User("kiran").Says("checkin zone Asia/Kolkata").Expect("Asia/Kolkata");
         var (week, kiran, bert, nina, alice, _) = Weeks[0];
 
-        await ExpectAsync(host, At(kiran), [Prompt(week, "kiran")]);
+        await _watch.ExpectAsync(host, At(kiran), [Prompt(week, "kiran")]);
         // Nina flies to Kolkata: its 09:00 has passed and New York's has not; she gets this week's prompt now, once.
         _clock.SetUtcNow(At("2027-03-08T05:00Z"));
-        _expected[Prompt(week, "nina")] = _clock.GetUtcNow();
+        _watch.Expected[Prompt(week, "nina")] = _clock.GetUtcNow();
         await host.User("nina").Says("checkin zone Asia/Kolkata").Expect("Your time zone is now Asia/Kolkata");
-        Assert.True(await ArrivesAsync(host, Prompt(week, "nina")), "the prompt of a member who moved past her new zone's 09:00 was not caught up");
-        await ExpectAsync(host, At(bert), [Prompt(week, "bert")]);
+        Assert.True(await _watch.ArrivesAsync(host, Prompt(week, "nina"), LocalDeliveries.Within), "the prompt of a member who moved past her new zone's 09:00 was not caught up");
+        await _watch.ExpectAsync(host, At(bert), [Prompt(week, "bert")]);
         // Bert flies to New York after Berlin's prompt: New York's does not prompt him again.
         await host.User("bert").Says("checkin zone America/New_York").Expect("America/New_York");
-        await ExpectAsync(host, At(nina), []);
-        await ExpectAsync(host, At(alice), [Prompt(week, "alice")]);
+        await _watch.ExpectAsync(host, At(nina), []);
+        await _watch.ExpectAsync(host, At(alice), [Prompt(week, "alice")]);
         // Their nudges follow their new zones; the pair for Berlin, where nobody is now, is gone.
-        await ExpectAsync(host, At(kiran).AddDays(1), [Nudge(week, "kiran"), Nudge(week, "nina")]);
-        await ExpectAsync(host, At(nina).AddDays(1), [Nudge(week, "bert")]);
+        await _watch.ExpectAsync(host, At(kiran).AddDays(1), [Nudge(week, "kiran"), Nudge(week, "nina")]);
+        await _watch.ExpectAsync(host, At(nina).AddDays(1), [Nudge(week, "bert")]);
         Assert.DoesNotContain(await host.Get<IScheduledSends>().UpcomingAsync("local", 50), s => s.Key.Contains("Europe/Berlin", StringComparison.Ordinal));
         foreach (var member in new[] { "nina", "bert" })
-            Assert.Single(await TextsAsync(host, member), t => t.StartsWith($"Weekly check-in: Shelter, {week}.", StringComparison.Ordinal));
-        await AssertDeliveredAsync(host);
+            Assert.Single(await LocalDeliveries.TextsAsync(host, member), t => t.StartsWith($"Weekly check-in: Shelter, {week}.", StringComparison.Ordinal));
+        await _watch.AssertDeliveredAsync(host);
     }
 
     [Fact]
@@ -178,66 +173,5 @@ public sealed class MemberZoneTests : IDisposable
         await using (var connection = await host.Get<Database>().OpenAsync())
             await connection.ExecuteAsync("UPDATE member_zones SET platform_zone = 'Gone/Away' WHERE workspace_id = 'local' AND user_id = 'nina'");
         await nina.Says("checkin zone").Expect("No time zone of your own is known", "(America/Chicago)");
-    }
-
-    // ---- helpers (as CheckInScheduleTests: jump near the moment, then step the fake clock until the keys arrive) ----
-
-    private async Task ExpectAsync(TestHost host, DateTimeOffset due, IReadOnlyList<string> keys)
-    {
-        _clock.SetUtcNow(due - Before);
-        await Task.Delay(50);
-        await AssertDeliveredAsync(host);
-        foreach (var key in keys) _expected[key] = due;
-        var arrived = await AdvanceUntilAsync(due + Within,
-            async () => keys.Count > 0 && keys.All((await KeysAsync(host)).ContainsKey), slowFrom: keys.Count > 0 ? due : null);
-        if (keys.Count > 0)
-        {
-            var sent = await KeysAsync(host);
-            Assert.True(arrived, $"by {_clock.GetUtcNow():O} still missing: {string.Join(", ", keys.Where(k => !sent.ContainsKey(k)))}");
-        }
-        await AssertDeliveredAsync(host);
-    }
-
-    /// <summary>The local channel delivered exactly the expected keys, each once, at or within two minutes after its time.</summary>
-    private async Task AssertDeliveredAsync(TestHost host)
-    {
-        var sent = await KeysAsync(host);
-        Assert.Equal(_expected.Keys.Order(StringComparer.Ordinal), sent.Keys.Order(StringComparer.Ordinal));
-        foreach (var (key, (destination, at)) in sent)
-        {
-            Assert.True(at >= _expected[key] && at <= _expected[key] + 2 * Within, $"{key} was delivered at {at:O}, expected from {_expected[key]:O}");
-            Assert.Equal(key.StartsWith("checkin-digest:", StringComparison.Ordinal) ? "#general" : key.Split(':')[^1], destination);
-        }
-    }
-
-    private static async Task<Dictionary<string, (string Destination, DateTimeOffset At)>> KeysAsync(TestHost host)
-    {
-        await using var connection = await host.Get<Database>().OpenAsync();
-        var rows = await connection.QueryAsync<(string Key, string Destination, string At)>(
-            "SELECT idempotency_key, destination, created_at FROM local_messages WHERE workspace_id = 'local'");
-        return rows.ToDictionary(r => r.Key, r => (r.Destination, Database.ParseStamp(r.At)), StringComparer.Ordinal);
-    }
-
-    private async Task<bool> AdvanceUntilAsync(DateTimeOffset until, Func<Task<bool>> done, DateTimeOffset? slowFrom = null)
-    {
-        while (true)
-        {
-            if (await done()) return true;
-            var now = _clock.GetUtcNow();
-            if (now >= until) return false;
-            _clock.Advance(now >= slowFrom ? SlowStep : Step);
-            await Task.Delay(25);
-        }
-    }
-
-    private Task<bool> ArrivesAsync(TestHost host, string key) =>
-        AdvanceUntilAsync(_clock.GetUtcNow() + Within, async () => (await KeysAsync(host)).ContainsKey(key), slowFrom: _clock.GetUtcNow());
-
-    private Task IdleAsync(TimeSpan span) => AdvanceUntilAsync(_clock.GetUtcNow() + span, () => Task.FromResult(false));
-
-    private static async Task<List<string>> TextsAsync(TestHost host, string user)
-    {
-        var json = await host.Http.GetFromJsonAsync<JsonElement>($"/local/messages?user={user}");
-        return json.GetProperty("replies").EnumerateArray().Select(r => new BotReply(r.Clone()).Text).ToList();
     }
 }
