@@ -74,7 +74,7 @@ public sealed partial class MemberZoneStore(Database database, TimeProvider time
         if (users.Count == 0) return new Dictionary<string, MemberZone>();
         await using var connection = await database.OpenAsync(ct);
         var rows = await connection.QueryAsync<(string User, string? Platform, string? Own)>(
-            "SELECT user_id, platform_zone, own_zone FROM member_zones WHERE workspace_id = @Workspace AND user_id IN @Users",
+            $"SELECT user_id, platform_zone, own_zone FROM member_zones WHERE workspace_id = @Workspace AND {database.Dialect.In("user_id", "Users")}",
             new { Workspace = workspace, Users = users.Distinct().ToArray() });
         return rows.ToDictionary(r => r.User, r => new MemberZone(r.Platform, r.Own), StringComparer.Ordinal);
     }
