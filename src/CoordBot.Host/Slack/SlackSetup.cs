@@ -30,6 +30,7 @@ public static class SlackSetup
         services.AddSingleton<SlackHandler>();
         services.AddSingleton<SlackUserZones>();
         services.AddSingleton<CoordBot.CheckIns.IPlatformMemberZones>(sp => sp.GetRequiredService<SlackUserZones>());
+        services.AddHostedService(sp => sp.GetRequiredService<SlackUserZones>());
         services.AddSingleton<ISlackInbound>(sp => sp.GetRequiredService<SlackHandler>());
         services.AddSingleton<SlackDmChannels>();
         services.AddSingleton<SlackReplies>();

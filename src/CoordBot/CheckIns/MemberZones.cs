@@ -22,7 +22,11 @@ public interface IPlatformMemberZones
 /// </summary>
 public sealed class MemberZones(MemberZoneStore store, CheckInSchedule schedule, TimeProvider time, ILogger<MemberZones> logger)
 {
-    /// <summary>A platform zone already stored is not written again for this long (every Teams message carries one).</summary>
+    /// <summary>
+    /// A platform zone this instance stored is not written again for this long (every Teams message carries one). Only on
+    /// SQLite: on PostgreSQL another instance may have stored another zone since, so every report is written (a no-op
+    /// when unchanged).
+    /// </summary>
     private static readonly TimeSpan RecentFor = TimeSpan.FromHours(1);
     private const int MaxRecent = 100_000;
     private readonly ConcurrentDictionary<(string Workspace, string User), (string Zone, DateTimeOffset Until)> _recent = new();
@@ -39,7 +43,7 @@ public sealed class MemberZones(MemberZoneStore store, CheckInSchedule schedule,
             return false;
         }
         var now = time.GetUtcNow();
-        if (_recent.TryGetValue((workspace, user), out var recent) && recent.Zone == zone.Id && recent.Until > now) return false;
+        if (!store.SharedByInstances && _recent.TryGetValue((workspace, user), out var recent) && recent.Zone == zone.Id && recent.Until > now) return false;
         var changed = await store.SetPlatformZoneAsync(workspace, user, zone, ct);
         if (_recent.Count >= MaxRecent) _recent.Clear();
         _recent[(workspace, user)] = (zone.Id, now + RecentFor);

@@ -40,6 +40,9 @@ public sealed record MemberZone(string? PlatformZone, string? OwnZone)
 /// </summary>
 public sealed partial class MemberZoneStore(Database database, TimeProvider time)
 {
+    /// <summary>True on PostgreSQL, where other instances change the same rows (so what this one saw last may be stale).</summary>
+    public bool SharedByInstances => database.IsPostgres;
+
     /// <summary>Longer than any IANA id (the longest is about 32 characters).</summary>
     public const int MaxLength = 64;
 
