@@ -50,7 +50,7 @@ public sealed class CheckInSchedule(
     public async Task ScheduleAsync(string workspace, Initiative initiative, CancellationToken ct)
     {
         await ScheduleInitiativeZoneAsync(workspace, initiative, ct);
-        await ScheduleMemberZonesAsync(workspace, initiative, ct);
+        await ScheduleMemberZonesAsync(workspace, initiative, ct, noPairsYet: true);   // set up, or resumed (pausing removed them all)
     }
 
     private async Task ScheduleInitiativeZoneAsync(string workspace, Initiative initiative, CancellationToken ct)
@@ -74,15 +74,15 @@ public sealed class CheckInSchedule(
     /// zone other than the initiative's that some member is in, none for a zone nobody is in any more. A pair that
     /// exists already is left as it is (its weekday and time in its zone never change).
     /// </summary>
-    public async Task ScheduleMemberZonesAsync(string workspace, Initiative initiative, CancellationToken ct)
+    public async Task ScheduleMemberZonesAsync(string workspace, Initiative initiative, CancellationToken ct, bool noPairsYet = false)
     {
         var zones = await ZonesOfAsync(workspace, initiative, ct);
         var wanted = zones.Values.Distinct(StringComparer.Ordinal).Where(z => z != initiative.TimeZoneId)
             .SelectMany(z => MemberStages.Select(stage => (Key: TriggerKey(initiative, stage, z), Zone: z, Stage: stage)))
             .ToDictionary(t => t.Key, StringComparer.Ordinal);
-        var existing = new List<string>();
-        foreach (var stage in MemberStages)
-            existing.AddRange(await schedule.KeysAsync(workspace, TriggerKey(initiative, stage) + ":", ct));
+        // One look at the initiative's triggers (none when it has none yet); a zone pair's key has a fourth part.
+        var existing = noPairsYet ? [] : (await schedule.KeysAsync(workspace, $"{KindName}:{initiative.Ref}:", ct))
+            .Where(k => MemberStages.Any(stage => k.StartsWith(TriggerKey(initiative, stage) + ":", StringComparison.Ordinal))).ToList();
         foreach (var key in existing.Where(k => !wanted.ContainsKey(k)))
             await schedule.CancelAsync(workspace, key, ct);
         foreach (var (key, zone, stage) in wanted.Values.Where(w => !existing.Contains(w.Key)))
