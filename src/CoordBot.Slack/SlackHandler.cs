@@ -23,6 +23,7 @@ public sealed partial class SlackHandler(
     SlackInstallations installations,
     SlackSeenEvents seen,
     SlackHome home,
+    SlackUserZones userZones,
     WorkQueue work,
     TimeProvider time,
     ILogger<SlackHandler> logger) : ISlackInbound
@@ -39,6 +40,7 @@ public sealed partial class SlackHandler(
         var request = new ChatRequest("slack", workspace, channel, user, text, UserName: Field("user_name"), Raw: fields);
         logger.LogDebug("Slash command {Command} from {User} in {Workspace}", command, user, workspace);
         var target = new SlackTarget(workspace, channel, user, Field("response_url"), Field("trigger_id"));
+        await userZones.RefreshAsync(workspace, user, ct);
         return await RunWithinBudgetAsync(request, target, ct);
     }
 
@@ -91,6 +93,7 @@ public sealed partial class SlackHandler(
         var workspace = SlackInstallations.WorkspaceOf(team, JsonRead.Str(payload, "enterprise", "id"), JsonRead.Bool(payload, "is_enterprise_install"));
         var channel = JsonRead.Str(payload, "channel", "id") ?? JsonRead.Str(payload, "container", "channel_id");
         var target = new SlackTarget(workspace, channel, user, JsonRead.Str(payload, "response_url"), JsonRead.Str(payload, "trigger_id"), ReplaceOriginal: true);
+        await userZones.RefreshAsync(workspace, user, ct);
 
         switch (type)
         {
@@ -180,6 +183,7 @@ public sealed partial class SlackHandler(
                     text = $"{text}\n{content}";
                 }
                 var request = new ChatRequest("slack", workspace, channel, user, text, Raw: e);
+                await userZones.RefreshAsync(workspace, user, ct);
                 var reply = await router.HandleAsync(request, ct);
                 await replies.SendAsync(reply, new SlackTarget(workspace, channel, user, null, null, ThreadTs: type == "app_mention" ? JsonRead.Str(e, "thread_ts") : null), ct);
                 break;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CoordBot.Chat;
+using CoordBot.CheckIns;
 using CoordBot.Teams.Cards;
 using CoordBot.Teams.Connector;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed partial class TeamsHandler(
     TeamsReplies replies,
     TeamsSharedFiles files,
     TeamsWelcome welcome,
+    MemberZones zones,
     WorkQueue work,
     ILogger<TeamsHandler> logger)
 {
@@ -54,8 +56,10 @@ public sealed partial class TeamsHandler(
                 var replyTo = JsonRead.Str(activity, "id");
                 var submittedCard = request.Action is not null ? JsonRead.Str(activity, "replyToId") : null;
                 var file = request.Action is null ? TeamsSharedFiles.Find(activity) : null;
+                var zone = ClientTimeZone(activity);
                 await work.EnqueueAsync("teams message", $"teams:{context.Tenant}:{context.ConversationId}", async token =>
                 {
+                    await zones.ReportAsync(context.Tenant, context.FromId, zone, token);
                     if (file is { } shared)
                     {
                         // A file sent with the command (an .ics calendar, a CSV) is its input, on the lines after it.
@@ -136,6 +140,20 @@ public sealed partial class TeamsHandler(
             UserName: context.FromName, Raw: activity.Clone());
     }
 
+    /// <summary>
+    /// The sender's IANA time zone as their Teams client reports it: the <c>clientInfo</c> entity's <c>timezone</c>
+    /// (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-actions), else the
+    /// activity's <c>localTimezone</c>; null when neither is there. <see cref="MemberZones"/> ignores anything not a known zone.
+    /// </summary>
+    internal static string? ClientTimeZone(JsonElement activity)
+    {
+        if (activity.TryGetProperty("entities", out var entities) && entities.ValueKind == JsonValueKind.Array)
+            foreach (var entity in entities.EnumerateArray())
+                if (entity.ValueKind == JsonValueKind.Object && JsonRead.Str(entity, "type") == "clientInfo" && JsonRead.Str(entity, "timezone") is { Length: > 0 } zone)
+                    return zone;
+        return JsonRead.Str(activity, "localTimezone") is { Length: > 0 } local ? local : null;
+    }
+
     /// <summary>The people @mentioned in a message (not the bot): each mention's text as it appears, and the user's id.</summary>
     private static List<(string Text, string Id)> Mentions(JsonElement activity, string botId)
     {
@@ -189,6 +207,7 @@ public sealed partial class TeamsHandler(
             return InvokeError(400, "BadRequest", "This card action is not one of CoordBot's.");
 
         var request = new ChatRequest("teams", context.Tenant, context.ConversationId, context.FromId, null, chatAction, UserName: context.FromName, Raw: activity.Clone());
+        await zones.ReportAsync(context.Tenant, context.FromId, ClientTimeZone(activity), ct);
         var reply = await router.HandleAsync(request, ct);
         if (reply is null) return InvokeMessage("Done.");
         if (reply.Ephemeral && !context.IsPersonal)

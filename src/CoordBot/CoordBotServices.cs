@@ -46,6 +46,8 @@ public static class CoordBotServices
         services.TryAddSingleton(new BotOptions());
         services.AddSingleton<CheckIns.CheckInDigest>();
         services.AddSingleton<CheckIns.CheckInSchedule>();
+        services.AddSingleton<MemberZoneStore>();
+        services.AddSingleton<CheckIns.MemberZones>();
         services.AddSingleton<IScheduledSendHandler>(sp => sp.GetRequiredService<CheckIns.CheckInSchedule>());
         services.AddSingleton(sp =>
         {

@@ -28,6 +28,9 @@ public static class SlackSetup
         services.AddSingleton<SlackSeenEvents>();
         services.AddSingleton<SlackHome>();
         services.AddSingleton<SlackHandler>();
+        services.AddSingleton<SlackUserZones>();
+        services.AddSingleton<CoordBot.CheckIns.IPlatformMemberZones>(sp => sp.GetRequiredService<SlackUserZones>());
+        services.AddHostedService(sp => sp.GetRequiredService<SlackUserZones>());
         services.AddSingleton<ISlackInbound>(sp => sp.GetRequiredService<SlackHandler>());
         services.AddSingleton<SlackDmChannels>();
         services.AddSingleton<SlackReplies>();

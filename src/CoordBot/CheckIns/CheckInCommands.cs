@@ -8,7 +8,8 @@ namespace CoordBot.CheckIns;
 
 /// <summary>The <c>checkin</c> command: initiatives with a measurable aim and their weekly check-ins.</summary>
 public sealed partial class CheckInCommands(
-    InitiativeStore store, CheckInStore checkIns, CheckInSchedule cycles, CheckInDigest digests, WorkspaceStore workspaces, CheckInCsv csv)
+    InitiativeStore store, CheckInStore checkIns, CheckInSchedule cycles, CheckInDigest digests, WorkspaceStore workspaces, CheckInCsv csv,
+    MemberZones zones, IEnumerable<IPlatformMemberZones> platformZones)
 {
     public CommandGroup Group => new("checkin", "weekly progress check-ins toward a measurable aim",
     [
@@ -61,6 +62,11 @@ public sealed partial class CheckInCommands(
             [], ["checkin skip I1 2026-12-28"], SkipAsync),
         new("checkin", "away", "checkin away <until DATE> | checkin away off", "Stop your own prompts until a date (inclusive).",
             [], ["checkin away until 2027-01-04", "checkin away off"], AwayAsync),
+        new("checkin", "zone", "checkin zone [<IANA zone> | off]",
+            "Your own time zone: your prompts and nudges come at each initiative's weekday and time on your clock (the digest stays " +
+            "in the initiative's). Alone it shows your zone and where it came from; a zone sets it by hand (it wins over the one " +
+            "Slack or Teams reports); off clears the hand-set one.",
+            [], ["checkin zone America/New_York", "checkin zone off", "checkin zone"], ZoneAsync),
         new("checkin", "pause", "checkin pause <initiative>", "Stop the prompts (creator or admin).", [], ["checkin pause I1"], (c, t) => PauseAsync(c, true, t)),
         new("checkin", "resume", "checkin resume <initiative>", "Restart the prompts (creator or admin).", [], ["checkin resume I1"], (c, t) => PauseAsync(c, false, t)),
         new("checkin", "remove", "checkin remove <initiative>", "Delete an initiative (creator or admin).", [], ["checkin remove I1"], RemoveAsync),
@@ -156,6 +162,9 @@ public sealed partial class CheckInCommands(
             weekday, at, zone.Id, nudgeAfter, ctx.Args.Text("rules") == "anhoej" ? RunChartRules.Anhoej : RunChartRules.PerlaProvostMurray,
             ctx.Request.ChannelId, ctx.Request.Platform, false, ctx.UserId, memberIds, Goal: goal), ct);
         await cycles.ScheduleAsync(ctx.WorkspaceId, initiative, ct);
+        foreach (var platform in platformZones.Where(p => p.Platform == ctx.Request.Platform))
+            foreach (var member in memberIds)
+                await platform.RefreshAsync(ctx.WorkspaceId, member, ct);
         var cycle = new CheckInCycle(initiative);
         var digestAt = cycle.Weekly(CheckInStage.Digest);
         var aim = metrics[0];
@@ -225,7 +234,7 @@ public sealed partial class CheckInCommands(
         if (!initiative.Members.Contains(ctx.UserId))
             return Reply.Error($"You are not a member of {initiative.Label}.", $"Members: {string.Join(", ", initiative.Members.Select(m => "@" + m))}");
 
-        var (week, early) = await OpenWeekAsync(ctx.WorkspaceId, initiative, ctx.Now, ct);
+        var (week, early) = await OpenWeekAsync(ctx.WorkspaceId, initiative, ctx.Now, ct, ctx.UserId);
         var pairs = words.Skip(named.Count).ToList();
         if (pairs.Count == 0 && !Answers.Any(ctx.Args.Given))
             return Form(initiative, week, (await checkIns.WeekAsync(ctx.WorkspaceId, initiative.Id, week, ct)).FirstOrDefault(c => c.Member == ctx.UserId));
@@ -288,9 +297,15 @@ public sealed partial class CheckInCommands(
     /// The week a check-in made now counts for: the current cycle's, or the next one once the current
     /// cycle's digest is posted (then <c>Closed</c> names the closed week).
     /// </summary>
-    private async Task<(string Week, string? Closed)> OpenWeekAsync(string workspace, Initiative initiative, DateTimeOffset now, CancellationToken ct)
+    private async Task<(string Week, string? Closed)> OpenWeekAsync(string workspace, Initiative initiative, DateTimeOffset now, CancellationToken ct,
+        string? member = null)
     {
         var week = new CheckInCycle(initiative).WeekAt(now);
+        // A member whose clock is ahead of the initiative's has had next week's prompt already (their Monday 09:00 is the
+        // initiative's Sunday evening): what they send now answers that prompt.
+        if (member is not null && MemberZoneStore.Parse((await zones.GetAsync(workspace, member, ct)).Id) is { } zone &&
+            new CheckInCycle(initiative, zone).At(CheckInStage.Prompt, CheckInCycle.Next(week)) <= now)
+            week = CheckInCycle.Next(week);
         return await checkIns.DigestPostedAtAsync(workspace, initiative.Id, week, ct) is null ? (week, null) : (CheckInCycle.Next(week), week);
     }
 

@@ -17,10 +17,14 @@ public sealed class CheckInCycle
 {
     private readonly Initiative _initiative;
 
-    public CheckInCycle(Initiative initiative)
+    /// <summary>
+    /// The initiative's cycle in its own zone, or as a member in <paramref name="zone"/> lives it (their prompt and
+    /// nudge at the initiative's weekday and time on their own clock; docs/features.md, "Each member's own time zone").
+    /// </summary>
+    public CheckInCycle(Initiative initiative, TimeZoneInfo? zone = null)
     {
         _initiative = initiative;
-        Zone = WorkspaceStore.FindZone(initiative.TimeZoneId) ?? TimeZoneInfo.Utc;
+        Zone = zone ?? WorkspaceStore.FindZone(initiative.TimeZoneId) ?? TimeZoneInfo.Utc;
     }
 
     public TimeZoneInfo Zone { get; }

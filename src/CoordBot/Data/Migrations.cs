@@ -638,6 +638,19 @@ public static class Migrations
                 FOREIGN KEY (workspace_id, initiative_id) REFERENCES initiatives (workspace_id, id) ON DELETE CASCADE);
             CREATE INDEX ix_checkin_phases ON checkin_phases (workspace_id, initiative_id, id);
             """),
+
+        // A member's own time zone (docs/features.md, "Each member's own time zone"): the one the platform reports
+        // (Slack users.info tz, Teams clientInfo.timezone) and the one set by hand (checkin zone), kept apart so that
+        // "checkin zone off" falls back to the platform's. A user need not be in users (a member mentioned at setup).
+        new(18, "members' own time zones (from the platform, or set by hand)", """
+            CREATE TABLE member_zones (
+                workspace_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                platform_zone TEXT,
+                own_zone TEXT,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, user_id));
+            """),
     ];
 
     private const string V1 = """

@@ -75,14 +75,23 @@ public sealed class QuartzScheduledSends(ISchedulerFactory schedulers, TimeProvi
     public async Task CancelWhereAsync(string workspaceId, string keyPrefix, CancellationToken ct = default)
     {
         var scheduler = await schedulers.GetScheduler(ct);
+        var found = await FindAsync(scheduler, workspaceId, keyPrefix, ct);
+        if (found.Count > 0)
+            await scheduler.DeleteJobs(found, ct);
+    }
+
+    public async Task<IReadOnlyList<string>> KeysAsync(string workspaceId, string keyPrefix, CancellationToken ct = default) =>
+        (await FindAsync(await schedulers.GetScheduler(ct), workspaceId, keyPrefix, ct)).Select(k => k.Name).ToList();
+
+    private static async Task<List<JobKey>> FindAsync(IScheduler scheduler, string workspaceId, string keyPrefix, CancellationToken ct)
+    {
         var found = await scheduler.QueryJobs(new JobQuery
         {
             Group = GroupMatcher<JobKey>.GroupEquals(workspaceId),
             Name = NameMatcher<JobKey>.NameStartsWith(keyPrefix),
             Take = PagedQuery.All,
         }, ct);
-        if (found.Items.Count > 0)
-            await scheduler.DeleteJobs(found.Items.Select(j => j.Key).ToList(), ct);
+        return found.Items.Select(j => j.Key).ToList();
     }
 
     public async Task<IReadOnlyList<ScheduledSend>> UpcomingAsync(string workspaceId, int limit, CancellationToken ct = default)

@@ -34,6 +34,9 @@ public interface IScheduledSends
     /// <summary>Removes every pending send of the workspace whose key starts with <paramref name="keyPrefix"/>.</summary>
     Task CancelWhereAsync(string workspaceId, string keyPrefix, CancellationToken ct = default);
 
+    /// <summary>The keys of the workspace's pending sends that start with <paramref name="keyPrefix"/>.</summary>
+    Task<IReadOnlyList<string>> KeysAsync(string workspaceId, string keyPrefix, CancellationToken ct = default);
+
     /// <summary>The workspace's next pending sends, soonest first.</summary>
     Task<IReadOnlyList<ScheduledSend>> UpcomingAsync(string workspaceId, int limit, CancellationToken ct = default);
 }

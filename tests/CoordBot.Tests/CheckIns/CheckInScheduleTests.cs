@@ -26,16 +26,17 @@ public sealed class CheckInScheduleTests : IDisposable
     /// <summary>Monday of ISO week 2027-W08, the first week of every scenario.</summary>
     private static readonly DateOnly FirstMonday = new(2027, 2, 22);
 
-    private static readonly TimeSpan Step = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan SlowStep = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan Before = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan Within = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Step = LocalDeliveries.Step;
+    private static readonly TimeSpan Before = LocalDeliveries.Before;
+    private static readonly TimeSpan Within = LocalDeliveries.Within;
 
     private readonly TestDatabase _db = new();
     private readonly FakeTimeProvider _clock = new(Chicago(FirstMonday, 6));
 
-    /// <summary>Every key the local channel should have delivered so far, with the earliest instant it may have.</summary>
-    private readonly Dictionary<string, DateTimeOffset> _expected = new(StringComparer.Ordinal);
+    /// <summary>What the local channel delivered, against every key it should have delivered so far.</summary>
+    private readonly LocalDeliveries _watch;
+
+    public CheckInScheduleTests() => _watch = new LocalDeliveries(_clock);
 
     public void Dispose() => _db.Dispose();
 
@@ -83,7 +84,7 @@ public sealed class CheckInScheduleTests : IDisposable
             var (plan, week, monday) = (plans[i], Week(i), FirstMonday.AddDays(7 * i));
             string[] members = plan.Skipped ? [] : plan.BobAway ? ["alice"] : ["alice", "bob"];
 
-            await ExpectAsync(host, Chicago(monday), [.. members.Select(m => PromptKey(week, m))]);
+            await _watch.ExpectAsync(host, Chicago(monday), [.. members.Select(m => PromptKey(week, m))]);
             if (i == 3) await alice.Says("checkin skip I1 2027-03-24").Expect("skips 2027-W12");
             if (plan.AliceAnswers)
                 await alice.Says($"checkin submit I1 \"actively homeless\"={120 - i} --wins \"week {i}\"").Expect($"Recorded your {week} check-in");
@@ -94,9 +95,9 @@ public sealed class CheckInScheduleTests : IDisposable
             var answered = new HashSet<string>();
             if (plan.AliceAnswers || plan.AliceAnsweredEarly) answered.Add("alice");
             if (plan.BobAnswers) answered.Add("bob");
-            await ExpectAsync(host, Chicago(monday.AddDays(1)), [.. members.Where(m => !answered.Contains(m)).Select(m => NudgeKey(week, m))]);
+            await _watch.ExpectAsync(host, Chicago(monday.AddDays(1)), [.. members.Where(m => !answered.Contains(m)).Select(m => NudgeKey(week, m))]);
 
-            await ExpectAsync(host, Chicago(monday.AddDays(6)), plan.Skipped ? [] : [DigestKey(week)]);
+            await _watch.ExpectAsync(host, Chicago(monday.AddDays(6)), plan.Skipped ? [] : [DigestKey(week)]);
             if (i == 2)
                 await alice.Says("checkin submit I1 \"actively homeless\"=117").Expect("Recorded your 2027-W11 check-in", "The 2027-W10 digest is already posted");
             if (i == 5)
@@ -104,12 +105,12 @@ public sealed class CheckInScheduleTests : IDisposable
         }
 
         // What each person sees: every prompt, nudge and digest once, with the local times right on both sides of the change.
-        var aliceSees = await TextsAsync(host, "alice");
-        var bobSees = await TextsAsync(host, "bob");
+        var aliceSees = await LocalDeliveries.TextsAsync(host, "alice");
+        var bobSees = await LocalDeliveries.TextsAsync(host, "bob");
         Assert.Equal(aliceSees.Count, aliceSees.Distinct().Count());
         Assert.Equal(bobSees.Count, bobSees.Distinct().Count());
-        Assert.Equal(_expected.Keys.Count(k => k.EndsWith(":alice", StringComparison.Ordinal) || k.StartsWith("checkin-digest:", StringComparison.Ordinal)), aliceSees.Count);
-        Assert.Equal(_expected.Keys.Count(k => k.EndsWith(":bob", StringComparison.Ordinal) || k.StartsWith("checkin-digest:", StringComparison.Ordinal)), bobSees.Count);
+        Assert.Equal(_watch.Expected.Keys.Count(k => k.EndsWith(":alice", StringComparison.Ordinal) || k.StartsWith("checkin-digest:", StringComparison.Ordinal)), aliceSees.Count);
+        Assert.Equal(_watch.Expected.Keys.Count(k => k.EndsWith(":bob", StringComparison.Ordinal) || k.StartsWith("checkin-digest:", StringComparison.Ordinal)), bobSees.Count);
         Assert.Equal(9 + 4 + 9, aliceSees.Count);    // prompts and digests every week but W12; nudges W09 W13 W14 W17
         Assert.Equal(8 + 4 + 9, bobSees.Count);      // no prompt W12 W14; nudges W08 W11 W13 W16
         Assert.Contains(aliceSees, t => t.StartsWith("Weekly check-in: Veteran homelessness, 2027-W10.", StringComparison.Ordinal) &&
@@ -127,7 +128,7 @@ public sealed class CheckInScheduleTests : IDisposable
         Assert.Contains("1 of 2 (50%) checked in", digests[Week(3)].Text);
         Assert.Contains("0 of 1 (0%) checked in", digests[Week(6)].Text);
         Assert.Contains("Away: @bob", digests[Week(6)].Plain);
-        await AssertDeliveredAsync(host);
+        await _watch.AssertDeliveredAsync(host);
     }
 
     // ---- 1b. A check-in time that the DST change skips or repeats ----
@@ -147,11 +148,11 @@ public sealed class CheckInScheduleTests : IDisposable
         await using var host = StartHost();
         await host.User("alice").Says($"checkin setup Shelter --metric \"beds:beds:increase\" --every {every} --tz America/Chicago --members @alice").Expect("Set up");
 
-        await ExpectAsync(host, DateTimeOffset.Parse(promptAt, CultureInfo.InvariantCulture), [PromptKey(week, "alice")]);
-        Assert.Contains($"The digest goes to the team {digestLocal} (America/Chicago)", (await TextsAsync(host, "alice")).Single());
-        await ExpectAsync(host, DateTimeOffset.Parse(promptAt, CultureInfo.InvariantCulture).AddHours(1), []);
-        await ExpectAsync(host, DateTimeOffset.Parse(nudgeAt, CultureInfo.InvariantCulture), [NudgeKey(week, "alice")]);
-        await ExpectAsync(host, DateTimeOffset.Parse(digestAt, CultureInfo.InvariantCulture), [DigestKey(week)]);
+        await _watch.ExpectAsync(host, DateTimeOffset.Parse(promptAt, CultureInfo.InvariantCulture), [PromptKey(week, "alice")]);
+        Assert.Contains($"The digest goes to the team {digestLocal} (America/Chicago)", (await LocalDeliveries.TextsAsync(host, "alice")).Single());
+        await _watch.ExpectAsync(host, DateTimeOffset.Parse(promptAt, CultureInfo.InvariantCulture).AddHours(1), []);
+        await _watch.ExpectAsync(host, DateTimeOffset.Parse(nudgeAt, CultureInfo.InvariantCulture), [NudgeKey(week, "alice")]);
+        await _watch.ExpectAsync(host, DateTimeOffset.Parse(digestAt, CultureInfo.InvariantCulture), [DigestKey(week)]);
     }
 
     // ---- 2. A restart mid-week ----
@@ -163,37 +164,37 @@ public sealed class CheckInScheduleTests : IDisposable
         await using (var first = StartHost())
         {
             await first.User("alice").Says(Setup).Expect("Set up");
-            await ExpectAsync(first, Chicago(FirstMonday), [PromptKey(week, "alice"), PromptKey(week, "bob")]);
+            await _watch.ExpectAsync(first, Chicago(FirstMonday), [PromptKey(week, "alice"), PromptKey(week, "bob")]);
         }
 
         await using (var second = StartHost())
         {
             // Back at once: the prompt that already went out does not go out again.
-            await IdleAsync(TimeSpan.FromMinutes(3));
+            await _watch.IdleAsync(TimeSpan.FromMinutes(3));
             await second.User("alice").Says("checkin submit I1 \"actively homeless\"=119").Expect($"Recorded your {week} check-in");
-            await ExpectAsync(second, Chicago(FirstMonday.AddDays(1)), [NudgeKey(week, "bob")]);
+            await _watch.ExpectAsync(second, Chicago(FirstMonday.AddDays(1)), [NudgeKey(week, "bob")]);
             // Down just before the digest, over its time by a few seconds.
             _clock.SetUtcNow(Chicago(FirstMonday.AddDays(6)) - Before);
-            await IdleAsync(Step);
-            await AssertDeliveredAsync(second);
+            await _watch.IdleAsync(Step);
+            await _watch.AssertDeliveredAsync(second);
         }
         _clock.Advance(TimeSpan.FromSeconds(45));
 
-        _expected[DigestKey(week)] = Chicago(FirstMonday.AddDays(6));
+        _watch.Expected[DigestKey(week)] = Chicago(FirstMonday.AddDays(6));
         await using (var third = StartHost())
         {
-            Assert.True(await ArrivesAsync(third, DigestKey(week), Within),
+            Assert.True(await _watch.ArrivesAsync(third, DigestKey(week), Within),
                 "the digest whose time passed during the restart was not posted");
-            await AssertDeliveredAsync(third);
+            await _watch.AssertDeliveredAsync(third);
         }
 
         await using var fourth = StartHost();
-        await IdleAsync(TimeSpan.FromMinutes(2));
-        await ExpectAsync(fourth, Chicago(FirstMonday.AddDays(7)), [PromptKey(Week(1), "alice"), PromptKey(Week(1), "bob")]);
-        await AssertDeliveredAsync(fourth);
+        await _watch.IdleAsync(TimeSpan.FromMinutes(2));
+        await _watch.ExpectAsync(fourth, Chicago(FirstMonday.AddDays(7)), [PromptKey(Week(1), "alice"), PromptKey(Week(1), "bob")]);
+        await _watch.AssertDeliveredAsync(fourth);
         foreach (var (user, nudged) in new[] { ("alice", false), ("bob", true) })
         {
-            var texts = await TextsAsync(fourth, user);
+            var texts = await LocalDeliveries.TextsAsync(fourth, user);
             Assert.Single(texts, t => t.StartsWith($"Weekly check-in: Veteran homelessness, {week}.", StringComparison.Ordinal));
             Assert.Single(texts, t => t.StartsWith($"Veteran homelessness {week}:", StringComparison.Ordinal));
             Assert.Equal(nudged ? 1 : 0, texts.Count(t => t.StartsWith($"Reminder: your {week} check-in", StringComparison.Ordinal)));
@@ -215,13 +216,13 @@ public sealed class CheckInScheduleTests : IDisposable
         _clock.SetUtcNow(Chicago(FirstMonday.AddDays(2), 10));
 
         await using var second = StartHost();
-        await IdleAsync(TimeSpan.FromMinutes(3));
-        await AssertDeliveredAsync(second);
+        await _watch.IdleAsync(TimeSpan.FromMinutes(3));
+        await _watch.AssertDeliveredAsync(second);
         await second.User("alice").Says("checkin submit I1 \"actively homeless\"=119").Expect($"Recorded your {Week(0)} check-in");
-        await ExpectAsync(second, Chicago(FirstMonday.AddDays(6)), [DigestKey(Week(0))]);
+        await _watch.ExpectAsync(second, Chicago(FirstMonday.AddDays(6)), [DigestKey(Week(0))]);
         Assert.Contains("1 of 2 (50%) checked in", (await DigestsAsync(second, "alice"))[Week(0)].Text);
-        await ExpectAsync(second, Chicago(FirstMonday.AddDays(7)), [PromptKey(Week(1), "alice"), PromptKey(Week(1), "bob")]);
-        await AssertDeliveredAsync(second);
+        await _watch.ExpectAsync(second, Chicago(FirstMonday.AddDays(7)), [PromptKey(Week(1), "alice"), PromptKey(Week(1), "bob")]);
+        await _watch.AssertDeliveredAsync(second);
     }
 
     [Fact]
@@ -236,16 +237,16 @@ public sealed class CheckInScheduleTests : IDisposable
         var back = Chicago(FirstMonday.AddDays(7), 8);
         _clock.SetUtcNow(back);
 
-        _expected[DigestKey(Week(0))] = back;
+        _watch.Expected[DigestKey(Week(0))] = back;
         await using var second = StartHost();
-        Assert.True(await ArrivesAsync(second, DigestKey(Week(0)), Within),
+        Assert.True(await _watch.ArrivesAsync(second, DigestKey(Week(0)), Within),
             "the digest missed while the host was down was not posted on start-up");
-        await IdleAsync(TimeSpan.FromMinutes(1));
-        await AssertDeliveredAsync(second);
+        await _watch.IdleAsync(TimeSpan.FromMinutes(1));
+        await _watch.AssertDeliveredAsync(second);
         Assert.Contains("1 of 2 (50%) checked in", (await DigestsAsync(second, "alice"))[Week(0)].Text);
 
-        await ExpectAsync(second, Chicago(FirstMonday.AddDays(7)), [PromptKey(Week(1), "alice"), PromptKey(Week(1), "bob")]);
-        await AssertDeliveredAsync(second);
+        await _watch.ExpectAsync(second, Chicago(FirstMonday.AddDays(7)), [PromptKey(Week(1), "alice"), PromptKey(Week(1), "bob")]);
+        await _watch.AssertDeliveredAsync(second);
     }
 
     // ---- 4. A person's week, and the chart link ----
@@ -258,9 +259,9 @@ public sealed class CheckInScheduleTests : IDisposable
         await alice.Says(Setup).Expect("Set up");
         await alice.Says("checkin import I1\nweek,member,actively homeless,inflow,outflow\n2027-W05,alice,124,5,3\n2027-W06,alice,123,4,5\n2027-W07,alice,121,4,6")
             .Expect("Imported 3 check-ins");
-        await ExpectAsync(host, Chicago(FirstMonday), [PromptKey(Week(0), "alice"), PromptKey(Week(0), "bob")]);
+        await _watch.ExpectAsync(host, Chicago(FirstMonday), [PromptKey(Week(0), "alice"), PromptKey(Week(0), "bob")]);
 
-        var prompt = (await MessagesAsync(host, "alice")).Single(m => m.Text.StartsWith("Weekly check-in", StringComparison.Ordinal));
+        var prompt = (await LocalDeliveries.MessagesAsync(host, "alice")).Single(m => m.Text.StartsWith("Weekly check-in", StringComparison.Ordinal));
         var form = await alice.Presses(prompt, "Check in");
         var fields = Assert.Single(form.Blocks("form"));
         var command = fields.GetProperty("command").GetString()!;
@@ -273,8 +274,8 @@ public sealed class CheckInScheduleTests : IDisposable
 
         await alice.Says("checkin status").Expect($"{Week(0)}: 1 of 2 checked in", "Checked in: @alice", "Not yet: @bob");
         await alice.Says("checkin digest I1").Expect($"Posting the {Week(0)} digest");
-        _expected[DigestKey(Week(0))] = _clock.GetUtcNow();
-        Assert.True(await ArrivesAsync(host, DigestKey(Week(0)), Within), "the digest did not arrive");
+        _watch.Expected[DigestKey(Week(0))] = _clock.GetUtcNow();
+        Assert.True(await _watch.ArrivesAsync(host, DigestKey(Week(0)), Within), "the digest did not arrive");
         var digest = (await DigestsAsync(host, "alice"))[Week(0)];
         Assert.Contains("Two landlords joined", digest.Plain);
         Assert.Contains("1 of 2 (50%)", digest.Plain);
@@ -313,8 +314,8 @@ public sealed class CheckInScheduleTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(host, link));
 
         // The week is closed by the digest posted by hand: no nudge for it, and its scheduled digest is not posted again.
-        await ExpectAsync(host, Chicago(FirstMonday.AddDays(1)), []);
-        await ExpectAsync(host, Chicago(FirstMonday.AddDays(6)), []);
+        await _watch.ExpectAsync(host, Chicago(FirstMonday.AddDays(1)), []);
+        await _watch.ExpectAsync(host, Chicago(FirstMonday.AddDays(6)), []);
         Assert.Single(await DigestsAsync(host, "bob"));
 
         _clock.Advance(TimeSpan.FromDays(31));
@@ -329,101 +330,9 @@ public sealed class CheckInScheduleTests : IDisposable
         return response.StatusCode;
     }
 
-    /// <summary>
-    /// Jumps to 30 s before <paramref name="due"/> and checks that nothing new has arrived, then moves the clock
-    /// in 5 s steps: each key arrives once, delivered at or after <paramref name="due"/> and within a minute of it,
-    /// and nothing else does. With no keys, watches a minute past <paramref name="due"/> for anything unexpected.
-    /// </summary>
-    private async Task ExpectAsync(TestHost host, DateTimeOffset due, IReadOnlyList<string> keys)
-    {
-        _clock.SetUtcNow(due - Before);
-        await Task.Delay(50);
-        await AssertDeliveredAsync(host);
-
-        foreach (var key in keys) _expected[key] = due;
-        var arrived = await AdvanceUntilAsync(due + Within,
-            async () => keys.Count > 0 && keys.All((await KeysAsync(host)).ContainsKey), slowFrom: keys.Count > 0 ? due : null);
-        if (keys.Count > 0)
-        {
-            var sent = await KeysAsync(host);
-            Assert.True(arrived, $"by {_clock.GetUtcNow():O} still missing: {string.Join(", ", keys.Where(k => !sent.ContainsKey(k)))}; " +
-                                 $"delivered: {string.Join(", ", sent.Keys.Order(StringComparer.Ordinal))}");
-        }
-        await AssertDeliveredAsync(host);
-    }
-
-    /// <summary>
-    /// The local channel delivered exactly the expected keys (no more, none missing), each once, each at or within a
-    /// few minutes after its time, digests to '#general' and the rest as DMs; the outbox holds the same keys, all sent.
-    /// </summary>
-    private async Task AssertDeliveredAsync(TestHost host)
-    {
-        var sent = await KeysAsync(host);
-        Assert.Equal(_expected.Keys.Order(StringComparer.Ordinal), sent.Keys.Order(StringComparer.Ordinal));
-        foreach (var (key, (destination, at)) in sent)
-        {
-            Assert.True(at >= _expected[key] && at <= _expected[key] + 2 * Within, $"{key} was delivered at {at:O}, expected from {_expected[key]:O}");
-            Assert.Equal(key.StartsWith("checkin-digest:", StringComparison.Ordinal) ? "#general" : key.Split(':')[^1], destination);
-        }
-        // The dispatcher marks a message sent just after the local channel stored it: wait for that (up to 30 s of real time).
-        List<(string Key, string Status)> outbox = [];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            await using var connection = await host.Get<Database>().OpenAsync();
-            outbox = (await connection.QueryAsync<(string Key, string Status)>(
-                "SELECT idempotency_key, status FROM outbox WHERE workspace_id = 'local' ORDER BY idempotency_key")).ToList();
-            if (outbox.All(o => o.Status == "sent") || timeout.IsCancellationRequested) break;
-            await Task.Delay(20);
-        }
-        Assert.Equal(sent.Keys.Order(StringComparer.Ordinal), outbox.Select(o => o.Key));
-        Assert.All(outbox, o => Assert.Equal("sent", o.Status));   // (the line above pins which messages these are)
-    }
-
-    /// <summary>What the local channel delivered: idempotency key → destination and delivery time.</summary>
-    private static async Task<Dictionary<string, (string Destination, DateTimeOffset At)>> KeysAsync(TestHost host)
-    {
-        await using var connection = await host.Get<Database>().OpenAsync();
-        var rows = await connection.QueryAsync<(string Key, string Destination, string At)>(
-            "SELECT idempotency_key, destination, created_at FROM local_messages WHERE workspace_id = 'local'");
-        return rows.ToDictionary(r => r.Key, r => (r.Destination, Database.ParseStamp(r.At)), StringComparer.Ordinal);
-    }
-
-    /// <summary>
-    /// Moves the clock (Quartz and the outbox wake on its timers) until the condition holds or <paramref name="until"/>:
-    /// 5 s at a time, and from <paramref name="slowFrom"/> on (when something is expected) a quarter second at a time,
-    /// so a slow machine gets more real time to run the job before the clock passes the allowed minute.
-    /// </summary>
-    private async Task<bool> AdvanceUntilAsync(DateTimeOffset until, Func<Task<bool>> done, DateTimeOffset? slowFrom = null)
-    {
-        while (true)
-        {
-            if (await done()) return true;
-            var now = _clock.GetUtcNow();
-            if (now >= until) return false;
-            _clock.Advance(now >= slowFrom ? SlowStep : Step);
-            await Task.Delay(25);
-        }
-    }
-
-    /// <summary>Waits, moving the clock slowly from now, for a message to be delivered.</summary>
-    private Task<bool> ArrivesAsync(TestHost host, string key, TimeSpan within) =>
-        AdvanceUntilAsync(_clock.GetUtcNow() + within, async () => (await KeysAsync(host)).ContainsKey(key), slowFrom: _clock.GetUtcNow());
-
-    /// <summary>Lets the host run for a while of fake time, 5 s at a time.</summary>
-    private Task IdleAsync(TimeSpan span) => AdvanceUntilAsync(_clock.GetUtcNow() + span, () => Task.FromResult(false));
-
-    private static async Task<List<BotReply>> MessagesAsync(TestHost host, string user)
-    {
-        var json = await host.Http.GetFromJsonAsync<JsonElement>($"/local/messages?user={user}");
-        return json.GetProperty("replies").EnumerateArray().Select(r => new BotReply(r.Clone())).ToList();
-    }
-
-    private static async Task<List<string>> TextsAsync(TestHost host, string user) => (await MessagesAsync(host, user)).Select(m => m.Text).ToList();
-
     /// <summary>The digests in the channel, by week.</summary>
     private static async Task<Dictionary<string, BotReply>> DigestsAsync(TestHost host, string user) =>
-        (await MessagesAsync(host, user))
+        (await LocalDeliveries.MessagesAsync(host, user))
             .Select(m => (Match: Regex.Match(m.Card.GetProperty("blocks")[0].GetProperty("text").GetString() ?? "", @"weekly digest, (\d{4}-W\d{2})$"), Reply: m))
             .Where(x => x.Match.Success)
             .ToDictionary(x => x.Match.Groups[1].Value, x => x.Reply);

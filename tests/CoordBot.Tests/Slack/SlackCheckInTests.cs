@@ -17,6 +17,8 @@ public sealed class SlackCheckInTests : SlackHostTest
     [Fact]
     public async Task The_prompt_is_a_DM_whose_button_opens_the_check_in_modal_and_the_digest_links_the_chart()
     {
+        // Alice's Slack zone is the initiative's (a member in another zone is prompted by that zone's trigger: SlackMemberZoneTests).
+        Slack.AddUser(Team, "U1", "alice", timeZone: "UTC", isAdmin: true);
         // Every day of the week is a prompt day here, so "now" is always just after this week's prompt.
         var day = DateTimeOffset.UtcNow.DayOfWeek.ToString()[..3].ToLowerInvariant();
         (await Client.CommandAsync(Team, "U1", "/checkin", $"setup Vets --template bfz --every {day} 00:00 --tz UTC --members <@U1|alice>")).Message()

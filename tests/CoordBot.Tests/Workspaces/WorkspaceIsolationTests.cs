@@ -439,6 +439,32 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
         },
         ["WorkspaceStore.FindZone"] = t => Task.CompletedTask,   // pure, listed so a new method must be decided on
 
+        // ---- members' own time zones ----
+        ["MemberZoneStore.GetAsync"] = async t =>
+        {
+            Assert.Equal(MemberZone.None, await t.Zones.GetAsync(Other, "U2"));             // the home's U2 set her own
+            Assert.Equal(new MemberZone("Europe/Berlin", null), await t.Zones.GetAsync(Other, "U1"));
+        },
+        ["MemberZoneStore.ForUsersAsync"] = async t =>
+        {
+            var found = await t.Zones.ForUsersAsync(Other, ["U1", "U2"]);
+            Assert.Equal(["U1"], found.Keys);
+            Assert.Equal("Europe/Berlin", found["U1"].Id);
+        },
+        ["MemberZoneStore.SetPlatformZoneAsync"] = async t =>
+        {
+            Assert.True(await t.Zones.SetPlatformZoneAsync(Other, "U2", MemberZoneStore.Parse("Asia/Tokyo")!));
+            Assert.True(await t.Zones.SetPlatformZoneAsync(Other, "U1", MemberZoneStore.Parse("Asia/Kolkata")!));   // the home's U1 is in Kolkata already
+            Assert.Equal("Asia/Kolkata", (await t.Zones.GetAsync(Other, "U1")).Id);
+        },
+        ["MemberZoneStore.SetOwnZoneAsync"] = async t =>
+        {
+            Assert.False(await t.Zones.SetOwnZoneAsync(Other, "U2", null));                  // clears nothing of the home's U2
+            Assert.True(await t.Zones.SetOwnZoneAsync(Other, "U1", MemberZoneStore.Parse("America/Los_Angeles")));
+            Assert.Equal(ZoneSource.Own, (await t.Zones.GetAsync(Other, "U1")).Source);
+        },
+        ["MemberZoneStore.Parse"] = t => Task.CompletedTask,   // pure, listed so a new method must be decided on
+
         // ---- outbox ----
         ["OutboxStore.EnqueueAsync"] = async t =>
         {
@@ -529,7 +555,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
     private sealed record Twin(
         Database Database, AllyStore Allies, ElectionStore Elections, InitiativeStore Initiatives, CheckInStore CheckIns, CheckInDigest Digests,
         WorkspaceStore Workspaces, OutboxStore Outbox, DownloadStore Downloads, SlackDmChannels SlackDms, SlackInstallations SlackInstalls,
-        SlackSeenEvents SlackEvents, TeamsConversations TeamsChats,
+        SlackSeenEvents SlackEvents, TeamsConversations TeamsChats, MemberZoneStore Zones,
         Ally HomeAlice, Ally HomeCarol, Ally OtherAlice, Ally OtherBob, Election OtherE1, Election HomeE2,
         Initiative HomeI1, Initiative OtherI1, string HomeDownload)
     {
@@ -548,6 +574,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             var installs = new SlackInstallations(database, new EphemeralDataProtectionProvider(), new SlackOptions(), clock);
             var events = new SlackSeenEvents(database, clock);
             var teams = new TeamsConversations(database, clock);
+            var zones = chat.Get<MemberZoneStore>();
 
             // A failed send of the home's, first, so that claiming it claims nothing else.
             await outbox.EnqueueAsync(Home, "reminder:E1:-30", "slack", "C-" + HomeMark, Reply.Say(HomeMark), Start, Start);
@@ -576,6 +603,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
                 await dms.SaveAsync(ws, "U1", "D-" + mark, default);
                 await installs.SaveAsync(Install(ws, "xoxb-" + mark), default);
                 await teams.SaveAsync(Conversation(ws, "19:shared", "https://smba.example/" + mark + "/", "29:u1"), default);
+                await zones.SetPlatformZoneAsync(ws, "U1", MemberZoneStore.Parse(ws == Home ? "Asia/Kolkata" : "Europe/Berlin")!);
                 ids[ws] = (found.Select(a => a.Id).ToArray(), e1, i1);
             }
 
@@ -593,6 +621,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             await checkIns.AddPhaseAsync(Home, homeI1.Id, null, "2027-W01", "phase " + HomeMark, "U1");
             await checkIns.SetAwayAsync(Home, "U2", Today.AddDays(10));
             await dms.SaveAsync(Home, "U2", "D-" + HomeMark + "-2", default);
+            await zones.SetOwnZoneAsync(Home, "U2", MemberZoneStore.Parse("America/Los_Angeles"));
             await events.FirstTimeAsync(Home, "Ev1", default);
             await teams.SaveAsync(Conversation(Home, "19:home-only", "https://smba.example/" + HomeMark + "/", "29:u2"), default);
             var download = await downloads.CreateAsync(Home, "U1", new FileAttachment(HomeMark + ".csv", "text/csv", HomeMark));
@@ -600,7 +629,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             var home = await allies.GetManyAsync(Home, [1]);
             var other = await allies.GetManyAsync(Other, [1, 2]);
             return new Twin(database, allies, elections, initiatives, checkIns, chat.Get<CheckInDigest>(), workspaces, outbox, downloads,
-                dms, installs, events, teams, home[0], carol, other[0], other[1], ids[Other].E1, e2, homeI1, ids[Other].I1, download);
+                dms, installs, events, teams, zones, home[0], carol, other[0], other[1], ids[Other].E1, e2, homeI1, ids[Other].I1, download);
         }
 
         private static AllyFields Person(string name, string org, string level, string mark) => new()
