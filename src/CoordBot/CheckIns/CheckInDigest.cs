@@ -16,8 +16,9 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
 
     /// <param name="Week">The week the numbers are as of: the week asked for, or the latest before it with values when it has none yet.</param>
     /// <param name="Asked">The week asked for.</param>
+    /// <param name="Zero">Where the functional-zero goal stands at <paramref name="Week"/>, or null without a goal.</param>
     private sealed record Data(string Week, string Asked, IReadOnlyList<string> Weeks, IReadOnlyDictionary<string, List<CheckIn>> ByWeek,
-        IReadOnlySet<string> Skipped, IReadOnlyList<MetricSummary> Metrics)
+        IReadOnlySet<string> Skipped, IReadOnlyList<MetricSummary> Metrics, ZeroStatus? Zero)
     {
         /// <summary>"As of 2026-W48 — no check-ins yet for 2026-W49.", or null when the numbers are the asked week's.</summary>
         public string? AsOfNote => Week == Asked ? null : $"As of {Week} — no check-ins yet for {Asked}.";
@@ -32,18 +33,21 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
     /// </summary>
     private async Task<Data> LoadAsync(string workspace, Initiative initiative, string week, int weekCount, CancellationToken ct)
     {
-        var (weeks, history, skipped) = await WindowAsync(workspace, initiative, week, weekCount, ct);
+        // With a functional-zero goal, one read covers its longer history too (three months of placements and a streak).
+        var loaded = initiative.Goal is null ? weekCount : Math.Max(weekCount, FunctionalZero.HistoryWeeks);
+        var (all, history, skipped) = await WindowAsync(workspace, initiative, week, loaded, ct);
         var asOf = week;
         if (!history.Any(c => c.Week == week && c.Values.Count > 0) &&
             await checkIns.LatestWeekWithValuesAsync(workspace, initiative.Id, week, ct) is { } latest && latest != week)
         {
             asOf = latest;
-            (weeks, history, skipped) = await WindowAsync(workspace, initiative, asOf, weekCount, ct);
+            (all, history, skipped) = await WindowAsync(workspace, initiative, asOf, loaded, ct);
         }
         var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, asOf) <= 0));
+        var weeks = all.Skip(all.Count - weekCount).ToList();
         var phases = await checkIns.PhasesAsync(workspace, initiative.Id, ct);
         var metrics = Enumerable.Range(0, initiative.Metrics.Count).Select(i => CheckInSummary.Summarize(initiative, i, weeks, byWeek, skipped, phases)).ToList();
-        return new Data(asOf, week, weeks, byWeek, skipped, metrics);
+        return new Data(asOf, week, weeks, byWeek, skipped, metrics, Zero(initiative, all, byWeek, skipped));
     }
 
     private async Task<(IReadOnlyList<string> Weeks, IReadOnlyList<CheckIn> History, IReadOnlySet<string> Skipped)> WindowAsync(
@@ -74,7 +78,7 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
 
         if (CheckInSummary.Balance(initiative, data.Metrics) is { } balance)
             blocks.Add(balance.Possible && !balance.Balanced ? new Paragraph(balance.Text) : new Context(balance.Text));
-        if (await ZeroAsync(workspace, initiative, data.Week, ct) is { } zero) blocks.Add(new Paragraph(zero.Text));
+        if (data.Zero is { } zero) blocks.Add(new Paragraph(zero.Text));
         var quality = data.Quality;
         blocks.Add(quality.Clean ? new Context(quality.Summary) : new Paragraph(quality.Summary));
 
@@ -111,7 +115,7 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
             blocks.Add(new Context($"{summary.Metric.Name}, week by week: {Sparkline.Render(summary.Values, weekCount)}"));
         }
 
-        if (await ZeroAsync(workspace, initiative, data.Week, ct) is { } zero) blocks.Add(new Paragraph(zero.Text));
+        if (data.Zero is { } zero) blocks.Add(new Paragraph(zero.Text));
 
         // The balance of every week of the window, not only the last: imported history is checked too.
         var quality = data.Quality;
@@ -232,15 +236,10 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         return new Reply(text, blocks, Ephemeral: true);
     }
 
-    /// <summary>
-    /// Where the initiative stands against its functional-zero goal as of <paramref name="week"/>, from
-    /// <see cref="FunctionalZero.HistoryWeeks"/> weeks of history (three months of placements and room for a streak); null without a goal.
-    /// </summary>
-    public async Task<ZeroStatus?> ZeroAsync(string workspace, Initiative initiative, string week, CancellationToken ct)
+    /// <summary>Where the initiative stands against its functional-zero goal at the last of <paramref name="weeks"/>; null without a goal.</summary>
+    private static ZeroStatus? Zero(Initiative initiative, IReadOnlyList<string> weeks, IReadOnlyDictionary<string, List<CheckIn>> byWeek, IReadOnlySet<string> skipped)
     {
         if (initiative.Goal is null) return null;
-        var (weeks, history, skipped) = await WindowAsync(workspace, initiative, week, FunctionalZero.HistoryWeeks, ct);
-        var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, week) <= 0));
         List<double?> Values(string name) => initiative.Metrics.FirstOrDefault(m => m.Name == name) is { } metric
             ? weeks.Select(w => skipped.Contains(w) ? null : CheckInSummary.WeekValue(metric, byWeek, w)).ToList()
             : weeks.Select(_ => (double?)null).ToList();
