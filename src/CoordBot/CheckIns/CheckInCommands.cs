@@ -388,9 +388,12 @@ public sealed partial class CheckInCommands(
         if (week is null) return Reply.Error($"\"{CommandRouter.Shorten(fromText)}\" is not a week: use an ISO week like 2026-W40 or a date like 2026-09-28.", field: "from");
         if (string.CompareOrdinal(week, IsoWeeks.Of(Today(initiative, ctx.Now))) > 0) return Reply.Error($"{week} has not begun yet: a phase starts at a week with numbers.", field: "from");
         var metric = ctx.Args.Text("metric");
-        if (metric is not null && initiative.Metrics.FirstOrDefault(m => string.Equals(m.Name, metric, StringComparison.OrdinalIgnoreCase)) is not { } found)
-            return Reply.Error($"{initiative.Label} has no metric \"{CommandRouter.Shorten(metric)}\".", $"Metrics: {string.Join(", ", initiative.Metrics.Select(m => m.Name))}", "metric");
-        else if (metric is not null) metric = initiative.Metrics.First(m => string.Equals(m.Name, metric, StringComparison.OrdinalIgnoreCase)).Name;
+        if (metric is not null)
+        {
+            if (initiative.Metrics.FirstOrDefault(m => string.Equals(m.Name, metric, StringComparison.OrdinalIgnoreCase)) is not { } found)
+                return Reply.Error($"{initiative.Label} has no metric \"{CommandRouter.Shorten(metric)}\".", $"Metrics: {string.Join(", ", initiative.Metrics.Select(m => m.Name))}", "metric");
+            metric = found.Name;
+        }
         var note = ctx.Args.Text("note")?.Trim();
         if (note is { Length: > 120 }) return Reply.Error("--note is at most 120 characters (it is written on the chart).", field: "note");
         var phases = await checkIns.PhasesAsync(ctx.WorkspaceId, initiative.Id, ct);

@@ -102,8 +102,8 @@ public static class FunctionalZero
                 {
                     var m = first.AddMonths(-k);
                     var inMonth = Enumerable.Range(0, at + 1).Where(i => MonthOf(weeks[i]) == (m.Year, m.Month)).ToList();
-                    // A month counts when its weeks are all in the history and have a value.
-                    if (inMonth.Count == 0 || inMonth[0] == 0 && MonthOf(weeks[0]) == (m.Year, m.Month) && !StartsMonth(weeks[0])) continue;
+                    // A month counts when its weeks are all in the history (it does not start before it) and have a value.
+                    if (inMonth.Count == 0 || inMonth[0] == 0 && !StartsMonth(weeks[0])) continue;
                     if (inMonth.Any(i => movedToHousing[i] is null)) continue;
                     months.Add((m, inMonth.Sum(i => movedToHousing[i]!.Value)));
                 }
