@@ -22,9 +22,16 @@ targets=(
   "slack-signature|CoordBot.Slack.csproj|src/CoordBot.Slack/SlackSignature.cs|FullyQualifiedName~CoordBot.Tests.Slack.SlackSignature|FullyQualifiedName~CoordBot.Tests.Slack.SlackVerification"
   "botframework-auth|CoordBot.Teams.csproj|src/CoordBot.Teams/Auth/BotFrameworkAuthenticator.cs|FullyQualifiedName~CoordBot.Tests.Teams.BotFrameworkAuth"
   "signed-links|CoordBot.csproj|src/CoordBot/CheckIns/SignedLinks.cs|FullyQualifiedName~CoordBot.Tests.CheckIns.SignedLink|FullyQualifiedName~CoordBot.Tests.CheckIns.ChartTests|FullyQualifiedName~CoordBot.Tests.CheckIns.DigestTranscript"
-  "outbox|CoordBot.csproj|src/CoordBot/Outbox/OutboxStore.cs|FullyQualifiedName~CoordBot.Tests.Outbox"
+  "outbox|CoordBot.csproj|src/CoordBot/Outbox/OutboxStore.cs|FullyQualifiedName~CoordBot.Tests.Outbox|FullyQualifiedName~TwoInstances"
   "stores|CoordBot.csproj|src/CoordBot/Allies/AllyStore.cs,src/CoordBot/Elections/ElectionStore.cs,src/CoordBot/CheckIns/Initiative.cs,src/CoordBot/CheckIns/CheckInStore.cs,src/CoordBot/Downloads/DownloadStore.cs,src/CoordBot/Workspaces/WorkspaceStore.cs|FullyQualifiedName~Isolation|FullyQualifiedName~Transcript|FullyQualifiedName~Store|FullyQualifiedName~CoordBot.Tests.Workspaces"
 )
+
+# Targets whose file has PostgreSQL-only statements: with a server reachable they also run the PostgreSQL leg
+# (tests/CoordBot.Tests.Postgres, the same tests on PostgreSQL), else those statements' mutants survive.
+postgres_targets=" outbox stores "
+pg="${COORDBOT_TEST_POSTGRES:-Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres;Database=postgres}"
+pg_host="$(sed -n 's/.*Host=\([^;]*\).*/\1/p' <<<"$pg")"; pg_port="$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$pg")"
+if (exec 3<>"/dev/tcp/${pg_host:-127.0.0.1}/${pg_port:-5432}") 2>/dev/null; then postgres=1; else postgres=0; fi
 
 only="${1:-}"
 if [[ -n "$only" ]] && ! printf '%s\n' "${targets[@]}" | cut -d'|' -f1 | grep -qx -- "$only"; then
@@ -44,11 +51,19 @@ for t in "${targets[@]}"; do
   mutate=()
   IFS=',' read -ra list <<<"$files"
   for f in "${list[@]}"; do mutate+=(--mutate "**/${f#src/*/}"); done
+  projects=(--test-project "$tests")
+  if [[ "$postgres_targets" == *" $name "* ]]; then
+    if [[ $postgres == 1 ]]; then
+      projects+=(--test-project "$here/../CoordBot.Tests.Postgres/CoordBot.Tests.Postgres.csproj")
+    else
+      echo "== $name: no PostgreSQL server at ${pg_host:-127.0.0.1}:${pg_port:-5432}; its PostgreSQL-only statements will not be tested" >&2
+    fi
+  fi
   echo "== $name: $files"
   t0=$SECONDS
   rm -rf "$out/$name"
   dotnet tool run dotnet-stryker -- \
-    --test-project "$tests" --project "$project" "${mutate[@]}" \
+    "${projects[@]}" --project "$project" "${mutate[@]}" \
     --test-case-filter "$filter" --concurrency "$concurrency" --test-runner mtp \
     --reporter json --reporter html --reporter progress \
     --output "$out/$name" || { echo "Stryker failed for $name" >&2; exit 1; }

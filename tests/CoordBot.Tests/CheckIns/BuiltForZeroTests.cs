@@ -45,7 +45,7 @@ public sealed class BuiltForZeroTests : IAsyncLifetime
     /// balanced except two. W42: 95 (W41) + 6 − 8 = 93 expected, 108 reported, off by +15. W47: 99 (W46) + 5 − 9 = 95
     /// expected, 92 reported, off by −3. (The weeks after a break balance against the number reported, not the expected one.)
     /// </summary>
-    private const string History26 = """
+    internal const string History26 = """
         week,member,actively homeless,inflow,outflow
         2026-W27,alice,130,5,6
         2026-W28,alice,129,7,8

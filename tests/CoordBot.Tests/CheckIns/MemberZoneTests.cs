@@ -41,7 +41,7 @@ public sealed class MemberZoneTests : IDisposable
     private static string Digest(string week) => $"checkin-digest:I1:{week}";
 
     /// <summary>Monday 09:00 of each week, in UTC, per member (alice has no zone of her own: Chicago's).</summary>
-    private static readonly (string Week, string Kiran, string Bert, string Nina, string Alice, string Digest)[] Weeks =
+    internal static readonly (string Week, string Kiran, string Bert, string Nina, string Alice, string Digest)[] Weeks =
     [
         ("2027-W10", "2027-03-08T03:30Z", "2027-03-08T08:00Z", "2027-03-08T14:00Z", "2027-03-08T15:00Z", "2027-03-14T14:00Z"),   // digest after the US change
         ("2027-W11", "2027-03-15T03:30Z", "2027-03-15T08:00Z", "2027-03-15T13:00Z", "2027-03-15T14:00Z", "2027-03-21T14:00Z"),   // US on summer time, EU not

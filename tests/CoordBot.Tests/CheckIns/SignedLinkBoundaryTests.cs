@@ -43,13 +43,13 @@ public sealed class SignedLinkBoundaryTests
     [Fact]
     public void Keys_of_16_bytes_are_the_floor_in_both_constructors()
     {
-        Assert.Throws<ArgumentException>(() => new SignedLinks(new byte[15], _clock));
+        Assert.Equal("The key must be at least 16 bytes. (Parameter 'key')", Assert.Throws<ArgumentException>(() => new SignedLinks(new byte[15], _clock)).Message);
         var sixteen = new SignedLinks(new byte[16], _clock);
         var link = sixteen.Sign("/a", TimeSpan.FromMinutes(1));
         Assert.Contains("&sig=", link);
 
         var lazyShort = new SignedLinks(new Lazy<byte[]>(() => new byte[15]), _clock);
-        Assert.Throws<InvalidOperationException>(() => lazyShort.Sign("/a", TimeSpan.FromMinutes(1)));
+        Assert.Equal("The link key must be at least 16 bytes.", Assert.Throws<InvalidOperationException>(() => lazyShort.Sign("/a", TimeSpan.FromMinutes(1))).Message);
         var lazySixteen = new SignedLinks(new Lazy<byte[]>(() => new byte[16]), _clock);
         Assert.Equal(link, lazySixteen.Sign("/a", TimeSpan.FromMinutes(1)));
     }
@@ -93,10 +93,25 @@ public sealed class SignedLinkBoundaryTests
     }
 
     [Fact]
-    public void A_missing_clock_is_refused_by_both_constructors()
+    public void A_missing_clock_key_or_path_is_refused_by_name()
     {
-        Assert.Throws<ArgumentNullException>(() => new SignedLinks(Key, null!));
-        Assert.Throws<ArgumentNullException>(() => new SignedLinks(new Lazy<byte[]>(() => Key), null!));
+        Assert.Equal("time", Assert.Throws<ArgumentNullException>(() => new SignedLinks(Key, null!)).ParamName);
+        Assert.Equal("time", Assert.Throws<ArgumentNullException>(() => new SignedLinks(new Lazy<byte[]>(() => Key), null!)).ParamName);
+        Assert.Equal("key", Assert.Throws<ArgumentNullException>(() => new SignedLinks((byte[])null!, _clock)).ParamName);
+        Assert.Equal("key", Assert.Throws<ArgumentNullException>(() => new SignedLinks((Lazy<byte[]>)null!, _clock)).ParamName);
+        Assert.Equal("path", Assert.Throws<ArgumentNullException>(() => new SignedLinks(Key, _clock).Sign(null!, TimeSpan.FromMinutes(1))).ParamName);
+    }
+
+    [Fact]
+    public void A_signature_longer_than_64_characters_is_refused_before_it_is_compared()
+    {
+        var links = new SignedLinks(Key, _clock);
+        var exp = _clock.GetUtcNow().AddMinutes(5).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var genuine = Expected(Key, "/a", exp);
+        Assert.Equal(43, genuine.Length);
+        Assert.True(links.Verify("/a", exp, genuine));
+        Assert.False(links.Verify("/a", exp, genuine + new string('A', 22)));   // 65 characters
+        Assert.False(links.Verify("/a", exp, new string('A', 100_000)));
     }
 
     [Theory]

@@ -36,8 +36,8 @@ public sealed class OutboxTests : IDisposable
 
     public void Dispose() => _db.Dispose();
 
-    private Task<CoreChat> Core(IChannelSender sender, OutboxOptions? options = null) =>
-        CoreChat.StartAsync(_db, _clock, s => s.AddSingleton(sender), options);
+    private Task<CoreChat> Core(IChannelSender sender, OutboxOptions? options = null, Action<IServiceCollection>? configure = null) =>
+        CoreChat.StartAsync(_db, _clock, s => { s.AddSingleton(sender); configure?.Invoke(s); }, options);
 
     [Fact]
     public async Task A_sender_that_fails_twice_then_succeeds_delivers_exactly_once_honouring_retry_after_then_backoff()
@@ -131,7 +131,8 @@ public sealed class OutboxTests : IDisposable
         Assert.Equal([true, false], taken.Take(2).Select(m => m.MaybeSent));
         if (_db.IsPostgres) Assert.Empty(await a.ClaimDueAsync(after, lease, 10));   // now B sends for T1
 
-        // A rate-limited try that posted nothing forgets the try; one that may have posted keeps it.
+        // A rate-limited try that posted nothing forgets the try; one that may have posted keeps it (both were tried).
+        await b.MarkTryingAsync(taken[1].Id, after);
         await b.DeferAsync(taken[0].Id, after, "ratelimited", forgetTry: false);
         await b.DeferAsync(taken[1].Id, after, "ratelimited", forgetTry: true);
         Assert.Equal([true, false], (await b.ClaimDueAsync(after, lease, 2)).Select(m => m.MaybeSent));
@@ -221,7 +222,8 @@ public sealed class OutboxTests : IDisposable
     {
         var sender = new FlakySender(failures: 0);
         var options = new OutboxOptions { BatchSize = 500, Lease = TimeSpan.FromMinutes(2) };
-        await using var core = await Core(sender, options);
+        var log = new ListLogger<OutboxStore>();
+        await using var core = await Core(sender, options, s => s.AddSingleton<Microsoft.Extensions.Logging.ILogger<OutboxStore>>(log));
         var outbox = core.Get<OutboxStore>();
         for (var i = 0; i < 500; i++)
             await outbox.EnqueueAsync($"T{i % 5}", $"prompt:{i}", "flaky", $"U{i}", Reply.Say($"prompt {i}"), Start, Start);
@@ -240,10 +242,40 @@ public sealed class OutboxTests : IDisposable
         Assert.Equal("failed", poison.Status);
         Assert.Equal("payload could not be read: a block type this version does not know at $.blocks[0]", poison.LastError);
 
-        // Never claimed again, however many leases pass.
+        // Never claimed again, however many leases pass; logged once, as an error, with the reason and not the payload.
         _clock.Advance(options.Lease * 3);
         Assert.Equal(0, await dispatcher.DispatchDueAsync(default));
         Assert.Equal("failed", (await outbox.GetAsync("T2", "prompt:237"))!.Status);
+        var line = Assert.Single(log.Lines);
+        Assert.Matches(@"^Error: Outbox message \d+ \(flaky, workspace T2\) failed for good: payload could not be read: a block type this version does not know at \$\.blocks\[0\]$", line);
+    }
+
+    [Fact]
+    public async Task Renewed_claims_stay_with_their_instance_until_the_renewed_lease_runs_out_and_released_ones_come_back_at_once()
+    {
+        await using var core = await Core(new FlakySender(0));
+        var outbox = core.Get<OutboxStore>();
+        foreach (var key in new[] { "k1", "k2", "k3" }) await outbox.EnqueueAsync("T1", key, "flaky", "C1", Reply.Say(key), Start, Start);
+        var lease = TimeSpan.FromMinutes(1);
+        var claimed = await outbox.ClaimDueAsync(Start, lease, 3);
+        Assert.Equal(["k1", "k2", "k3"], claimed.Select(m => m.Key));
+        await outbox.MarkSentAsync(claimed[2].Id, Start);
+
+        // Renewing nothing changes nothing; renewing k1 and k2 (k3 is sent: it stays sent) keeps them until Start + 10 min.
+        await outbox.RenewClaimsAsync([], [], Start + TimeSpan.FromHours(1));
+        await outbox.RenewClaimsAsync([claimed[0].Id, claimed[1].Id, claimed[2].Id], [], Start + TimeSpan.FromMinutes(10));
+        Assert.Empty(await outbox.ClaimDueAsync(Start + TimeSpan.FromMinutes(5), lease, 10));   // the first lease has run out, the renewed one not
+        Assert.Equal("sent", (await outbox.GetAsync("T1", "k3"))!.Status);
+        Assert.Equal(["k1", "k2"], (await outbox.ClaimDueAsync(Start + TimeSpan.FromMinutes(10), lease, 10)).Select(m => m.Key));
+
+        // An instance that stops hands its untried claims back: claimable at once, by this or another instance, not maybe sent.
+        var now = Start + TimeSpan.FromMinutes(10);
+        await outbox.ReleaseClaimsAsync([claimed[0].Id, claimed[1].Id]);
+        Assert.Equal("pending", (await outbox.GetAsync("T1", "k1"))!.Status);
+        await using var other = await Core(new FlakySender(0));
+        var taken = await other.Get<OutboxStore>().ClaimDueAsync(now, lease, 10);
+        Assert.Equal(["k1", "k2"], taken.Select(m => m.Key));
+        Assert.All(taken, m => Assert.False(m.MaybeSent));
     }
 
     [Theory]

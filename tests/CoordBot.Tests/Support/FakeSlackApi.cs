@@ -286,6 +286,9 @@ public sealed class FakeSlackApi : IAsyncDisposable
     /// <summary>Posted messages in order (chat.update edits them in place); ephemeral ones carry <c>ephemeral:true</c>.</summary>
     public IReadOnlyList<(string Channel, JsonObject Message)> Messages { get { lock (_gate) return _messages.ToList(); } }
 
+    /// <summary>The DM channel conversations.open gave for the bot and one user, or null when none was opened.</summary>
+    public string? DmOf(string teamId, string userId) { lock (_gate) return _dms.GetValueOrDefault((teamId, userId)); }
+
     /// <summary>Files shared by files.completeUploadExternal, with their UTF-8 content.</summary>
     public IReadOnlyList<(string Channel, string FileName, string Content)> Files { get { lock (_gate) return _files.ToList(); } }
 

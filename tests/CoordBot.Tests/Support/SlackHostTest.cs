@@ -57,6 +57,14 @@ public abstract class SlackHostTest : IAsyncLifetime
         return new TestHost(Db, settings: settings);
     }
 
+    /// <summary>The settings of a single-workspace host (team T1 with its bot token) against <paramref name="slack"/>.</summary>
+    public static Dictionary<string, string?> Settings(FakeSlackApi slack) => new()
+    {
+        ["Slack:SigningSecret"] = SigningSecret,
+        ["Slack:ApiBaseUrl"] = slack.BaseUrl.ToString(),
+        ["Slack:BotToken"] = BotToken,
+    };
+
     public virtual async ValueTask DisposeAsync()
     {
         if (Host is not null) await Host.DisposeAsync();
