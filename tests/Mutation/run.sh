@@ -5,9 +5,9 @@
 #   tests/Mutation/run.sh            # every target, one after the other
 #   tests/Mutation/run.sh runchart   # one target (names below)
 #
-# Each target mutates one file (the stores target: the six store files) with Stryker.NET and runs
-# only the tests that exercise it (a test-case filter), so the whole script stays well under
-# 20 minutes on 2 cores. Reports go to tests/Mutation/out/<target>/ (git-ignored); the script ends
+# Each Stryker target mutates one file with Stryker.NET and runs only the tests that exercise it (a
+# test-case filter). The workspace-filters target does the same for the stores' SQL, which Stryker cannot
+# mutate: plant-filters.py removes each workspace filter in turn and runs the isolation tests. Reports go to tests/Mutation/out/<target>/ (git-ignored); the script ends
 # with one score line per file.
 set -euo pipefail
 
@@ -22,20 +22,20 @@ targets=(
   "slack-signature|CoordBot.Slack.csproj|src/CoordBot.Slack/SlackSignature.cs|FullyQualifiedName~CoordBot.Tests.Slack.SlackSignature|FullyQualifiedName~CoordBot.Tests.Slack.SlackVerification"
   "botframework-auth|CoordBot.Teams.csproj|src/CoordBot.Teams/Auth/BotFrameworkAuthenticator.cs|FullyQualifiedName~CoordBot.Tests.Teams.BotFrameworkAuth"
   "signed-links|CoordBot.csproj|src/CoordBot/CheckIns/SignedLinks.cs|FullyQualifiedName~CoordBot.Tests.CheckIns.SignedLink|FullyQualifiedName~CoordBot.Tests.CheckIns.ChartTests|FullyQualifiedName~CoordBot.Tests.CheckIns.DigestTranscript"
-  "outbox|CoordBot.csproj|src/CoordBot/Outbox/OutboxStore.cs|FullyQualifiedName~CoordBot.Tests.Outbox|FullyQualifiedName~TwoInstances"
-  "stores|CoordBot.csproj|src/CoordBot/Allies/AllyStore.cs,src/CoordBot/Elections/ElectionStore.cs,src/CoordBot/CheckIns/Initiative.cs,src/CoordBot/CheckIns/CheckInStore.cs,src/CoordBot/Downloads/DownloadStore.cs,src/CoordBot/Workspaces/WorkspaceStore.cs|FullyQualifiedName~Isolation|FullyQualifiedName~Transcript|FullyQualifiedName~Store|FullyQualifiedName~CoordBot.Tests.Workspaces"
+  "outbox|CoordBot.csproj|src/CoordBot/Outbox/OutboxStore.cs|FullyQualifiedName~CoordBot.Tests.Outbox"
 )
 
 # Targets whose file has PostgreSQL-only statements: with a server reachable they also run the PostgreSQL leg
 # (tests/CoordBot.Tests.Postgres, the same tests on PostgreSQL), else those statements' mutants survive.
-postgres_targets=" outbox stores "
+postgres_targets=" outbox "
 pg="${COORDBOT_TEST_POSTGRES:-Host=127.0.0.1;Port=5432;Username=postgres;Password=postgres;Database=postgres}"
 pg_host="$(sed -n 's/.*Host=\([^;]*\).*/\1/p' <<<"$pg")"; pg_port="$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$pg")"
 if (exec 3<>"/dev/tcp/${pg_host:-127.0.0.1}/${pg_port:-5432}") 2>/dev/null; then postgres=1; else postgres=0; fi
 
 only="${1:-}"
-if [[ -n "$only" ]] && ! printf '%s\n' "${targets[@]}" | cut -d'|' -f1 | grep -qx -- "$only"; then
-  echo "Unknown target '$only'. Targets: $(printf '%s\n' "${targets[@]}" | cut -d'|' -f1 | tr '\n' ' ')" >&2
+names="$(printf '%s\n' "${targets[@]}" | cut -d'|' -f1; echo workspace-filters)"
+if [[ -n "$only" ]] && ! grep -qx -- "$only" <<<"$names"; then
+  echo "Unknown target '$only'. Targets: $(tr '\n' ' ' <<<"$names")" >&2
   exit 2
 fi
 
@@ -71,6 +71,14 @@ for t in "${targets[@]}"; do
   ran+=("$name")
 done
 
+if [[ -z "$only" || "$only" == workspace-filters ]]; then
+  echo "== workspace-filters: the workspace filters of the store files' SQL"
+  t0=$SECONDS
+  rm -rf "$out/workspace-filters"
+  python3 "$here/plant-filters.py" "$out/workspace-filters" "$concurrency" | tee "$out/workspace-filters.log" || { echo "plant-filters.py failed" >&2; exit 1; }
+  echo "== workspace-filters took $((SECONDS - t0)) s"
+fi
+
 echo
 echo "Mutation scores (killed / survived / timeout / no coverage; score = killed+timeout over those four):"
 for name in "${ran[@]}"; do
@@ -82,4 +90,5 @@ for name in "${ran[@]}"; do
     | select($k + $v + $t + $n > 0)
     | "  \(.key | sub(".*/src/"; "src/"))  killed \($k) / survived \($v) / timeout \($t) / no coverage \($n)  = \((1000 * ($k + $t) / ($k + $v + $t + $n) | round) / 10) %"' "$report"
 done
+[[ -f "$out/workspace-filters.log" && ( -z "$only" || "$only" == workspace-filters ) ]] && sed -n '/^Workspace filters/,$p' "$out/workspace-filters.log"
 echo "Total wall time: $((SECONDS - start)) s"

@@ -122,6 +122,18 @@ public sealed class FakeBotFrameworkIdentity : IAsyncDisposable
         return Mint(Credentials(_entra, null), issuer, audience ?? appId, claims, lifetime, notBefore);
     }
 
+    /// <summary>
+    /// A token with exactly <paramref name="payload"/> (JSON) as its claims, signed RS256 with the current key under
+    /// <paramref name="kid"/> (default its own; "" leaves the key id out): for lifetimes IdentityModel will not mint.
+    /// </summary>
+    public string RawToken(string payload, string? kid = null)
+    {
+        SigningKey key;
+        lock (_gate) key = _current;
+        var credentials = new SigningCredentials(new RsaSecurityKey(key.Rsa) { KeyId = kid == "" ? null : kid ?? key.Kid }, SecurityAlgorithms.RsaSha256);
+        return _handler.CreateToken(payload, credentials);
+    }
+
     /// <summary>A well-formed Bot Framework token with <c>alg: none</c> and no signature.</summary>
     public string UnsignedToken(string appId, string? serviceUrl) =>
         Mint(null, BotFrameworkIssuer, appId, serviceUrl is null ? [] : new() { ["serviceurl"] = serviceUrl }, null, null);

@@ -73,4 +73,59 @@ public sealed class BotFrameworkAuthBoundaryTests : IAsyncLifetime
         Assert.Equal(401, result.Status);
         Assert.Equal(reason, result.Reason);
     }
+    /// <summary>Claims of a Bot Framework token for this bot, with the given lifetime claims (Unix seconds), as raw JSON.</summary>
+    private string Payload(string lifetime) =>
+        $$"""{"iss":"https://api.botframework.com","aud":"{{AppId}}","serviceurl":"{{ServiceUrl}}"{{lifetime}}}""";
+
+    private long Unix(TimeSpan from) => _clock.GetUtcNow().Add(from).ToUnixTimeSeconds();
+
+    [Fact]
+    public async Task A_token_without_an_expiry_is_refused_as_such_and_the_refusal_is_logged()
+    {
+        var result = await Check(_fake.RawToken(Payload($",\"nbf\":{Unix(TimeSpan.Zero)}")));
+        Assert.Equal((401, "token has no expiry"), (result.Status, result.Reason));
+        Assert.Contains("Information: Refused a Bot Framework request (401): token has no expiry", _log.Lines);
+    }
+
+    [Fact]
+    public async Task A_token_that_ends_before_it_begins_is_refused_and_one_that_begins_as_it_ends_is_judged_by_the_clock()
+    {
+        var backwards = await Check(_fake.RawToken(Payload($",\"nbf\":{Unix(TimeSpan.FromMinutes(1))},\"exp\":{Unix(TimeSpan.Zero)}")));
+        Assert.Equal("token lifetime is invalid", backwards.Reason);
+        // Not-before equal to expiry is an instant, not an inverted lifetime: within the five minutes of skew it passes.
+        var instant = await Check(_fake.RawToken(Payload($",\"nbf\":{Unix(TimeSpan.FromMinutes(1))},\"exp\":{Unix(TimeSpan.FromMinutes(1))}")));
+        Assert.True(instant.Succeeded, instant.Reason);
+    }
+
+    [Fact]
+    public async Task A_token_without_a_key_id_is_refused_before_any_key_is_fetched()
+    {
+        var result = await Check(_fake.RawToken(Payload($",\"exp\":{Unix(TimeSpan.FromHours(1))}"), kid: ""));
+        Assert.Equal("token has no key id", result.Reason);
+        Assert.Equal(0, _fake.MetadataRequests);
+    }
+
+    [Fact]
+    public async Task A_cancelled_request_is_refused_as_cancelled()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var result = await new BotFrameworkAuthenticator(_fake.Options(AppId, Tenant), _http, _clock, _log)
+            .AuthenticateAsync("Bearer " + _fake.Token(AppId, ServiceUrl), ServiceUrl, "msteams", cancelled.Token);
+        Assert.Equal((401, "request cancelled"), (result.Status, result.Reason));
+    }
+
+    [Fact]
+    public async Task Signing_keys_that_cannot_be_loaded_refuse_the_request_and_say_where_they_were_looked_for()
+    {
+        const string Nowhere = "http://127.0.0.1:9/v1/.well-known/openidconfiguration";   // the discard port: nothing listens
+        var options = new CoordBot.Teams.TeamsOptions
+        {
+            AppId = AppId, TenantId = Tenant, AppType = "SingleTenant", OpenIdMetadataUrl = Nowhere, EntraMetadataUrlTemplate = _fake.EntraMetadataUrlTemplate,
+        };
+        var result = await new BotFrameworkAuthenticator(options, _http, _clock, _log)
+            .AuthenticateAsync("Bearer " + _fake.Token(AppId, ServiceUrl), ServiceUrl, "msteams", CancellationToken.None);
+        Assert.Equal("could not load the signing keys", result.Reason);
+        Assert.Contains(_log.Lines, l => l.StartsWith($"Warning: Could not load Bot Framework signing keys from {Nowhere}", StringComparison.Ordinal));
+    }
 }
