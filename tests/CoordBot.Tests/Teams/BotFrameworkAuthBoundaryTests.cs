@@ -128,4 +128,12 @@ public sealed class BotFrameworkAuthBoundaryTests : IAsyncLifetime
         Assert.Equal("could not load the signing keys", result.Reason);
         Assert.Contains(_log.Lines, l => l.StartsWith($"Warning: Could not load Bot Framework signing keys from {Nowhere}", StringComparison.Ordinal));
     }
+    [Fact]
+    public async Task An_activity_without_a_channel_is_refused_when_the_key_is_endorsed_for_channels_and_the_reason_shows_an_empty_name()
+    {
+        _fake.SetEndorsements("msteams");
+        var result = await new BotFrameworkAuthenticator(_fake.Options(AppId, Tenant), _http, _clock, _log)
+            .AuthenticateAsync("Bearer " + _fake.Token(AppId, ServiceUrl), ServiceUrl, null, CancellationToken.None);
+        Assert.Equal((403, "signing key is not endorsed for channel ''"), (result.Status, result.Reason));
+    }
 }
