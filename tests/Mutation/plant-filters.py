@@ -48,7 +48,7 @@ EQUIVALENT = {
         "the import's UPDATE: the id comes from the workspace-scoped lookup in the same transaction",
     ("src/CoordBot/CheckIns/Initiative.cs", "FROM initiative_members WHERE workspace_id = @Workspace ORDER BY user_id"):
         "members are looked up by the ids of this workspace's initiatives, which are unique",
-    ("src/CoordBot/CheckIns/Initiative.cs", "initiative_members WHERE workspace_id = @Workspace AND initiative_id = @Id"):
+    ("src/CoordBot/CheckIns/Initiative.cs", "SELECT user_id FROM initiative_members WHERE workspace_id = @Workspace AND initiative_id = @Id"):
         "runs only when the workspace-scoped read of the initiative found it",
     ("src/CoordBot/CheckIns/CheckInStore.cs", "SELECT COUNT(*) FROM checkins"):
         "for another workspace's initiative the upsert after it fails its foreign key, and nothing is saved or answered",
