@@ -151,10 +151,10 @@ public static class RunChartSvg
         return sb.ToString();
     }
 
-    private static double? Finite(double? value) => value is double v && double.IsFinite(v) ? v : null;
+    internal static double? Finite(double? value) => value is double v && double.IsFinite(v) ? v : null;
 
     /// <summary>The y range and its ticks: about five at a "nice" step (1, 2, 2.5 or 5 × 10^k).</summary>
-    private static (double Lo, double Hi, IReadOnlyList<double> Ticks) Scale(IEnumerable<double?> values)
+    internal static (double Lo, double Hi, IReadOnlyList<double> Ticks) Scale(IEnumerable<double?> values)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         foreach (var value in values)
@@ -194,7 +194,7 @@ public static class RunChartSvg
         return nice * magnitude;
     }
 
-    private static string TickLabel(double value, IReadOnlyList<double> ticks)
+    internal static string TickLabel(double value, IReadOnlyList<double> ticks)
     {
         var step = ticks.Count > 1 ? Math.Abs(ticks[1] - ticks[0]) : 1;
         var decimals = step > 0 && double.IsFinite(step) ? Math.Clamp((int)Math.Ceiling(-Math.Log10(step) - 1e-9) + 1, 0, 10) : 2;
