@@ -3,7 +3,7 @@
 # Not part of CI and not part of `dotnet test CoordBot.sln`: run it by hand.
 #
 #   tests/Mutation/run.sh            # every target, one after the other
-#   tests/Mutation/run.sh runchart   # one target (names below)
+#   tests/Mutation/run.sh core       # one target (names below)
 #
 # Each Stryker target mutates its file(s) with Stryker.NET and runs only the tests that exercise them (a
 # test-case filter). The workspace-filters target does the same for the stores' SQL, which Stryker cannot
