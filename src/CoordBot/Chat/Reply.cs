@@ -92,19 +92,28 @@ public sealed record Divider : Block;
 public sealed record FileAttachment(string FileName, string MediaType, string Content) : Block;
 
 /// <summary>
-/// A chart image CoordBot serves at a signed, expiring link (an SVG run chart). The local page shows it
-/// inline; Slack and Teams, which do not show SVG, get a link. <see cref="Url"/> is absolute when the
-/// host knows its public address (<c>Bot:PublicBaseUrl</c>), otherwise a path on the host.
+/// A run chart CoordBot serves at signed, expiring links: <see cref="Url"/> is the SVG (the local page shows it
+/// inline), <see cref="ImageUrl"/> the same chart as a PNG for clients that show PNG but not SVG (Slack image blocks,
+/// Adaptive Card images), and <see cref="AltText"/> says in words what the chart shows (latest value and signals).
+/// Links are absolute when the host knows its public address (<c>Bot:PublicBaseUrl</c>), otherwise paths on the host.
 /// </summary>
-public sealed record Chart(string Title, string Url) : Block
+public sealed record Chart(string Title, string Url, string? ImageUrl = null, string? AltText = null) : Block
 {
     /// <summary>True for an http(s) URL or a host path: the only links renderers emit.</summary>
-    public bool IsSafeUrl => Url is { Length: > 0 and <= 2000 } url &&
-        (url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) ||
-         Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp));
+    public bool IsSafeUrl => IsSafe(Url);
 
     /// <summary>True when a chat client elsewhere can open the link (it is absolute).</summary>
     public bool IsAbsolute => IsSafeUrl && !Url.StartsWith('/');
+
+    /// <summary>True when there is a PNG link a renderer may emit (see <see cref="IsSafeUrl"/>).</summary>
+    public bool HasSafeImage => ImageUrl is not null && IsSafe(ImageUrl);
+
+    /// <summary>True when a chat client elsewhere can fetch the PNG itself (absolute https or http link).</summary>
+    public bool HasAbsoluteImage => HasSafeImage && !ImageUrl!.StartsWith('/');
+
+    private static bool IsSafe(string? url) => url is { Length: > 0 and <= 2000 } &&
+        (url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) ||
+         Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp));
 }
 
 /// <summary>

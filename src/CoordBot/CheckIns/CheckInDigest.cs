@@ -1,3 +1,4 @@
+using System.Text;
 using CoordBot.Chat;
 
 namespace CoordBot.CheckIns;
@@ -192,7 +193,8 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         if (sparkline && PhasedChart.SuggestFrom(summary.Chart, summary.Weeks, summary.Values) is { } from)
             blocks.Add(new Context($"Suggestion: {summary.Metric.Name} has held a new level, in the wanted direction, since {from}. To judge the coming weeks " +
                                    $"against it, start a new phase: checkin rephase {initiative.Ref} --from {from} --metric \"{summary.Metric.Name}\""));
-        blocks.Add(new Chart($"Run chart: {summary.Metric.Name}, {summary.Weeks.Count} weeks to {week}", ChartLink(workspace, initiative, index, week, summary.Weeks.Count)));
+        blocks.Add(new Chart($"Run chart: {summary.Metric.Name}, {summary.Weeks.Count} weeks to {week}", ChartLink(workspace, initiative, index, week, summary.Weeks.Count),
+            ChartLink(workspace, initiative, index, week, summary.Weeks.Count, ChartFormat.Png), ChartContent.AltTextOf(summary, summary.IsAim ? initiative.Target : null)));
     }
 
     /// <summary>
@@ -261,32 +263,79 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
                (missing.Count > 0 ? $"; not given: {string.Join(", ", missing)}" : "");
     }
 
-    /// <summary>The signed link of a metric's run chart (absolute when the public address is known).</summary>
-    public string ChartLink(string workspace, Initiative initiative, int metric, string week, int weekCount)
+    /// <summary>The signed link of a metric's run chart (absolute when the public address is known), as SVG or PNG.</summary>
+    public string ChartLink(string workspace, Initiative initiative, int metric, string week, int weekCount, ChartFormat format = ChartFormat.Svg)
     {
-        var path = ChartPath(workspace, initiative.Id, metric, week, weekCount);
+        var path = ChartPath(workspace, initiative.Id, metric, week, weekCount, format);
         var signed = links.Sign(path, ChartLinkLifetime);
         return bot.PublicBase is { } publicBase ? publicBase + signed : signed;
     }
 
-    /// <summary>The chart's path as signed: <c>/charts/{workspace}/{initiative id}/{metric}/{week}.svg?weeks=N</c>.</summary>
-    public static string ChartPath(string workspace, long initiativeId, int metric, string week, int weekCount) =>
-        $"/charts/{Uri.EscapeDataString(workspace)}/{initiativeId}/{metric}/{week}.svg?weeks={weekCount}";
+    /// <summary>The chart's path as signed: <c>/charts/{workspace}/{initiative id}/{metric}/{week}.svg?weeks=N</c> (or <c>.png</c>).</summary>
+    public static string ChartPath(string workspace, long initiativeId, int metric, string week, int weekCount, ChartFormat format = ChartFormat.Svg) =>
+        $"/charts/{Uri.EscapeDataString(workspace)}/{initiativeId}/{metric}/{week}.{(format == ChartFormat.Png ? "png" : "svg")}?weeks={weekCount}";
 
     /// <summary>True when the link's signature matches the path and has not expired.</summary>
     public bool VerifyChart(string path, string? exp, string? sig) => links.Verify(path, exp, sig);
 
     /// <summary>The SVG run chart of one metric, or null when the initiative or metric does not exist (any more).</summary>
-    public async Task<string?> ChartSvgAsync(string workspace, long initiativeId, int metric, string week, int weekCount, CancellationToken ct)
+    public async Task<string?> ChartSvgAsync(string workspace, long initiativeId, int metric, string week, int weekCount, CancellationToken ct) =>
+        await ChartAsync(workspace, initiativeId, metric, week, weekCount, ct) is { } chart
+            ? RunChartSvg.Render(chart.Title, chart.Unit, chart.Points, chart.Median, chart.Target, phases: chart.Phases)
+            : null;
+
+    /// <summary>The PNG run chart of one metric (800×400 unless sized), or null when the initiative or metric does not exist (any more).</summary>
+    public async Task<byte[]?> ChartPngAsync(string workspace, long initiativeId, int metric, string week, int weekCount, CancellationToken ct,
+        int width = 800, int height = 400) =>
+        await ChartAsync(workspace, initiativeId, metric, week, weekCount, ct) is { } chart
+            ? RunChartPng.Render(chart.Title, chart.Unit, chart.Points, chart.Median, chart.Target, width, height, chart.Phases)
+            : null;
+
+    /// <summary>What one metric's run chart draws, and its text alternative; null when the initiative or metric does not exist.</summary>
+    public async Task<ChartContent?> ChartAsync(string workspace, long initiativeId, int metric, string week, int weekCount, CancellationToken ct)
     {
         if (await initiatives.GetAsync(workspace, initiativeId, ct) is not { } initiative || metric < 0 || metric >= initiative.Metrics.Count) return null;
         var data = await LoadAsync(workspace, initiative, week, weekCount, ct);
-        var summary = data.Metrics[metric];
-        var highlighted = summary.Chart.Signals.SelectMany(s => Enumerable.Range(s.FirstIndex, s.LastIndex - s.FirstIndex + 1)).ToHashSet();
-        var points = summary.Weeks.Select((w, i) => new ChartPoint(w, summary.Values[i], highlighted.Contains(i))).ToList();
-        return RunChartSvg.Render($"{initiative.Name}: {summary.Metric.Name}", summary.Metric.Unit, points, summary.Chart.Median,
-            summary.IsAim ? initiative.Target : null, phases: summary.Spans is { Count: > 1 } spans ? spans : null);
+        return ChartContent.Of(initiative, data.Metrics[metric]);
     }
 
     private static string At(string member) => "@" + member;
+}
+
+/// <summary>The two forms a run chart is served in.</summary>
+public enum ChartFormat { Svg, Png }
+
+/// <summary>What a metric's run chart draws (shared by the SVG and the PNG), with its text alternative.</summary>
+public sealed record ChartContent(string Title, string Unit, IReadOnlyList<ChartPoint> Points, double? Median, double? Target,
+    IReadOnlyList<PhaseSpan>? Phases, string AltText)
+{
+    public static ChartContent Of(Initiative initiative, MetricSummary summary)
+    {
+        var highlighted = summary.Chart.Signals.SelectMany(s => Enumerable.Range(s.FirstIndex, s.LastIndex - s.FirstIndex + 1)).ToHashSet();
+        var points = summary.Weeks.Select((w, i) => new ChartPoint(w, summary.Values[i], highlighted.Contains(i))).ToList();
+        var target = summary.IsAim ? initiative.Target : null;
+        return new ChartContent($"{initiative.Name}: {summary.Metric.Name}", summary.Metric.Unit, points, summary.Chart.Median, target,
+            summary.Spans is { Count: > 1 } spans ? spans : null, AltTextOf(summary, target));
+    }
+
+    /// <summary>
+    /// The chart in words, for screen readers and for clients that do not load images: "Run chart of Actively homeless,
+    /// 26 weeks to 2026-W48. Latest: 116 people in 2026-W48. Median 120; target 0. Signals: ▲ Improvement: … (2026-W40–2026-W45)."
+    /// </summary>
+    public static string AltTextOf(MetricSummary summary, double? target)
+    {
+        var text = new StringBuilder($"Run chart of {summary.Metric.Name}, {summary.Weeks.Count} weeks");
+        if (summary.Weeks.Count > 0) text.Append(" to ").Append(summary.Weeks[^1]);
+        var latest = Enumerable.Range(0, summary.Values.Count).LastOrDefault(i => summary.Values[i] is not null, -1);
+        text.Append(latest < 0
+            ? ". No values yet."
+            : $". Latest: {CheckInSummary.Number(summary.Values[latest]!.Value)}{(summary.Metric.Unit.Length > 0 ? " " + summary.Metric.Unit : "")} in {summary.Weeks[latest]}.");
+        var levels = new List<string>();
+        if (summary.Chart.Median is { } median) levels.Add($"median {CheckInSummary.Number(median)}");
+        if (target is { } t) levels.Add($"target {CheckInSummary.Number(t)}");
+        if (levels.Count > 0) text.Append(' ').Append(char.ToUpperInvariant(levels[0][0])).Append(string.Join("; ", levels)[1..]).Append('.');
+        var signals = CheckInSummary.SignalLines(summary);
+        text.Append(signals.Count == 0 ? " No signals." : $" Signals: {string.Join("; ", signals)}.");
+        return text.ToString();
+    }
 }

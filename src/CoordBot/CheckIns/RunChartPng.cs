@@ -7,7 +7,6 @@ namespace CoordBot.CheckIns;
 /// points), for chat clients that show PNG but not SVG. Text is drawn with DejaVu Sans, embedded in this assembly
 /// (licence next to it in CheckIns/Fonts), so it renders on a machine with no fonts installed. Never throws.
 /// </summary>
-/// <remarks>Work in progress (issue 15 item 1): not served or linked yet.</remarks>
 public static class RunChartPng
 {
     private static readonly SKColor Background = SKColors.White, Axis = new(0x33, 0x33, 0x33), Grid = new(0xe5, 0xe5, 0xe5),

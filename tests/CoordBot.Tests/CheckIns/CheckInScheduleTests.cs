@@ -298,6 +298,27 @@ public sealed class CheckInScheduleTests : IDisposable
             Assert.EndsWith("</svg>", body.TrimEnd());
         }
 
+        // The same chart as a PNG at its own signed link, with a text alternative that states the latest value and the signals.
+        var chartBlock = digest.Blocks("chart").First();
+        var png = chartBlock.GetProperty("imageUrl").GetString()!;
+        Assert.StartsWith($"/charts/local/", png, StringComparison.Ordinal);
+        Assert.Contains($"/{Week(0)}.png?weeks=26&exp=", png);
+        Assert.StartsWith("Run chart of actively homeless, 26 weeks to " + Week(0) + ". Latest: 118 people in " + Week(0) + ".",
+            chartBlock.GetProperty("altText").GetString());
+        using (var image = await host.Http.GetAsync(png))
+        {
+            Assert.Equal(HttpStatusCode.OK, image.StatusCode);
+            Assert.Equal("image/png", image.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("nosniff", image.Headers.GetValues("X-Content-Type-Options").Single());
+            using var bitmap = SkiaSharp.SKBitmap.Decode(await image.Content.ReadAsByteArrayAsync());
+            Assert.Equal((800, 400), (bitmap.Width, bitmap.Height));
+        }
+        // Each signature covers its extension: the SVG's link does not open the PNG, nor the PNG's the SVG.
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, link.Replace(".svg?", ".png?", StringComparison.Ordinal)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, png.Replace(".png?", ".svg?", StringComparison.Ordinal)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, png.Replace("/charts/local/", "/charts/T2/", StringComparison.Ordinal)));
+        Assert.Equal(HttpStatusCode.BadRequest, await StatusAsync(host, Regex.Replace(png, "weeks=\\d+", "weeks=99999999999")));
+
         var sig = Regex.Match(link, "[?&]sig=([^&]+)");
         var oneCharOff = link[..sig.Groups[1].Index] + (link[sig.Groups[1].Index] == 'A' ? 'B' : 'A') + link[(sig.Groups[1].Index + 1)..];
         var otherMetric = Regex.Replace(link, "^(/charts/local/\\d+/)0/", "${1}1/");
@@ -320,6 +341,7 @@ public sealed class CheckInScheduleTests : IDisposable
 
         _clock.Advance(TimeSpan.FromDays(31));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, link));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(host, png));
     }
 
     // ---- helpers ----

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace CoordBot.Tests.CheckIns;
 
-/// <summary>The PNG run chart (issue 15 item 1, in progress): size, the embedded font, signal points in their colour, bad input.</summary>
+/// <summary>The PNG run chart: size, the embedded font, signal points in their colour, bad input, and the chart in words.</summary>
 public sealed class RunChartPngTests
 {
     private static readonly ChartPoint[] Weeks =
@@ -47,5 +47,28 @@ public sealed class RunChartPngTests
         using var bitmap = SKBitmap.Decode(RunChartPng.Render(null!, null!, points, bad, bad, width: 1_000_000, height: -5));
         Assert.Equal((4_000, 120), (bitmap.Width, bitmap.Height));
         Assert.NotNull(SKBitmap.Decode(RunChartPng.Render("x", "y", [], null, null)));
+    }
+
+    [Fact]
+    public void The_text_alternative_states_the_latest_value_as_of_its_week_the_levels_and_every_signal()
+    {
+        var initiative = new Initiative(1, 1, "Veterans", [new Metric("actively homeless", "people", Direction.Decrease, Combine.Last)], 130, 0, null,
+            DayOfWeek.Monday, new TimeOnly(9, 0), "UTC", 24, RunChartRules.PerlaProvostMurray, "C1", "local", false, "alice", ["alice"]);
+        // Ten weeks around 120, then six below the median (a shift, in the wanted direction), then a week with no value.
+        double?[] values = [120, 121, 119, 122, 120, 118, 121, 120, 119, 121, 110, 109, 108, 107, 106, 105, null];
+        var weeks = values.Select((_, i) => IsoWeeks.Of(new DateOnly(2026, 1, 5).AddDays(7 * i))).ToList();
+        var summary = CheckInSummary.Summarize(initiative, 0, weeks,
+            weeks.Select((w, i) => (w, v: values[i])).Where(x => x.v is not null).ToDictionary(x => x.w,
+                x => new List<CheckIn> { new(x.w, "alice", new Dictionary<string, double> { ["actively homeless"] = x.v!.Value }, "", "", "", "", DateTimeOffset.UnixEpoch) },
+                StringComparer.Ordinal),
+            new HashSet<string>());
+
+        var content = ChartContent.Of(initiative, summary);
+        Assert.Equal(content.AltText, ChartContent.AltTextOf(summary, 0));
+        Assert.Equal("Run chart of actively homeless, 17 weeks to 2026-W18. Latest: 105 people in 2026-W17. Median 119; target 0. " +
+                     "Signals: ▲ Improvement: a trend of 7 weeks going down (2026-W11–2026-W17); " +
+                     "▲ Improvement: a shift of 6 weeks below the median (2026-W12–2026-W17).", content.AltText);
+        Assert.Contains("No values yet. No signals.", ChartContent.AltTextOf(summary with { Values = [.. values.Select(_ => (double?)null)],
+            Chart = RunChart.Analyze([.. values.Select(_ => (double?)null)], Direction.Decrease) }, null));
     }
 }
