@@ -659,6 +659,7 @@ public static class Migrations
             ALTER TABLE allies ADD COLUMN contact_every INTEGER;
             ALTER TABLE allies ADD COLUMN due_on TEXT;
             CREATE INDEX ix_allies_due ON allies (workspace_id, due_on, id);
+            CREATE INDEX ix_allies_keeper_due ON allies (workspace_id, COALESCE(owner, created_by), due_on, id);
             CREATE TABLE workspace_cadences (
                 workspace_id TEXT NOT NULL,
                 level TEXT NOT NULL,
@@ -670,6 +671,7 @@ public static class Migrations
             ALTER TABLE allies ADD COLUMN contact_every INTEGER;
             ALTER TABLE allies ADD COLUMN due_on TEXT;
             CREATE INDEX ix_allies_due ON allies (workspace_id, due_on, id);
+            CREATE INDEX ix_allies_keeper_due ON allies (workspace_id, COALESCE(owner, created_by), due_on, id);
             CREATE TABLE workspace_cadences (
                 workspace_id TEXT NOT NULL,
                 level TEXT NOT NULL,
