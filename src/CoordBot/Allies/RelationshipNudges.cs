@@ -106,16 +106,25 @@ public sealed class RelationshipNudges(
         }
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
         var platform = await workspaces.PlatformAsync(workspace, ct);
-        var optedOut = await allies.NudgesOffAsync(workspace, ct);
         var count = 0;
-        foreach (var keeper in keeperZones.Where(k => k.Value == zone.Id).Select(k => k.Key).Where(k => !optedOut.Contains(k)).Order(StringComparer.Ordinal))
+        foreach (var (keeper, message) in await ComposeAsync(workspace, zone.Id, keeperZones, today, ct))
+            if (await outbox.EnqueueAsync(workspace, MessageKey(keeper, week), platform, keeper, message, now, now, ct))
+                count++;
+        return count;
+    }
+
+    /// <summary>The nudge of each keeper in the zone who has allies due on <paramref name="today"/> and has not turned nudges off.</summary>
+    public async Task<IReadOnlyList<(string Keeper, Reply Message)>> ComposeAsync(string workspace, string zoneId, IReadOnlyDictionary<string, string> keeperZones,
+        DateOnly today, CancellationToken ct)
+    {
+        var optedOut = await allies.NudgesOffAsync(workspace, ct);
+        var messages = new List<(string, Reply)>();
+        foreach (var keeper in keeperZones.Where(k => k.Value == zoneId).Select(k => k.Key).Where(k => !optedOut.Contains(k)).Order(StringComparer.Ordinal))
         {
             var (due, total, exact) = await allies.DueAsync(workspace, keeper, today, 1, Shown, ct);
-            if (due.Count == 0) continue;
-            if (await outbox.EnqueueAsync(workspace, MessageKey(keeper, week), platform, keeper, Message(due, total, exact, today, keeper), now, now, ct))
-                count++;
+            if (due.Count > 0) messages.Add((keeper, Message(due, total, exact, today, keeper)));
         }
-        return count;
+        return messages;
     }
 
     /// <summary>The keepers with allies due in the workspace and each one's zone id (theirs, else the workspace's).</summary>

@@ -659,8 +659,8 @@ public static class Migrations
             ALTER TABLE allies ADD COLUMN contact_every INTEGER;
             ALTER TABLE allies ADD COLUMN due_on TEXT;
             ALTER TABLE allies ADD COLUMN snoozed_until TEXT;
-            CREATE INDEX ix_allies_due ON allies (workspace_id, due_on, id);
-            CREATE INDEX ix_allies_keeper_due ON allies (workspace_id, COALESCE(owner, created_by), due_on, id);
+            CREATE INDEX ix_allies_due ON allies (workspace_id, due_on, id, snoozed_until);
+            CREATE INDEX ix_allies_keeper_due ON allies (workspace_id, COALESCE(owner, created_by), due_on, id, snoozed_until);
             CREATE TABLE workspace_cadences (
                 workspace_id TEXT NOT NULL,
                 level TEXT NOT NULL,
@@ -677,8 +677,8 @@ public static class Migrations
             ALTER TABLE allies ADD COLUMN contact_every INTEGER;
             ALTER TABLE allies ADD COLUMN due_on TEXT;
             ALTER TABLE allies ADD COLUMN snoozed_until TEXT;
-            CREATE INDEX ix_allies_due ON allies (workspace_id, due_on, id);
-            CREATE INDEX ix_allies_keeper_due ON allies (workspace_id, COALESCE(owner, created_by), due_on, id);
+            CREATE INDEX ix_allies_due ON allies (workspace_id, due_on, id, snoozed_until);
+            CREATE INDEX ix_allies_keeper_due ON allies (workspace_id, COALESCE(owner, created_by), due_on, id, snoozed_until);
             CREATE TABLE workspace_cadences (
                 workspace_id TEXT NOT NULL,
                 level TEXT NOT NULL,
