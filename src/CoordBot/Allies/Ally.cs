@@ -24,8 +24,12 @@ public sealed record Ally(
     DateTimeOffset CreatedAt,
     DateOnly? LeftOffice = null,
     int? ContactEvery = null,
-    DateOnly? DueOn = null)
+    DateOnly? DueOn = null,
+    DateOnly? RoleSince = null)
 {
+    /// <summary>When the current role began: the last change of role, organization, level or jurisdiction, else the day the ally was added.</summary>
+    public DateOnly CurrentSince => RoleSince ?? DateOnly.FromDateTime(CreatedAt.UtcDateTime);
+
     /// <summary>The person who keeps this relationship warm: the owner, else whoever added the ally.</summary>
     public string Keeper => Owner ?? CreatedBy;
 

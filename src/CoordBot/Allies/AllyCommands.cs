@@ -40,12 +40,13 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
             "Record an ally. With no name, opens a form.",
             [NameFlag, .. AllyFlag.All, FlagSpec.Share],
             ["ally add \"Jane Doe\" --org \"City of Atlanta\" --sector government --level career", "ally add"], AddAsync),
-        new("ally", "list", "ally list [--sector S] [--level L] [--org O] [--jurisdiction J] [--tag T] [--owner @u] [--stale DAYS] [--page N]",
+        new("ally", "list", "ally list [--sector S] [--level L] [--org O] [--jurisdiction J] [--tag T] [--owner @u] [--stale DAYS] [--was ORG|PLACE] [--page N]",
             "List allies, least recently contacted first, 10 per page.",
             [AllyFlag.Sector, AllyFlag.Level, AllyFlag.Org, AllyFlag.Jurisdiction,
              new("tag", FlagKind.Text, "only allies with this tag"), AllyFlag.Owner,
-             new("stale", FlagKind.Number, "only allies with no contact in this many days"), Page, FlagSpec.Share],
-            ["ally list --sector government --level career", "ally list --stale 60"], ListAsync),
+             new("stale", FlagKind.Number, "only allies with no contact in this many days"),
+             new("was", FlagKind.Text, "only allies who used to be in this organization or jurisdiction (their role history)"), Page, FlagSpec.Share],
+            ["ally list --sector government --level career", "ally list --stale 60", "ally list --was \"City of Atlanta\""], ListAsync),
         new("ally", "find", "ally find <text> [--page N]", "Search names, organizations, roles, tags and notes.",
             [Page, FlagSpec.Share], ["ally find housing", "ally find jane atl"], FindAsync),
         new("ally", "show", "ally show <ref>", "One ally: details, last contact, connections and recent touchpoints.",
@@ -135,7 +136,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
             return Reply.Error($"ally list takes only flags, but got \"{ctx.Args.Rest()}\".", "To search by text use: ally find " + ctx.Args.Rest());
         var a = ctx.Args;
         var filter = new AllyFilter(a.Text("sector"), a.Text("level"), a.Text("org"), a.Text("jurisdiction"), a.Text("tag"), a.Text("owner"),
-            a.Number("stale") is { } days ? ctx.Today.AddDays(-days) : null);
+            a.Number("stale") is { } days ? ctx.Today.AddDays(-days) : null, a.Text("was"));
         var page = Math.Max(1, a.Number("page") ?? 1);
         var (items, total, exact) = await store.ListAsync(ctx.WorkspaceId, filter, page, PageSize, ct);
         var pages = Math.Max(1, (total + PageSize - 1) / PageSize);
@@ -191,7 +192,13 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
         var connections = await store.ConnectionsAsync(ctx.WorkspaceId, ally.Id, ct);
         var touchpoints = await store.TouchpointsAsync(ctx.WorkspaceId, ally.Id, 5, ct);
         var cadence = await store.CadenceAsync(ctx.WorkspaceId, ct);
+        var roles = await store.RolesAsync(ctx.WorkspaceId, ally.Id, ct);
         var blocks = new List<Block> { new Heading(ally.Label), new Fields(Details(ally, ctx.Today, withContact: true, cadence)) };
+        if (roles.Count > 0)
+        {
+            blocks.Add(new Paragraph($"Role history ({roles.Count}):"));
+            blocks.Add(new ItemList(roles.Take(10).Select(r => new ListItem(r.Text)).ToList()));
+        }
         blocks.Add(new Paragraph(connections.Count == 0 ? "Connections: none recorded." : "Connections:"));
         if (connections.Count > 0)
             blocks.Add(new ItemList(connections.Select(c => new ListItem(c.Ally.Label, c.Relation)).ToList()));
@@ -215,7 +222,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
         if (invalid is not null) return invalid;
         fields = fields with { Name = ctx.Args.Text("name") };
         if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem.Message, field: problem.Field);
-        await store.UpdateAsync(ctx.WorkspaceId, ally.Id, fields, ctx.Now, ct);
+        await store.UpdateAsync(ctx.WorkspaceId, ally.Id, fields, ctx.Now, ct, ctx.Today);
         if (fields.Owner is not null) await nudges.EnsureAsync(ctx.WorkspaceId, ct);
         var updated = (await store.GetAsync(ctx.WorkspaceId, ally.RefNo, ct))!;
         var cadence = await store.CadenceAsync(ctx.WorkspaceId, ct);
@@ -448,7 +455,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
     /// <summary><c>ally export</c>: every ally as a CSV file.</summary>
     private async Task<Reply> ExportAsync(CommandContext ctx, CancellationToken ct)
     {
-        var (content, count) = await csv.WriteAsync(store.AllAsync(ctx.WorkspaceId, ct), ct);
+        var (content, count) = await csv.WriteAsync(store.AllAsync(ctx.WorkspaceId, ct), await store.AllRolesAsync(ctx.WorkspaceId, ct), ct);
         var name = $"allies-{Day(ctx.Today)}.csv";
         return new Reply($"Exported {Count(count, "ally", "allies")} to {name}",
             [new Paragraph($"Exported {Count(count, "ally", "allies")}."), new FileAttachment(name, "text/csv", content)], Ephemeral: true);
@@ -498,6 +505,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
         Add("Sector", a.Sector);
         Add("Level", a.Level);
         Add("Left office", a.LeftOffice is { } left ? $"{Day(left)} (former officeholder)" : null);
+        Add("In this role since", a.RoleSince is { } since && a.LeftOffice is null ? Day(since) : null);
         Add("Jurisdiction", a.Jurisdiction);
         Add("Stance", a.Stance);
         Add("Email", a.Email);
@@ -525,7 +533,12 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
         : (today.DayNumber - d.DayNumber) switch { 0 => $"{Day(d)} (today)", 1 => $"{Day(d)} (yesterday)", var n => $"{Day(d)} ({n} days ago)" };
 
     private static string Describe(CommandArgs a) =>
-        string.Join(", ", a.Flags.Where(f => f.Key is not ("page" or "share")).Select(f => f.Key == "stale" ? $"no contact in {f.Value} days" : $"{f.Key} {f.Value}"));
+        string.Join(", ", a.Flags.Where(f => f.Key is not ("page" or "share")).Select(f => f.Key switch
+        {
+            "stale" => $"no contact in {f.Value} days",
+            "was" => $"formerly at {f.Value}",
+            _ => $"{f.Key} {f.Value}",
+        }));
 
     private static string Day(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 

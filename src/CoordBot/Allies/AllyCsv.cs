@@ -17,7 +17,7 @@ public sealed class AllyCsv
         ["name", "org", "role", "sector", "level", "jurisdiction", "stance", "email", "phone", "tags", "owner", "notes", "last_contact"];
 
     /// <summary>Columns that export writes and import accepts but does not use (a new import gets new references).</summary>
-    private static readonly IReadOnlyList<string> IgnoredColumns = ["ref"];
+    private static readonly IReadOnlyList<string> IgnoredColumns = ["ref", "role_history"];
 
     private const int MaxRows = 20_000;
     private const int MaxField = 4000;
@@ -107,13 +107,14 @@ public sealed class AllyCsv
     }
 
     /// <summary>Writes allies as CSV. Cells that a spreadsheet would run as a formula get a leading apostrophe.</summary>
-    public async Task<(string Content, int Count)> WriteAsync(IAsyncEnumerable<Ally> allies, CancellationToken ct)
+    /// <summary>Every ally as CSV, with its role history last ("Council member, City of Atlanta (elected, atlanta), 2022-01-03 – 2026-01-05 | …").</summary>
+    public async Task<(string Content, int Count)> WriteAsync(IAsyncEnumerable<Ally> allies, IReadOnlyDictionary<long, List<RoleEntry>> roles, CancellationToken ct)
     {
         var text = new StringWriter(CultureInfo.InvariantCulture);
         var count = 0;
         await using (var writer = CsvWriter.Create(text, CsvWriterOptions.Default with { Injection = CsvInjection.Escape }, leaveOpen: true))
         {
-            foreach (var column in IgnoredColumns.Concat(ImportColumns)) writer.WriteField(column);
+            foreach (var column in ImportColumns.Prepend("ref").Append("role_history")) writer.WriteField(column);
             writer.EndRecord();
             await foreach (var a in allies.WithCancellation(ct))
             {
@@ -122,6 +123,7 @@ public sealed class AllyCsv
                     a.Ref, a.Name, a.Org, a.Role, a.Sector, a.Level, a.Jurisdiction, a.Stance, a.Email, a.Phone,
                     string.Join(',', a.Tags), a.Owner is null ? null : "@" + a.Owner, a.Notes,
                     a.LastContact?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    roles.TryGetValue(a.Id, out var history) ? string.Join(" | ", history.Select(r => r.Text)) : null,
                 ];
                 foreach (var cell in cells) writer.WriteField(cell ?? "");
                 await writer.EndRecordAsync(ct);

@@ -8,9 +8,33 @@ namespace CoordBot.Allies;
 /// <summary>Filters of <c>ally list</c>; null means "any".</summary>
 public sealed record AllyFilter(
     string? Sector = null, string? Level = null, string? Org = null, string? Jurisdiction = null,
-    string? Tag = null, string? Owner = null, DateOnly? StaleBefore = null);
+    string? Tag = null, string? Owner = null, DateOnly? StaleBefore = null, string? Was = null);
 
 public sealed record Touchpoint(DateOnly On, string? Via, string Note, string CreatedBy);
+
+/// <summary>An ally's earlier role (docs/features.md, "Role history"): what it was, from and until when, and why it ended ("changed", "left office").</summary>
+public sealed record RoleEntry(string? Role, string? Org, string? Level, string? Jurisdiction, DateOnly From, DateOnly Until, string Reason)
+{
+    /// <summary>"Council member, City of Atlanta (elected, atlanta), 2022-01-03 – 2026-01-05"; with " · left office" when it ended so.</summary>
+    public string Text
+    {
+        get
+        {
+            var what = string.Join(", ", new[] { Role, Org }.Where(s => !string.IsNullOrEmpty(s)));
+            var detail = string.Join(", ", new[] { Level, Jurisdiction }.Where(s => !string.IsNullOrEmpty(s)));
+            if (what.Length == 0) what = detail.Length > 0 ? detail : "no role recorded";
+            else if (detail.Length > 0) what += $" ({detail})";
+            return $"{what}, {Database.Day(From)} – {Database.Day(Until)}" + (Reason == RoleReasons.LeftOffice ? " · left office" : "");
+        }
+    }
+}
+
+/// <summary>Why a role history entry ended.</summary>
+public static class RoleReasons
+{
+    public const string Changed = "changed";
+    public const string LeftOffice = "left office";
+}
 
 public sealed record Connection(Ally Ally, string? Relation);
 
@@ -39,7 +63,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     /// <summary>How far past the requested page <see cref="ListAsync"/> counts.</summary>
     public const int CountAhead = 1000;
 
-    private const string Columns = "id, ref_no, name, org, role, sector, level, jurisdiction, stance, email, phone, tags, owner, notes, last_contact, created_by, created_at, left_office_on, contact_every, due_on";
+    private const string Columns = "id, ref_no, name, org, role, sector, level, jurisdiction, stance, email, phone, tags, owner, notes, last_contact, created_by, created_at, left_office_on, contact_every, due_on, role_since";
 
     private sealed class Row
     {
@@ -64,11 +88,13 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         public string? LeftOfficeOn { get; set; }
         public long? ContactEvery { get; set; }
         public string? DueOn { get; set; }
+        public string? RoleSince { get; set; }
 
         public Ally ToAlly() => new(Id, RefNo, Name, Org, Role, Sector, Level, Jurisdiction, Stance, Email, Phone,
             AllyVocabulary.ParseTags(Tags), Owner, Notes, LastContact is null ? null : Database.ParseDay(LastContact),
             CreatedBy, Database.ParseStamp(CreatedAt), LeftOfficeOn is null ? null : Database.ParseDay(LeftOfficeOn),
-            ContactEvery is null ? null : (int)ContactEvery, DueOn is null ? null : Database.ParseDay(DueOn));
+            ContactEvery is null ? null : (int)ContactEvery, DueOn is null ? null : Database.ParseDay(DueOn),
+            RoleSince is null ? null : Database.ParseDay(RoleSince));
     }
 
     private static object Parameters(string workspace, AllyFields f, string createdBy, DateTimeOffset now) => new
@@ -187,12 +213,15 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         if (filter.Owner is not null) where.Append(" AND owner = @Owner");
         if (filter.Tag is not null) where.Append(" AND (',' || tags || ',') LIKE @Tag ESCAPE '\\'");
         if (filter.StaleBefore is not null) where.Append(" AND (last_contact IS NULL OR last_contact < @StaleBefore)");
+        if (filter.Was is not null)
+            where.Append(" AND id IN (SELECT r.ally_id FROM ally_roles r WHERE r.workspace_id = @Workspace AND (r.org_key = @Was OR r.jurisdiction_key = @Was))");
         var p = new
         {
             Workspace = workspace, filter.Sector, filter.Level, Org = AllyVocabulary.Key(filter.Org),
             Jurisdiction = AllyVocabulary.Key(filter.Jurisdiction), filter.Owner,
             Tag = filter.Tag is null ? null : "%," + EscapeLike(filter.Tag.ToLowerInvariant()) + ",%",
             StaleBefore = filter.StaleBefore is { } d ? Database.Day(d) : null,
+            Was = AllyVocabulary.Key(filter.Was),
             Limit = pageSize, Offset = (page - 1) * pageSize, CountCap = (page - 1) * pageSize + CountAhead,
         };
         await using var connection = await database.OpenAsync(ct);
@@ -213,8 +242,11 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         return rows.Select(r => r.ToAlly()).ToList();
     }
 
-    /// <summary>Applies changed fields (only those given; an empty value clears an optional field).</summary>
-    public async Task UpdateAsync(string workspace, long id, AllyFields f, DateTimeOffset now, CancellationToken ct = default)
+    /// <summary>
+    /// Applies changed fields (only those given; an empty value clears an optional field). A change of role, organization,
+    /// level or jurisdiction keeps the previous ones as a role history entry ending <paramref name="today"/> (default: the UTC day of <paramref name="now"/>).
+    /// </summary>
+    public async Task UpdateAsync(string workspace, long id, AllyFields f, DateTimeOffset now, CancellationToken ct = default, DateOnly? today = null)
     {
         var sets = new List<string>();
         var p = new DynamicParameters(new { Workspace = workspace, Id = id, At = Database.Stamp(now) });
@@ -243,9 +275,90 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         if (sets.Count == 0) return;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        var before = (await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND id = @Id", p, tx))?.ToAlly();
+        var day = today ?? DateOnly.FromDateTime(now.UtcDateTime);
+        if (before is not null && RoleChanged(before, f))
+        {
+            await InsertRoleAsync(connection, tx, workspace, before, day, RoleReasons.Changed, now);
+            sets.Add("role_since = @role_since");
+            p.Add("role_since", Database.Day(day));
+        }
         await connection.ExecuteAsync($"UPDATE allies SET {string.Join(", ", sets)}, updated_at = @At WHERE workspace_id = @Workspace AND id = @Id", p, tx);
         await connection.ExecuteAsync(AllyDue.Recompute(database.Dialect, "workspace_id = @Workspace AND id = @Id"), p, tx);
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>True when the fields change the ally's role, organization, level or jurisdiction (and it had one to keep).</summary>
+    private static bool RoleChanged(Ally a, AllyFields f)
+    {
+        static bool Differs(string? given, string? current) => given is not null && !string.Equals(Blank(given), current, StringComparison.Ordinal);
+        var had = a.Role is not null || a.Org is not null || a.Level is not null || a.Jurisdiction is not null;
+        return had && (Differs(f.Role, a.Role) || Differs(f.Org, a.Org) || Differs(f.Level, a.Level) || Differs(f.Jurisdiction, a.Jurisdiction));
+    }
+
+    private static Task InsertRoleAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx, string workspace, Ally a, DateOnly until,
+        string reason, DateTimeOffset now) =>
+        connection.ExecuteAsync("""
+            INSERT INTO ally_roles (workspace_id, ally_id, role, org, org_key, level, jurisdiction, jurisdiction_key, from_on, until_on, reason, created_at)
+            VALUES (@Workspace, @Ally, @Role, @Org, @OrgKey, @Level, @Jurisdiction, @JurisdictionKey, @From, @Until, @Reason, @At)
+            """, new
+        {
+            Workspace = workspace, Ally = a.Id, a.Role, a.Org, OrgKey = AllyVocabulary.Key(a.Org), a.Level, a.Jurisdiction,
+            JurisdictionKey = AllyVocabulary.Key(a.Jurisdiction),
+            From = Database.Day(a.CurrentSince < until ? a.CurrentSince : until), Until = Database.Day(until), Reason = reason, At = Database.Stamp(now),
+        }, tx);
+
+    /// <summary>
+    /// Marks an ally as having left office on <paramref name="leftOn"/> (its current role becomes a "left office" history entry; the
+    /// ally is kept as a former officeholder), or, with null, back in office (that entry is removed). False when the ally is gone.
+    /// </summary>
+    public async Task<bool> SetLeftOfficeAsync(string workspace, long allyId, DateOnly? leftOn, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var p = new { Workspace = workspace, Id = allyId, On = leftOn is { } d ? Database.Day(d) : null, Reason = RoleReasons.LeftOffice };
+        var ally = (await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND id = @Id", p, tx))?.ToAlly();
+        if (ally is null) return false;
+        if (leftOn is { } left && ally.LeftOffice is null)
+            await InsertRoleAsync(connection, tx, workspace, ally, left, RoleReasons.LeftOffice, now);
+        else if (leftOn is null && ally.LeftOffice is { } was)
+            await connection.ExecuteAsync("DELETE FROM ally_roles WHERE workspace_id = @Workspace AND ally_id = @Id AND reason = @Reason AND until_on = @Was",
+                new { p.Workspace, p.Id, p.Reason, Was = Database.Day(was) }, tx);
+        await connection.ExecuteAsync("UPDATE allies SET left_office_on = @On WHERE workspace_id = @Workspace AND id = @Id", p, tx);
+        await tx.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>An ally's earlier roles, the latest first.</summary>
+    public async Task<IReadOnlyList<RoleEntry>> RolesAsync(string workspace, long allyId, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<RoleRow>($"SELECT {RoleColumns} FROM ally_roles WHERE workspace_id = @Workspace AND ally_id = @Ally ORDER BY until_on DESC, id DESC",
+            new { Workspace = workspace, Ally = allyId })).Select(r => r.ToEntry()).ToList();
+    }
+
+    /// <summary>Every ally's earlier roles in the workspace, by ally id, the latest first (CSV export).</summary>
+    public async Task<IReadOnlyDictionary<long, List<RoleEntry>>> AllRolesAsync(string workspace, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<RoleRow>($"SELECT ally_id AS AllyId, {RoleColumns} FROM ally_roles WHERE workspace_id = @Workspace ORDER BY ally_id, until_on DESC, id DESC",
+                new { Workspace = workspace }))
+            .GroupBy(r => r.AllyId).ToDictionary(g => g.Key, g => g.Select(r => r.ToEntry()).ToList());
+    }
+
+    private const string RoleColumns = "role AS Role, org AS Org, level AS Level, jurisdiction AS Jurisdiction, from_on AS FromOn, until_on AS UntilOn, reason AS Reason";
+
+    private sealed class RoleRow
+    {
+        public long AllyId { get; set; }
+        public string? Role { get; set; }
+        public string? Org { get; set; }
+        public string? Level { get; set; }
+        public string? Jurisdiction { get; set; }
+        public string FromOn { get; set; } = "";
+        public string UntilOn { get; set; } = "";
+        public string Reason { get; set; } = "";
+        public RoleEntry ToEntry() => new(Role, Org, Level, Jurisdiction, Database.ParseDay(FromOn), Database.ParseDay(UntilOn), Reason);
     }
 
     /// <summary>Records a touchpoint and moves the ally's last contact forward (never back).</summary>

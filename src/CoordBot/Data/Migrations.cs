@@ -693,6 +693,25 @@ public static class Migrations
                 (CASE level WHEN 'elected' THEN 30 WHEN 'appointed' THEN 45 WHEN 'executive' THEN 60 ELSE 90 END), 'YYYY-MM-DD')
             WHERE COALESCE(last_contact, substr(created_at, 1, 10)) ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
             """),
+
+        // Role history (docs/features.md, "Role history"): an ally's earlier role, organization, level and jurisdiction, each
+        // with the days it ran from and to; role_since is when the current one began (null: when the ally was added).
+        new(22, "allies: role history (earlier roles with their dates) and when the current role began", """
+            ALTER TABLE allies ADD COLUMN role_since TEXT;
+            CREATE TABLE ally_roles (
+                id INTEGER PRIMARY KEY,
+                workspace_id TEXT NOT NULL,
+                ally_id INTEGER NOT NULL,
+                role TEXT, org TEXT, org_key TEXT, level TEXT, jurisdiction TEXT, jurisdiction_key TEXT,
+                from_on TEXT NOT NULL,
+                until_on TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                FOREIGN KEY (workspace_id, ally_id) REFERENCES allies (workspace_id, id) ON DELETE CASCADE);
+            CREATE INDEX ix_ally_roles_ally ON ally_roles (workspace_id, ally_id, until_on);
+            CREATE INDEX ix_ally_roles_org ON ally_roles (workspace_id, org_key);
+            CREATE INDEX ix_ally_roles_jurisdiction ON ally_roles (workspace_id, jurisdiction_key);
+            """),
     ];
 
     private const string V1 = """

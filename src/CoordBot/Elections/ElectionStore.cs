@@ -179,10 +179,6 @@ public sealed class ElectionStore(Database database, AllyStore allies, TimeProvi
     }
 
     /// <summary>Marks an ally as having left office (kept, with its history, as a former officeholder) or back in office.</summary>
-    public async Task<bool> SetLeftOfficeAsync(string workspace, long allyId, DateOnly? leftOn, CancellationToken ct = default)
-    {
-        await using var connection = await database.OpenAsync(ct);
-        return await connection.ExecuteAsync("UPDATE allies SET left_office_on = @On WHERE workspace_id = @Workspace AND id = @Id",
-            new { Workspace = workspace, Id = allyId, On = leftOn is { } d ? Database.Day(d) : null }) == 1;
-    }
+    public Task<bool> SetLeftOfficeAsync(string workspace, long allyId, DateOnly? leftOn, CancellationToken ct = default) =>
+        allies.SetLeftOfficeAsync(workspace, allyId, leftOn, time.GetUtcNow(), ct);
 }

@@ -34,6 +34,17 @@ public sealed class SlackCommandTests : SlackHostTest
     }
 
     [Fact]
+    public async Task A_role_change_shows_as_role_history_in_valid_block_kit()
+    {
+        await Client.CommandAsync(Team, "U1", "/ally", "add \"Jo Park\" --role \"Council member\" --org \"City of Atlanta\" --level elected");
+        await Client.CommandAsync(Team, "U1", "/ally", "edit A1 --role \"Chief of Staff\" --org \"Fulton County\" --level appointed");
+        var shown = (await Client.CommandAsync(Team, "U1", "/ally", "show A1")).Message();
+        BlockKitLimits.AssertValidMessage(shown);
+        shown.Shows("Role history (1)", "Council member, City of Atlanta (elected)", "Chief of Staff");
+        (await Client.CommandAsync(Team, "U1", "/ally", "list --was \"City of Atlanta\"")).Message().Shows("Jo Park (A1)");
+    }
+
+    [Fact]
     public async Task Share_posts_in_channel()
     {
         await Client.CommandAsync(Team, "U1", "/ally", "add \"Jane Doe\"");

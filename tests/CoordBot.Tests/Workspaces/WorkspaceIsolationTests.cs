@@ -273,6 +273,17 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             Assert.True(await t.Allies.SetNudgesAsync(Other, "U1", on: false, Start));
             Assert.Equal(["U1"], await t.Allies.NudgesOffAsync(Other));
         },
+        ["AllyStore.SetLeftOfficeAsync"] = async t =>
+        {
+            Assert.False(await t.Allies.SetLeftOfficeAsync(Other, t.HomeAlice.Id, Today, Start));
+            Assert.True(await t.Allies.SetLeftOfficeAsync(Other, t.OtherAlice.Id, Today, Start));
+        },
+        ["AllyStore.RolesAsync"] = async t =>
+        {
+            Assert.Empty(await t.Allies.RolesAsync(Other, t.HomeAlice.Id));
+            Assert.Single(await t.Allies.RolesAsync(Other, t.OtherAlice.Id));
+        },
+        ["AllyStore.AllRolesAsync"] = async t => Assert.Equal([t.OtherAlice.Id], (await t.Allies.AllRolesAsync(Other)).Keys),
         ["AllyStore.AllAsync"] = async t =>
         {
             var all = new List<Ally>();
@@ -626,6 +637,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
                 var found = await allies.GetManyAsync(ws, refs);
                 await allies.LogAsync(ws, found[0].Id, Today.AddDays(-3), "call", "spoke " + mark, "U1", Start);
                 await allies.LinkAsync(ws, found[0].Id, found[1].Id, "colleagues " + mark, "U1", Start);
+                await allies.UpdateAsync(ws, found[0].Id, new AllyFields { Role = "Mayor " + mark }, Start);   // a role history entry each
                 var e1 = await elections.AddAsync(ws, new ElectionFields("Atlanta", Today.AddDays(300), "General " + mark, Uid: "atl-general"), "U1");
                 await elections.SubscribeAsync(ws, new ElectionSubscription("C1", "slack", ws == Home ? [180, 90] : [30], [1], null), "U1");
                 var i1 = await initiatives.AddAsync(ws, Initiative("Housing", "C-" + mark, ws == Home ? ["U1", "U2"] : ["U1"]));
