@@ -37,6 +37,7 @@ public static class CoordBotServices
         services.AddSingleton(feeds ?? new FeedFetcherOptions());
         services.AddSingleton<ElectionStore>();
         services.AddSingleton<ElectionReminders>();
+        services.AddSingleton<ElectionBrief>();
         services.AddSingleton<IScheduledSendHandler>(sp => sp.GetRequiredService<ElectionReminders>());
         services.AddSingleton<ITimeZoneListener>(sp => sp.GetRequiredService<ElectionReminders>());
         services.AddSingleton<ElectionCommands>();

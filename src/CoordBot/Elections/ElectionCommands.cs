@@ -6,7 +6,7 @@ using CoordBot.Data;
 namespace CoordBot.Elections;
 
 /// <summary>The <c>election</c> command: elections, turnover risk, iCalendar import and reminder subscriptions.</summary>
-public sealed class ElectionCommands(ElectionStore store, ElectionReminders reminders, AllyStore allies, FeedFetcher feeds)
+public sealed class ElectionCommands(ElectionStore store, ElectionReminders reminders, ElectionBrief brief, AllyStore allies, FeedFetcher feeds)
 {
     private static readonly FlagSpec Jurisdiction = new("jurisdiction", FlagKind.Text, "city, county or state, or an Open Civic Data id");
 
@@ -35,6 +35,9 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
             [FlagSpec.Share], ["election risk E3"], RiskAsync),
         new("election", "preview", "election preview <ref>", "The next reminder for that election exactly as it will be posted.",
             [], ["election preview E3"], PreviewAsync),
+        new("election", "brief", "election brief <ref>",
+            "After an election: who left office, who is new, continuity allies by organization, the last touchpoints with each person leaving, and introductions to each newcomer.",
+            [FlagSpec.Share], ["election brief E3"], BriefAsync),
         new("election", "office", "election office <ally ref> --status in|left", "After an election: mark an ally as still in office or as having left it.",
             [new("status", FlagKind.Choice, "in office or left office", ["in", "left"])], ["election office A12 --status left"], OfficeAsync),
     ]);
@@ -177,6 +180,17 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
         if (risk.Continuity.Count > 0) blocks.Add(new ItemList(risk.Continuity.Select(a => new ListItem(a.Label, a.Org)).ToList()));
         if (risk.OrgsAllAtRisk.Count > 0) blocks.Add(new Context($"Every ally is at risk at: {string.Join(", ", risk.OrgsAllAtRisk)}."));
         return ctx.Share(new Reply($"{election.Label}: {risk.AtRisk.Count} at risk, {risk.Continuity.Count} continuity", blocks));
+    }
+
+    private async Task<Reply> BriefAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var (election, error) = await ResolveAsync(ctx, ct);
+        if (election is null) return error!;
+        var blocks = await brief.BlocksAsync(ctx.WorkspaceId, election, ctx.Today, ct);
+        var text = $"Transition brief: {election.Label}";
+        return ctx.Share(new Reply(text, [.. blocks, new Context(election.Date > ctx.Today
+            ? $"{election.Label} is on {Database.Day(election.Date)}: this brief fills in after it. Before it: election risk {election.Ref}"
+            : $"Election {election.Ref} · mark who left: election office <ally ref> --status left")]));
     }
 
     private async Task<Reply> PreviewAsync(CommandContext ctx, CancellationToken ct)

@@ -14,6 +14,7 @@ namespace CoordBot.Elections;
 /// </summary>
 public sealed class ElectionReminders(
     ElectionStore elections,
+    ElectionBrief brief,
     WorkspaceStore workspaces,
     IScheduledSends schedule,
     OutboxStore outbox,
@@ -197,7 +198,9 @@ public sealed class ElectionReminders(
                     new Button($"{ally.Name}: still in office", new ChatAction($"election office {ally.Ref}", new Dictionary<string, string> { ["status"] = "in" })),
                     new Button($"{ally.Name}: left office", new ChatAction($"election office {ally.Ref}", new Dictionary<string, string> { ["status"] = "left" }), ButtonStyle.Danger),
                 ]));
-        blocks.Add(new Context($"Election {election.Ref} · election risk {election.Ref} · election remind off to stop these reminders here"));
+        // The day after: the transition brief, so the relationships of those leaving are handed on.
+        if (offset == 1) blocks.AddRange(await brief.BlocksAsync(workspace, election, today, ct));
+        blocks.Add(new Context($"Election {election.Ref} · election risk {election.Ref} · election brief {election.Ref} · election remind off to stop these reminders here"));
         return new Reply($"{heading}: {risk.AtRisk.Count} allies at risk, {risk.Continuity.Count} continuity", blocks);
     }
 

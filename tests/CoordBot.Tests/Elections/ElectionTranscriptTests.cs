@@ -133,6 +133,48 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_transition_brief_hands_on_who_left_and_introduces_who_is_new()
+    {
+        await Say("ally add \"Mayor Ada\" --org \"City of Atlanta\" --level elected --jurisdiction atlanta --owner @bob");
+        await Say("ally add \"Deputy Ben\" --org \"City of Atlanta\" --level career --jurisdiction atlanta");
+        await Say("ally add \"Ola Moved\" --org \"Housing Authority\" --level career --jurisdiction atlanta");
+        await Say("ally add \"Dee Elsewhere\" --org \"City of Decatur\" --level elected --jurisdiction decatur");
+        _clock.Set(DateTimeOffset.Parse("2026-09-01T15:00:00Z", CultureInfo.InvariantCulture));
+        foreach (var (day, note) in new[] { ("2026-05-01", "First coffee"), ("2026-06-01", "Budget call"), ("2026-07-01", "Site visit"), ("2026-08-01", "Levy briefing") })
+            Assert.Contains("Logged", await Say($"ally log A1 \"{note}\" --on {day}"));
+        await Say("election add atlanta 2026-11-03");
+        Assert.Contains("this brief fills in after it", await Say("election brief E1"));
+
+        _clock.Set(DateTimeOffset.Parse("2026-11-04T15:00:00Z", CultureInfo.InvariantCulture));
+        await Say("election office A1 --status left");
+        await Say("election office A4 --status left");   // another jurisdiction: not in this brief
+        await Say("ally add \"Nia New\" --org \"City of Atlanta\" --level elected --jurisdiction Atlanta --role Mayor");
+        await Say("ally link A5 A2 --as \"former colleagues\"");
+        await Say("ally edit A3 --level appointed");   // moved into an appointed post since election day
+
+        var brief = await Say("election brief E1");
+        Assert.Contains("Transition brief: Atlanta election (E1), 2026-11-03", brief);
+        Assert.Contains("Left office (1): hand these relationships on.", brief);
+        Assert.Contains("Mayor Ada (A1) — City of Atlanta · elected · kept by @bob", brief);
+        Assert.Contains("Last touchpoints: 2026-08-01: Levy briefing; 2026-07-01: Site visit; 2026-06-01: Budget call", brief);
+        Assert.DoesNotContain("First coffee", brief);
+        Assert.DoesNotContain("Dee Elsewhere", brief);
+        Assert.Contains("New officials (2)", brief);
+        Assert.Contains("Introduce through: Deputy Ben (A2) (former colleagues), kept by @alice", brief);
+        Assert.Contains("Nobody recorded knows Ola Moved yet", brief);
+        Assert.Contains("City of Atlanta — Deputy Ben (A2)", brief);
+        Assert.Contains("Housing Authority — ⚠ nobody who stays", brief);
+
+        // The reminder the day after carries it.
+        var election = (await _chat.Get<ElectionStore>().GetAsync("W", 1))!;
+        var after = CoreChat.Plain(await _chat.Get<ElectionReminders>().ComposeAsync("W", election, 1, new DateOnly(2026, 11, 4), default));
+        Assert.Contains("Transition brief: Atlanta election (E1)", after);
+        Assert.Contains("Introduce through: Deputy Ben (A2)", after);
+        Assert.Contains("Which election?", await Say("election brief A1"));
+        Assert.Contains("No election E9 in this workspace.", await Say("election brief E9"));
+    }
+
+    [Fact]
     public async Task Reminder_text_depends_on_the_stage()
     {
         await AddCoalitionAsync();

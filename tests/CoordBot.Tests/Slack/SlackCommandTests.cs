@@ -45,6 +45,17 @@ public sealed class SlackCommandTests : SlackHostTest
     }
 
     [Fact]
+    public async Task Election_brief_answers_in_valid_block_kit()
+    {
+        await Client.CommandAsync(Team, "U1", "/ally", "add \"Mayor Ada\" --org \"City of Atlanta\" --level elected --jurisdiction atlanta");
+        await Client.CommandAsync(Team, "U1", "/election", "add atlanta 2020-11-03");
+        await Client.CommandAsync(Team, "U1", "/election", "office A1 --status left");
+        var brief = (await Client.CommandAsync(Team, "U1", "/election", "brief E1")).Message();
+        BlockKitLimits.AssertValidMessage(brief);
+        brief.Shows("Transition brief", "Left office (1)", "Mayor Ada (A1)", "no touchpoints recorded", "nobody who stays");
+    }
+
+    [Fact]
     public async Task Share_posts_in_channel()
     {
         await Client.CommandAsync(Team, "U1", "/ally", "add \"Jane Doe\"");
