@@ -83,4 +83,22 @@ public sealed class RelationshipNudgeTests : IDisposable
             await host.DisposeAsync();
         }
     }
+
+#if POSTGRES_LEG
+    [Fact]
+    public async Task Two_instances_on_one_database_send_each_keeper_s_nudge_once()
+    {
+        await using var first = StartHost();
+        await using var second = StartHost();
+        var alice = first.User("alice");
+        await alice.Says("coord settings --tz America/Chicago").Expect("Time zone set to America/Chicago");
+        await alice.Says("ally add \"Cy Deputy\" --every 2").Expect("Added Cy Deputy (A1)");
+        await second.User("bob").Says("ally add \"Ana Mayor\" --every 3").Expect("Added Ana Mayor (A2)");   // the second instance makes sure of the trigger too
+
+        await _watch.ExpectAsync(first, Chicago(FirstMonday), [Key("2027-W08", "alice"), Key("2027-W08", "bob")]);
+        await _watch.IdleAsync(TimeSpan.FromMinutes(2));
+        await _watch.AssertDeliveredAsync(second);   // the same database: exactly those two, each once
+        Assert.Single(await LocalDeliveries.MessagesAsync(second, "bob"), m => m.Text.StartsWith("1 relationship", StringComparison.Ordinal));
+    }
+#endif
 }
