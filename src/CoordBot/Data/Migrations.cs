@@ -651,6 +651,17 @@ public static class Migrations
                 updated_at TEXT NOT NULL,
                 PRIMARY KEY (workspace_id, user_id));
             """),
+
+        new(19, "slack chart uploads: how far each chart file of an outbox message got (files API, two steps)", """
+            CREATE TABLE slack_chart_uploads (
+                workspace_id TEXT NOT NULL,
+                message_key TEXT NOT NULL,
+                chart INTEGER NOT NULL,
+                file_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, message_key, chart));
+            """),
     ];
 
     private const string V1 = """
