@@ -208,6 +208,60 @@ public sealed class SlackChartImageTests : SlackHostTest
             Assert.Null(await images.PngAsync(workspace, forged, CancellationToken.None));
     }
 
+    private async Task<JsonObject> CommandAsync(string text)
+    {
+        var answer = await Client.CommandAsync(Team, "U1", "/checkin", text);
+        Assert.Equal(System.Net.HttpStatusCode.OK, answer.Status);
+        var message = answer.Body.Length > 0 ? answer.Json : await Slack.WaitForResponseTo(answer.ResponseUrlId!);
+        BlockKitLimits.AssertValidMessage(message);
+        BlockKitLimits.AssertInert(message);
+        return message;
+    }
+
+    [Fact]
+    public async Task Checkin_chart_in_slack_is_ephemeral_an_image_block_with_a_public_address_and_words_without_one()
+    {
+        await DigestAsync();
+        var plain = await CommandAsync("chart I1 --metric inflow --weeks 12");
+        Assert.Equal("ephemeral", plain["response_type"]?.GetValue<string>());
+        Assert.Contains("Run chart of inflow, 12 weeks", SlackText.Of(plain));             // the text alternative, in words
+        Assert.Contains("set Bot:PublicBaseUrl to link charts here", SlackText.Of(plain));  // an ephemeral reply shares no file
+        Assert.DoesNotContain("\"image\"", plain.ToJsonString());
+
+        await Host.DisposeAsync();
+        Host = StartHost(new() { ["Bot:PublicBaseUrl"] = PublicBase });
+        Client = new SlackTestClient(Host.Http, SigningSecret, Slack);
+        var shown = await CommandAsync("chart I1 --metric inflow --weeks 12");
+        Assert.Equal("ephemeral", shown["response_type"]?.GetValue<string>());
+        var image = Assert.Single(shown["blocks"]!.AsArray().OfType<JsonObject>(), b => b["type"]!.GetValue<string>() == "image");
+        var url = image["image_url"]!.GetValue<string>();
+        Assert.Contains("/charts/T1/1/1/", url, StringComparison.Ordinal);
+        using var response = await Host.Http.GetAsync(url[PublicBase.Length..]);
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal((800, 400), SizeOf(await response.Content.ReadAsByteArrayAsync()));
+
+        // The report shows its charts the same way, ephemeral too.
+        var report = await CommandAsync("report I1");
+        Assert.Equal("ephemeral", report["response_type"]?.GetValue<string>());
+        Assert.Equal(3, report["blocks"]!.AsArray().OfType<JsonObject>().Count(b => b["type"]!.GetValue<string>() == "image"));
+    }
+
+    [Theory]
+    [InlineData("chart I9", "No initiative")]
+    [InlineData("chart I1 --weeks 99999999999", "--weeks needs a whole number")]
+    [InlineData("chart I1 --weeks 0", "--weeks is from 1 to 520")]
+    [InlineData("chart I1 --metric \"<!channel> *x*\"", "has no metric")]
+    public async Task Checkin_chart_in_slack_refuses_bad_input_without_a_change(string command, string expected)
+    {
+        await DigestAsync();
+        await WaitForAsync(async () => (await OutboxStatusAsync()) == "sent");   // the digest's sends are done: nothing else changes rows
+        var before = await WorkspaceRows.SnapshotAsync(Host.Get<Database>(), Team);
+        var reply = await CommandAsync(command);
+        Assert.Contains(expected, SlackText.Of(reply), StringComparison.Ordinal);
+        Assert.DoesNotContain("/charts/", reply.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(before, await WorkspaceRows.SnapshotAsync(Host.Get<Database>(), Team));
+    }
+
     /// <summary>Waits until <paramref name="count"/> files are shared (and a moment more for any extra), then returns them.</summary>
     private async Task<IReadOnlyList<SharedFile>> SharedAsync(int count)
     {
