@@ -17,7 +17,7 @@ namespace CoordBot.Benchmarks;
 /// weekly check-ins in a real SQLite file. The initiative is set up through the real router; the
 /// history is loaded with <see cref="CheckInStore.ImportAsync"/> (what <c>checkin import</c> uses).
 /// Measures <see cref="CheckInDigest.BuildAsync"/> for the last week, <c>checkin report</c> over 26
-/// and 156 weeks, the 36-month roll-up and the 156-week SVG chart, then prints the digest as plain text. The
+/// and 156 weeks, the 36-month roll-up and the 156-week chart as SVG and as PNG (with its size), then prints the digest as plain text. The
 /// initiative uses the detailed Built for Zero template (nine metrics: the totals and their list statuses) and a
 /// veterans functional-zero goal, the heaviest digest there is.
 /// </summary>
@@ -76,6 +76,11 @@ public static class DigestBench
             if (!plain.Contains($"{Members} of {Members} (100%)", StringComparison.Ordinal) || !plain.Contains("as reported. ✓", StringComparison.Ordinal))
                 throw new InvalidOperationException("The digest is not the full, balanced one:" + Environment.NewLine + plain);
 
+            var chart = await digest.ChartAsync(Workspace, initiative.Id, 0, week, Weeks, default) ?? throw new InvalidOperationException("no chart");
+            var png = await digest.ChartPngAsync(Workspace, initiative.Id, 0, week, Weeks, default) ?? throw new InvalidOperationException("no chart");
+            if (chart.Points.Count != Weeks || !chart.Points.Any(p => p.Highlight))
+                throw new InvalidOperationException($"The chart should have {Weeks} weeks and a signal: {chart.AltText}");
+
             var warmup = Math.Max(50, iterations / 4);
             var store = provider.GetRequiredService<CheckInStore>();
             var results = new List<Result>
@@ -87,6 +92,11 @@ public static class DigestBench
                 await MeasureAsync("chart SVG, 156 weeks (ChartSvgAsync)",
                     async () => await digest.ChartSvgAsync(Workspace, initiative.Id, 0, week, Weeks, default) ?? throw new InvalidOperationException("no chart"),
                     warmup, iterations),
+                await MeasureAsync("chart PNG 800×400, 156 weeks (ChartPngAsync)",
+                    async () => await digest.ChartPngAsync(Workspace, initiative.Id, 0, week, Weeks, default) ?? throw new InvalidOperationException("no chart"),
+                    warmup, iterations),
+                await MeasureAsync("PNG drawing and encoding alone (RunChartPng.Render)",
+                    () => Task.FromResult(RunChartPng.Render(chart.Title, chart.Unit, chart.Points, chart.Median, chart.Target, phases: chart.Phases)), warmup, iterations),
                 // The store read each of them starts with, alone: how much of their time is SQLite and JSON.
                 await MeasureAsync("store read alone: HistoryAsync, 26 weeks", () => store.HistoryAsync(Workspace, initiative.Id, weeks[^26], default), warmup, iterations),
                 await MeasureAsync("store read alone: HistoryAsync, 156 weeks", () => store.HistoryAsync(Workspace, initiative.Id, weeks[0], default), warmup, iterations),
@@ -104,6 +114,7 @@ public static class DigestBench
                     $"| {r.Name} | {r.Iterations} | {r.MedianMs:F2} | {r.P95Ms:F2} | {r.MeanMs:F2} | {r.AllocatedKb:N0} |"));
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+                - Chart PNG of the aim, {Weeks} weeks, 800×400: {png.Length / 1024.0:F1} KB ({png.Length:N0} bytes); its text alternative: "{chart.AltText}"
                 - Digest rendered: Block Kit {messages.Count} message(s), {blocks} blocks, {blockKitChars:N0} characters of JSON; plain text {plain.Length:N0} characters
                 - Data: {history.Count:N0} check-ins, {history.Count(c => c.Wins is not null):N0} with wins, {history.Count(c => c.Barriers is not null):N0} with barriers, {history.Count(c => c.HelpNeeded is not null):N0} with help needed; import {importTime.TotalMilliseconds:F0} ms
                 - {iterations} iterations each after a warm-up of at least {warmup} calls and {WarmupTime.TotalSeconds:F0} s, sequential; allocation = GC.GetTotalAllocatedBytes around the timed loop / iterations

@@ -190,6 +190,8 @@ static List<BenchCase> Cases(int allies, IReadOnlyList<AllyFields> sample)
         new("ally show A<n>", r => $"ally show A{r.Next(1, allies + 1)}", false),
         // Not targets: overviews that read the whole workspace.
         new("ally list --stale 60", _ => "ally list --stale 60", true),
+        new("ally due", _ => "ally due", true),
+        new("ally due --owner @<one of 40>", r => $"ally due --owner @{Pick(r, SeedData.Owners)}", true),
         new("ally map", _ => "ally map", false),
     ];
 }

@@ -22,8 +22,13 @@ public sealed record Ally(
     DateOnly? LastContact,
     string CreatedBy,
     DateTimeOffset CreatedAt,
-    DateOnly? LeftOffice = null)
+    DateOnly? LeftOffice = null,
+    int? ContactEvery = null,
+    DateOnly? DueOn = null)
 {
+    /// <summary>The person who keeps this relationship warm: the owner, else whoever added the ally.</summary>
+    public string Keeper => Owner ?? CreatedBy;
+
     public string Ref => $"A{RefNo}";
     public string Label => $"{Name} ({Ref})";
 }
@@ -44,6 +49,12 @@ public sealed record AllyFields
     public string? Owner { get; init; }
     public string? Notes { get; init; }
     public DateOnly? LastContact { get; init; }
+
+    /// <summary>The ally's own contact interval in days (0: none); <see cref="LevelCadence"/> goes back to its level's. Null: not given.</summary>
+    public int? Every { get; init; }
+
+    /// <summary>The <see cref="Every"/> value that clears the ally's own interval, so its level's applies.</summary>
+    public const int LevelCadence = -1;
 }
 
 /// <summary>The words of the ally commands (docs/commands.md#ally-add), and the checks shared by commands and CSV import.</summary>

@@ -23,9 +23,11 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         public static readonly FlagSpec Tags = new("tags", FlagKind.Text, "comma-separated tags, e.g. housing,budget");
         public static readonly FlagSpec Owner = new("owner", FlagKind.User, "who keeps this relationship warm");
         public static readonly FlagSpec Notes = new("notes", FlagKind.Text, "free-form notes");
+        public static readonly FlagSpec Every = new("every", FlagKind.Text,
+            "how often to be in touch, in days, or off, or level for the level's (elected 30, appointed 45, executive 60, others 90)");
 
         /// <summary>Every field, in the order forms and help show them.</summary>
-        public static readonly FlagSpec[] All = [Org, Role, Sector, Level, Jurisdiction, Stance, Email, Phone, Tags, Owner, Notes];
+        public static readonly FlagSpec[] All = [Org, Role, Sector, Level, Jurisdiction, Stance, Email, Phone, Tags, Owner, Notes, Every];
     }
 
     private static readonly FlagSpec Page = new("page", FlagKind.Number, "page number, from 1");
@@ -51,7 +53,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         new("ally", "edit", $"ally edit <ref> {FlagSpec.UsageOf([NameFlag, .. AllyFlag.All])}", "Change an ally's fields; an empty value (--email \"\") clears one.",
             [NameFlag, .. AllyFlag.All, FlagSpec.Share], ["ally edit A12 --role \"Deputy Director\" --stance champion"], EditAsync),
         new("ally", "log", "ally log <ref> <note> [--note NOTE] [--on DATE] [--via meeting|call|email|event|message]",
-            "Record a touchpoint; it moves the ally's last contact forward.",
+            "Record a touchpoint; it moves the ally's last contact forward. With no note, opens a form.",
             [new("note", FlagKind.Text, "what happened (instead of the positional note)"),
              new("on", FlagKind.Date, "when it happened (default today)"),
              new("via", FlagKind.Choice, "how you were in touch", AllyVocabulary.Channels), FlagSpec.Share],
@@ -61,6 +63,10 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             ["ally link A12 A7 --as \"former colleagues\""], LinkAsync),
         new("ally", "remove", "ally remove <ref> [--yes]", "Delete an ally with its touchpoints and links, after a confirmation (creator or admin).",
             [new("yes", FlagKind.Switch, "skip the confirmation")], ["ally remove A12"], RemoveAsync),
+        new("ally", "due", "ally due [--owner @u] [--page N]",
+            $"Allies due for contact: past their interval or within {Cadence.DueWithinDays} days of it, most overdue first, 10 per page.",
+            [new("owner", FlagKind.User, "only the allies this person keeps (their owner, else who added them)"), Page, FlagSpec.Share],
+            ["ally due", "ally due --owner @alice"], DueAsync),
         new("ally", "map", "ally map [--jurisdiction J]",
             "The coalition at a glance: counts by sector × level, allies with no contact in 60+ days, and government organizations where nobody survives turnover.",
             [AllyFlag.Jurisdiction, FlagSpec.Share], ["ally map", "ally map --jurisdiction atlanta"], MapAsync),
@@ -79,7 +85,9 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             return ctx.Args.Flags.Keys.Any(k => k != FlagSpec.Share.Name)
                 ? Reply.Error("The ally needs a name: ally add \"Jane Doe\" --org ...", "Or type ally add alone to open the form.", "name")
                 : AddForm();
-        var fields = Fields(ctx.Args) with { Name = name };
+        var (fields, invalid) = Fields(ctx.Args);
+        if (invalid is not null) return invalid;
+        fields = fields with { Name = name };
         if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem.Message, $"Usage: {ctx.Spec.Usage}", problem.Field);
         var refNo = (await store.AddAsync(ctx.WorkspaceId, [fields], ctx.UserId, ctx.Now, ct))[0];
         var ally = (await store.GetAsync(ctx.WorkspaceId, refNo, ct))!;
@@ -175,19 +183,15 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         if (ally is null) return error!;
         var connections = await store.ConnectionsAsync(ctx.WorkspaceId, ally.Id, ct);
         var touchpoints = await store.TouchpointsAsync(ctx.WorkspaceId, ally.Id, 5, ct);
-        var blocks = new List<Block> { new Heading(ally.Label), new Fields(Details(ally, ctx.Today, withContact: true)) };
+        var cadence = await store.CadenceAsync(ctx.WorkspaceId, ct);
+        var blocks = new List<Block> { new Heading(ally.Label), new Fields(Details(ally, ctx.Today, withContact: true, cadence)) };
         blocks.Add(new Paragraph(connections.Count == 0 ? "Connections: none recorded." : "Connections:"));
         if (connections.Count > 0)
             blocks.Add(new ItemList(connections.Select(c => new ListItem(c.Ally.Label, c.Relation)).ToList()));
         blocks.Add(new Paragraph(touchpoints.Count == 0 ? "Touchpoints: none yet." : "Recent touchpoints:"));
         if (touchpoints.Count > 0)
             blocks.Add(new ItemList(touchpoints.Select(t => new ListItem($"{Day(t.On)}{(t.Via is null ? "" : " · " + t.Via)}", $"{t.Note} (by {t.CreatedBy})")).ToList()));
-        blocks.Add(new Form("Log a touchpoint", $"ally log {ally.Ref}",
-        [
-            new Input("note", "What happened", Required: true),
-            new Input("on", "On", InputKind.Date, Initial: Day(ctx.Today)),
-            new Input("via", "Via", InputKind.Choice, Choices: AllyVocabulary.Channels),
-        ], "Log"));
+        blocks.Add(LogForm(ally, ctx.Today));
         blocks.Add(new Actions([new Button("Remove", new ChatAction($"ally remove {ally.Ref}"), ButtonStyle.Danger)]));
         return ctx.Share(new Reply($"{ally.Label}: {Summary(ally, ctx.Today)}", blocks));
     }
@@ -202,12 +206,15 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
                 $"Fields: {string.Join(", ", ctx.Spec.Flags.Where(f => f.Name != FlagSpec.Share.Name).Select(f => "--" + f.Name))}");
         var (ally, error) = await ResolveAsync(ctx, ctx.Args.Rest(), ct);
         if (ally is null) return error!;
-        var fields = Fields(ctx.Args) with { Name = ctx.Args.Text("name") };
+        var (fields, invalid) = Fields(ctx.Args);
+        if (invalid is not null) return invalid;
+        fields = fields with { Name = ctx.Args.Text("name") };
         if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem.Message, field: problem.Field);
         await store.UpdateAsync(ctx.WorkspaceId, ally.Id, fields, ctx.Now, ct);
         var updated = (await store.GetAsync(ctx.WorkspaceId, ally.RefNo, ct))!;
+        var cadence = await store.CadenceAsync(ctx.WorkspaceId, ct);
         return ctx.Share(new Reply($"Updated {updated.Label}: {string.Join(", ", changes)}",
-            [new Paragraph($"Updated {updated.Label}: {string.Join(", ", changes)}"), new Fields(Details(updated, ctx.Today, withContact: true))]));
+            [new Paragraph($"Updated {updated.Label}: {string.Join(", ", changes)}"), new Fields(Details(updated, ctx.Today, withContact: true, cadence))]));
     }
 
     /// <summary><c>ally log &lt;ref&gt; &lt;note&gt; [--on DATE] [--via V]</c>.</summary>
@@ -217,7 +224,14 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             return Reply.Error("Which ally, and what happened? ally log <ref> <note>, e.g. ally log A12 \"Coffee about the levy\"");
         var note = ctx.Args.Text("note") ?? ctx.Args.Rest(1);
         if (string.IsNullOrWhiteSpace(note))
-            return Reply.Error($"Add a note saying what happened: ally log {ctx.Args.Words[0]} \"Coffee about the levy\"");
+        {
+            if (ctx.Args.Given("note") || ctx.Args.Words.Count > 1)
+                return Reply.Error($"Add a note saying what happened: ally log {ctx.Args.Words[0]} \"Coffee about the levy\"", field: "note");
+            // "ally log A12" alone (the "Log touchpoint" buttons): the form.
+            var (target, notFound) = await ResolveAsync(ctx, ctx.Args.Words[0], ct);
+            if (target is null) return notFound!;
+            return new Reply($"Log a touchpoint with {target.Label}: fill in the form.", [LogForm(target, ctx.Today)], Ephemeral: true);
+        }
         var on = ctx.Args.Date("on") ?? ctx.Today;
         if (on > ctx.Today) return Reply.Error($"--on {Day(on)} is in the future; a touchpoint is something that already happened (today is {Day(ctx.Today)}).", field: "on");
         var (ally, error) = await ResolveAsync(ctx, ctx.Args.Words[0], ct);
@@ -268,6 +282,53 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         var removed = await store.RemoveAsync(ctx.WorkspaceId, ally.Id, ct);
         return Reply.Say(removed ? $"Removed {ally.Label}." : $"{ally.Label} was already removed.", ephemeral: true);
     }
+
+    /// <summary><c>ally due [--owner @u] [--page N]</c>.</summary>
+    private async Task<Reply> DueAsync(CommandContext ctx, CancellationToken ct)
+    {
+        if (ctx.Args.Words.Count > 0)
+            return Reply.Error($"ally due takes only flags, but got \"{ctx.Args.Rest()}\".", "e.g. ally due --owner @alice");
+        var keeper = ctx.Args.Text("owner");
+        var page = Math.Max(1, ctx.Args.Number("page") ?? 1);
+        var (items, total, exact) = await store.DueAsync(ctx.WorkspaceId, keeper, ctx.Today.AddDays(Cadence.DueWithinDays), page, PageSize, ct);
+        var whose = keeper is null ? "" : $" kept by @{keeper}";
+        if (total == 0)
+            return ctx.Share(Reply.Say($"No allies{whose} are due for contact in the next {Cadence.DueWithinDays} days."));
+        var pages = Math.Max(1, (total + PageSize - 1) / PageSize);
+        if (page > pages) return Reply.Error($"There is no page {page}; there {(pages == 1 ? "is 1 page" : $"are {pages} pages")}.");
+        var more = exact ? "" : "+";
+        var blocks = new List<Block> { new Heading($"Due for contact{whose}") };
+        foreach (var ally in items)
+        {
+            blocks.Add(new ItemList([new ListItem(ally.Label, $"{DueText(ally.DueOn!.Value, ctx.Today)} · last contact {Contact(ally, ctx.Today)} · kept by @{ally.Keeper}" +
+                (string.IsNullOrEmpty(ally.Org) ? "" : $" · {ally.Org}"))]));
+            blocks.Add(new Actions([new Button("Log touchpoint", new ChatAction($"ally log {ally.Ref}"), ButtonStyle.Primary)]));
+        }
+        blocks.Add(new Context($"Page {page} of {N(pages)}{more} · {N(total)}{more} due · most overdue first · intervals: coord settings, ally edit <ref> --every DAYS"));
+        var args = ctx.Args.Flags.Where(f => f.Key != "page").ToDictionary(f => f.Key, f => f.Value);
+        var buttons = new List<Button>();
+        if (page > 1) buttons.Add(new Button("Previous", new ChatAction("ally due", new Dictionary<string, string>(args) { ["page"] = (page - 1).ToString(CultureInfo.InvariantCulture) })));
+        if (page < pages || !exact) buttons.Add(new Button("Next", new ChatAction("ally due", new Dictionary<string, string>(args) { ["page"] = (page + 1).ToString(CultureInfo.InvariantCulture) })));
+        if (buttons.Count > 0) blocks.Add(new Actions(buttons));
+        return ctx.Share(new Reply($"{N(total)}{more} {(total == 1 ? "ally" : "allies")}{whose} due for contact, page {page} of {N(pages)}{more}", blocks));
+    }
+
+    /// <summary>"12 days overdue", "due today", "due in 3 days".</summary>
+    internal static string DueText(DateOnly due, DateOnly today) => (due.DayNumber - today.DayNumber) switch
+    {
+        0 => "due today",
+        1 => "due tomorrow",
+        -1 => "1 day overdue",
+        < 0 and var n => $"{N(-n)} days overdue",
+        var n => $"due in {N(n)} days",
+    };
+
+    private static Form LogForm(Ally ally, DateOnly today) => new("Log a touchpoint", $"ally log {ally.Ref}",
+    [
+        new Input("note", "What happened", Required: true),
+        new Input("on", "On", InputKind.Date, Initial: Day(today)),
+        new Input("via", "Via", InputKind.Choice, Choices: AllyVocabulary.Channels),
+    ], "Log");
 
     /// <summary><c>ally map [--jurisdiction J]</c>.</summary>
     private async Task<Reply> MapAsync(CommandContext ctx, CancellationToken ct)
@@ -353,14 +414,24 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
 
     private static string RefText(string text) => text.Length <= 60 ? text : text[..60] + "…";
 
-    private static AllyFields Fields(CommandArgs a) => new()
+    private static (AllyFields Fields, Reply? Error) Fields(CommandArgs a)
     {
-        Org = a.Text("org"), Role = a.Text("role"), Sector = a.Text("sector"), Level = a.Text("level"),
-        Jurisdiction = a.Text("jurisdiction"), Stance = a.Text("stance"), Email = a.Text("email"), Phone = a.Text("phone"),
-        Tags = a.Text("tags"), Owner = a.Text("owner"), Notes = a.Text("notes"),
-    };
+        int? every = null;
+        if (a.Text("every") is { } text)
+        {
+            if (text.Trim().Equals("level", StringComparison.OrdinalIgnoreCase)) every = AllyFields.LevelCadence;
+            else if (Cadence.ParseDays(text) is ({ } days, _)) every = days;
+            else return (new AllyFields(), Reply.Error("--every: " + Cadence.ParseDays(text).Error, "e.g. --every 21, --every off, or --every level", "every"));
+        }
+        return (new AllyFields
+        {
+            Org = a.Text("org"), Role = a.Text("role"), Sector = a.Text("sector"), Level = a.Text("level"),
+            Jurisdiction = a.Text("jurisdiction"), Stance = a.Text("stance"), Email = a.Text("email"), Phone = a.Text("phone"),
+            Tags = a.Text("tags"), Owner = a.Text("owner"), Notes = a.Text("notes"), Every = every,
+        }, null);
+    }
 
-    internal static List<Field> Details(Ally a, DateOnly today, bool withContact)
+    internal static List<Field> Details(Ally a, DateOnly today, bool withContact, IReadOnlyDictionary<string, int>? cadence = null)
     {
         var fields = new List<Field>();
         void Add(string label, string? value) { if (!string.IsNullOrEmpty(value)) fields.Add(new Field(label, value)); }
@@ -376,6 +447,12 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         Add("Tags", a.Tags.Count > 0 ? string.Join(", ", a.Tags) : null);
         Add("Owner", a.Owner is null ? null : "@" + a.Owner);
         if (withContact) Add("Last contact", Contact(a, today));
+        if (withContact && cadence is not null)
+        {
+            var every = a.ContactEvery ?? Cadence.For(cadence, a.Level);
+            Add("Contact every", every <= 0 ? "off" : Cadence.Describe(every) + (a.ContactEvery is null ? $" ({a.Level ?? "no level"}: the level's)" : " (its own)"));
+            Add("Next contact", a.DueOn is { } due ? $"{Day(due)} ({DueText(due, today)})" : null);
+        }
         Add("Notes", a.Notes);
         return fields;
     }

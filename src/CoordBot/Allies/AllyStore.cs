@@ -39,7 +39,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     /// <summary>How far past the requested page <see cref="ListAsync"/> counts.</summary>
     public const int CountAhead = 1000;
 
-    private const string Columns = "id, ref_no, name, org, role, sector, level, jurisdiction, stance, email, phone, tags, owner, notes, last_contact, created_by, created_at, left_office_on";
+    private const string Columns = "id, ref_no, name, org, role, sector, level, jurisdiction, stance, email, phone, tags, owner, notes, last_contact, created_by, created_at, left_office_on, contact_every, due_on";
 
     private sealed class Row
     {
@@ -62,10 +62,13 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         public string CreatedAt { get; set; } = "";
         public string? Relation { get; set; }
         public string? LeftOfficeOn { get; set; }
+        public long? ContactEvery { get; set; }
+        public string? DueOn { get; set; }
 
         public Ally ToAlly() => new(Id, RefNo, Name, Org, Role, Sector, Level, Jurisdiction, Stance, Email, Phone,
             AllyVocabulary.ParseTags(Tags), Owner, Notes, LastContact is null ? null : Database.ParseDay(LastContact),
-            CreatedBy, Database.ParseStamp(CreatedAt), LeftOfficeOn is null ? null : Database.ParseDay(LeftOfficeOn));
+            CreatedBy, Database.ParseStamp(CreatedAt), LeftOfficeOn is null ? null : Database.ParseDay(LeftOfficeOn),
+            ContactEvery is null ? null : (int)ContactEvery, DueOn is null ? null : Database.ParseDay(DueOn));
     }
 
     private static object Parameters(string workspace, AllyFields f, string createdBy, DateTimeOffset now) => new
@@ -80,14 +83,15 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         Email = Blank(f.Email), Phone = Blank(f.Phone),
         Tags = TagText(f.Tags), Owner = Blank(f.Owner), Notes = Blank(f.Notes),
         LastContact = f.LastContact is { } d ? Database.Day(d) : null,
+        Every = f.Every is >= 0 ? f.Every : null,
         CreatedBy = createdBy, At = Database.Stamp(now),
     };
 
     private const string InsertSql = """
         INSERT INTO allies (workspace_id, ref_no, name, name_key, org, org_key, role, sector, level, jurisdiction, jurisdiction_key,
-                            stance, email, phone, tags, owner, notes, last_contact, created_by, created_at, updated_at)
+                            stance, email, phone, tags, owner, notes, last_contact, contact_every, created_by, created_at, updated_at)
         VALUES (@Workspace, @RefNo, @Name, @NameKey, @Org, @OrgKey, @Role, @Sector, @Level, @Jurisdiction, @JurisdictionKey,
-                @Stance, @Email, @Phone, @Tags, @Owner, @Notes, @LastContact, @CreatedBy, @At, @At)
+                @Stance, @Email, @Phone, @Tags, @Owner, @Notes, @LastContact, @Every, @CreatedBy, @At, @At)
         """;
 
     /// <summary>Records new allies in one transaction (all or nothing) and returns their reference numbers.</summary>
@@ -106,6 +110,9 @@ public sealed class AllyStore(Database database, GroupCommit writes)
                 await connection.ExecuteAsync(InsertSql, p, tx);
                 refs.Add(refNo);
             }
+            if (refs.Count > 0)
+                await connection.ExecuteAsync(AllyDue.Recompute(database.Dialect, "workspace_id = @Workspace AND ref_no >= @First AND ref_no <= @Last"),
+                    new { Workspace = workspace, First = refs[0], Last = refs[^1] }, tx);
             return refs;
         }, ct);
     }
@@ -232,9 +239,13 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         if (f.Tags is not null) { sets.Add("tags = @tags"); p.Add("tags", TagText(f.Tags)); }
         Set("owner", f.Owner);
         Set("notes", f.Notes);
+        if (f.Every is { } every) { sets.Add("contact_every = @contact_every"); p.Add("contact_every", every < 0 ? null : every); }
         if (sets.Count == 0) return;
         await using var connection = await database.OpenAsync(ct);
-        await connection.ExecuteAsync($"UPDATE allies SET {string.Join(", ", sets)}, updated_at = @At WHERE workspace_id = @Workspace AND id = @Id", p);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync($"UPDATE allies SET {string.Join(", ", sets)}, updated_at = @At WHERE workspace_id = @Workspace AND id = @Id", p, tx);
+        await connection.ExecuteAsync(AllyDue.Recompute(database.Dialect, "workspace_id = @Workspace AND id = @Id"), p, tx);
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>Records a touchpoint and moves the ally's last contact forward (never back).</summary>
@@ -249,6 +260,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
             UPDATE allies SET last_contact = @On, updated_at = @At
             WHERE workspace_id = @Workspace AND id = @Ally AND (last_contact IS NULL OR last_contact < @On);
             """, p, tx);
+        await connection.ExecuteAsync(AllyDue.Recompute(database.Dialect, "workspace_id = @Workspace AND id = @Ally"), p, tx);
         var last = await connection.ExecuteScalarAsync<string>("SELECT last_contact FROM allies WHERE workspace_id = @Workspace AND id = @Ally", p, tx);
         await tx.CommitAsync(ct);
         return Database.ParseDay(last!);
@@ -334,6 +346,50 @@ public sealed class AllyStore(Database database, GroupCommit writes)
             ORDER BY MIN(org)
             """, p)).AsList();
         return new AllyMap(counts, counts.Sum(c => c.Count), stale.Select(r => r.ToAlly()).ToList(), staleCount, staleCount < CountAhead, gaps);
+    }
+
+    /// <summary>
+    /// One page of the allies due for contact by <paramref name="horizon"/> (past their interval, or within a few days of it),
+    /// most overdue first, optionally only those one person keeps (<see cref="Ally.Keeper"/>); counted like <see cref="ListAsync"/>.
+    /// </summary>
+    public async Task<(IReadOnlyList<Ally> Items, int Total, bool Exact)> DueAsync(string workspace, string? keeper, DateOnly horizon, int page, int pageSize,
+        CancellationToken ct = default)
+    {
+        var where = "workspace_id = @Workspace AND due_on <= @Horizon" + (keeper is null ? "" : " AND COALESCE(owner, created_by) = @Keeper");
+        var p = new
+        {
+            Workspace = workspace, Horizon = Database.Day(horizon), Keeper = keeper,
+            Limit = pageSize, Offset = (page - 1) * pageSize, CountCap = (page - 1) * pageSize + CountAhead,
+        };
+        await using var connection = await database.OpenAsync(ct);
+        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM (SELECT 1 FROM allies WHERE {where} LIMIT @CountCap) AS capped", p);
+        var rows = await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE {where} ORDER BY due_on, id LIMIT @Limit OFFSET @Offset", p);
+        return (rows.Select(r => r.ToAlly()).ToList(), total, total < p.CountCap);
+    }
+
+    /// <summary>The workspace's contact intervals by level, where an admin changed them from <see cref="Cadence"/>'s defaults.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> CadenceAsync(string workspace, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<(string Level, long Days)>("SELECT level, days FROM workspace_cadences WHERE workspace_id = @Workspace",
+            new { Workspace = workspace })).ToDictionary(r => r.Level, r => (int)r.Days, StringComparer.Ordinal);
+    }
+
+    /// <summary>Sets some levels' intervals and moves the due day of every ally at those levels, in one transaction; returns how many allies moved.</summary>
+    public async Task<int> SetCadenceAsync(string workspace, IReadOnlyDictionary<string, int> days, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        foreach (var (level, value) in days)
+            await connection.ExecuteAsync("""
+                INSERT INTO workspace_cadences (workspace_id, level, days) VALUES (@Workspace, @Level, @Days)
+                ON CONFLICT (workspace_id, level) DO UPDATE SET days = excluded.days
+                """, new { Workspace = workspace, Level = level, Days = value }, tx);
+        var moved = await connection.ExecuteAsync(AllyDue.Recompute(database.Dialect,
+                $"workspace_id = @Workspace AND contact_every IS NULL AND {database.Dialect.In("COALESCE(level, 'other')", "Levels")}"),
+            new { Workspace = workspace, Levels = days.Keys.ToArray() }, tx);
+        await tx.CommitAsync(ct);
+        return moved;
     }
 
     /// <summary>Every ally of the workspace, by reference, streamed (CSV export).</summary>

@@ -32,17 +32,17 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
     /// (not one number from anyone), the window ending with the latest week before it that has some, so the headline
     /// numbers, changes and balance are the latest there are rather than "no value".
     /// </summary>
-    private async Task<Data> LoadAsync(string workspace, Initiative initiative, string week, int weekCount, CancellationToken ct)
+    private async Task<Data> LoadAsync(string workspace, Initiative initiative, string week, int weekCount, CancellationToken ct, bool answers = false)
     {
         // With a functional-zero goal, one read covers its longer history too (three months of placements and a streak).
         var loaded = initiative.Goal is null ? weekCount : Math.Max(weekCount, FunctionalZero.HistoryWeeks);
-        var (all, history, skipped) = await WindowAsync(workspace, initiative, week, loaded, ct);
+        var (all, history, skipped) = await WindowAsync(workspace, initiative, week, loaded, ct, answers);
         var asOf = week;
         if (!history.Any(c => c.Week == week && c.Values.Count > 0) &&
             await checkIns.LatestWeekWithValuesAsync(workspace, initiative.Id, week, ct) is { } latest && latest != week)
         {
             asOf = latest;
-            (all, history, skipped) = await WindowAsync(workspace, initiative, asOf, loaded, ct);
+            (all, history, skipped) = await WindowAsync(workspace, initiative, asOf, loaded, ct, answers);
         }
         var byWeek = CheckInSummary.ByWeek(history.Where(c => string.CompareOrdinal(c.Week, asOf) <= 0));
         var weeks = all.Skip(all.Count - weekCount).ToList();
@@ -52,16 +52,16 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
     }
 
     private async Task<(IReadOnlyList<string> Weeks, IReadOnlyList<CheckIn> History, IReadOnlySet<string> Skipped)> WindowAsync(
-        string workspace, Initiative initiative, string last, int weekCount, CancellationToken ct)
+        string workspace, Initiative initiative, string last, int weekCount, CancellationToken ct, bool answers = false)
     {
         var weeks = CheckInSummary.WeeksEndingWith(last, weekCount);
-        return (weeks, await checkIns.HistoryAsync(workspace, initiative.Id, weeks[0], ct), await checkIns.SkippedWeeksAsync(workspace, initiative.Id, weeks[0], ct));
+        return (weeks, await checkIns.HistoryAsync(workspace, initiative.Id, weeks[0], ct, answers), await checkIns.SkippedWeeksAsync(workspace, initiative.Id, weeks[0], ct));
     }
 
     /// <summary>The digest of <paramref name="week"/> as it is posted in the initiative's channel.</summary>
     public async Task<Reply> BuildAsync(string workspace, Initiative initiative, string week, CancellationToken ct)
     {
-        var data = await LoadAsync(workspace, initiative, week, CheckInSummary.ChartWeeks, ct);
+        var data = await LoadAsync(workspace, initiative, week, CheckInSummary.ChartWeeks, ct, answers: true);
         var cycle = new CheckInCycle(initiative);
         var away = await checkIns.AwayOnAsync(workspace, cycle.PromptDay(week), ct);
         var answers = data.ByWeek.GetValueOrDefault(week) ?? [];

@@ -52,6 +52,8 @@ public sealed class CheckInStore(Database database, TimeProvider time)
     private const string Columns = "week AS Week, member AS Member, metric_values AS MetricValues, wins AS Wins, barriers AS Barriers, " +
         "next_steps AS NextSteps, help_needed AS HelpNeeded, submitted_at AS SubmittedAt";
 
+    private const string NumberColumns = "week AS Week, member AS Member, metric_values AS MetricValues, submitted_at AS SubmittedAt";
+
     /// <summary>The week's check-ins in the order they were submitted.</summary>
     public async Task<IReadOnlyList<CheckIn>> WeekAsync(string workspace, long initiativeId, string week, CancellationToken ct = default)
     {
@@ -62,12 +64,18 @@ public sealed class CheckInStore(Database database, TimeProvider time)
         return rows.Select(ToCheckIn).ToList();
     }
 
-    /// <summary>Every check-in from <paramref name="fromWeek"/> (inclusive; null = all), by week, then in submission order.</summary>
-    public async Task<IReadOnlyList<CheckIn>> HistoryAsync(string workspace, long initiativeId, string? fromWeek = null, CancellationToken ct = default)
+    /// <summary>
+    /// Every check-in from <paramref name="fromWeek"/> (inclusive; null = all), by week, then in submission order. Without
+    /// <paramref name="answers"/> only the numbers are read (wins, barriers, next steps and help needed come back null):
+    /// charts and reports need no more, and three years of a large initiative's answers are most of the bytes.
+    /// </summary>
+    public async Task<IReadOnlyList<CheckIn>> HistoryAsync(string workspace, long initiativeId, string? fromWeek = null, CancellationToken ct = default,
+        bool answers = true)
     {
         await using var connection = await database.OpenAsync(ct);
         var rows = await connection.QueryAsync<Row>($"""
-            SELECT {Columns} FROM checkins WHERE workspace_id = @Workspace AND initiative_id = @Id AND week >= @From ORDER BY week, submitted_at, member
+            SELECT {(answers ? Columns : NumberColumns)} FROM checkins WHERE workspace_id = @Workspace AND initiative_id = @Id AND week >= @From
+            ORDER BY week, submitted_at, member
             """, new { Workspace = workspace, Id = initiativeId, From = fromWeek ?? "" });
         return rows.Select(ToCheckIn).ToList();
     }

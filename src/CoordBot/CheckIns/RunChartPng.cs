@@ -118,8 +118,11 @@ public static class RunChartPng
             canvas.DrawCircle(X(i), Y(v), p.Highlight ? 5 : 3, dot);
         }
 
+        // Encoding is nearly all the time: the default tries every PNG row filter (about 12 ms for 800×400); "Sub" alone at zlib 6
+        // took 6.6 ms and gave a smaller file on a 156-week chart (23.8 KB against 24.7), as flat fills and horizontal lines suit it.
         using var image = surface.Snapshot();
-        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        using var pixels = image.PeekPixels();
+        using var png = pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.Sub, 6)) ?? image.Encode(SKEncodedImageFormat.Png, 100);
         return png.ToArray();
     }
 }

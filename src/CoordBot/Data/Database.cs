@@ -127,6 +127,11 @@ public sealed record SqlDialect(string Name, string AllyFindSql, Func<IEnumerabl
     /// </summary>
     public string In(string column, string parameter) => this == Postgres ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
 
+    /// <summary>A day (<c>yyyy-MM-dd</c> text, as days are stored) plus a number of days, as the same text.</summary>
+    public string DayPlus(string day, string days) => this == Postgres
+        ? $"to_char(to_date({day}, 'YYYY-MM-DD') + ({days})::integer, 'YYYY-MM-DD')"
+        : $"date({day}, '+' || ({days}) || ' days')";
+
     /// <summary>Turns user words into a safe FTS5 query: each word a quoted prefix term, all required.</summary>
     public static string FtsQuery(IEnumerable<string> words) =>
         string.Join(' ', words.Select(w => w.Replace("\"", "\"\"")).Where(w => w.Length > 0).Select(w => $"\"{w}\"*"));

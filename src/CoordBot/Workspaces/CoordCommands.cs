@@ -1,4 +1,5 @@
 using System.Globalization;
+using CoordBot.Allies;
 using CoordBot.Chat;
 using CoordBot.Outbox;
 using CoordBot.Scheduling;
@@ -7,34 +8,64 @@ using static System.FormattableString;
 namespace CoordBot.Workspaces;
 
 /// <summary>The <c>coord</c> command: help, workspace settings, admins and upcoming sends.</summary>
-public sealed class CoordCommands(WorkspaceStore workspaces, OutboxStore outbox, IScheduledSends schedule, IEnumerable<ITimeZoneListener> zoneListeners,
-    Lazy<CommandTable> table)
+public sealed class CoordCommands(WorkspaceStore workspaces, AllyStore allies, OutboxStore outbox, IScheduledSends schedule,
+    IEnumerable<ITimeZoneListener> zoneListeners, Lazy<CommandTable> table)
 {
     public CommandGroup Group => new("coord", "workspace help, settings, admins and scheduled sends",
     [
         new("coord", "help", "coord help", "Every command, with examples.", [], ["coord help"], (_, _) => Task.FromResult(Help.Overview(table.Value))),
-        new("coord", "settings", "coord settings [--tz ZONE]", "Show the workspace settings, or change its time zone (admins).",
-            [new("tz", FlagKind.Text, "IANA time zone id, e.g. America/Chicago")], ["coord settings --tz America/Chicago"], SettingsAsync),
+        new("coord", "settings", "coord settings [--tz ZONE] [--cadence LEVEL=DAYS,…]",
+            "Show the workspace settings, or change its time zone or how often allies at each level should be contacted (admins).",
+            [new("tz", FlagKind.Text, "IANA time zone id, e.g. America/Chicago"),
+             new("cadence", FlagKind.Text, "contact interval by level in days, or off, e.g. elected=30,appointed=45,career=off")],
+            ["coord settings --tz America/Chicago", "coord settings --cadence elected=21,staff=120"], SettingsAsync),
         new("coord", "admins", "coord admins [add|remove @user]", "List the workspace admins, or add or remove one (admins).",
             [], ["coord admins", "coord admins add @sam"], AdminsAsync),
         new("coord", "status", "coord status", "The next 20 scheduled sends in this workspace.", [], ["coord status"], StatusAsync),
     ]);
 
-    /// <summary><c>coord settings [--tz ZONE]</c>.</summary>
+    /// <summary><c>coord settings [--tz ZONE] [--cadence LEVEL=DAYS,…]</c>.</summary>
     private async Task<Reply> SettingsAsync(CommandContext ctx, CancellationToken ct)
     {
         if (ctx.Args.Words.Count > 0) return Reply.Error($"coord settings takes only flags, but got \"{ctx.Args.Rest()}\".");
-        if (ctx.Args.Text("tz") is not { } zoneId)
-            return new Reply($"Time zone: {ctx.Workspace.TimeZone.Id}",
-                [new Heading("Workspace settings"), new Fields([new Field("Time zone", ctx.Workspace.TimeZone.Id)]),
-                 new Context("Change it with: coord settings --tz America/Chicago")], Ephemeral: true);
+        var zoneId = ctx.Args.Text("tz");
+        var cadenceText = ctx.Args.Text("cadence");
+        if (zoneId is null && cadenceText is null)
+        {
+            var cadence = await allies.CadenceAsync(ctx.WorkspaceId, ct);
+            var intervals = string.Join(", ", AllyVocabulary.Levels.Select(l => $"{l} {Cadence.Describe(Cadence.For(cadence, l))}"));
+            return new Reply($"Time zone: {ctx.Workspace.TimeZone.Id}; contact intervals: {intervals}",
+                [new Heading("Workspace settings"),
+                 new Fields([new Field("Time zone", ctx.Workspace.TimeZone.Id), new Field("Contact intervals by level", intervals)]),
+                 new Context("Change them with: coord settings --tz America/Chicago · coord settings --cadence elected=30,appointed=45,career=off")],
+                Ephemeral: true);
+        }
         if (!ctx.User.IsAdmin) return Reply.Error("Only a workspace admin can change settings.", "See the admins with: coord admins");
-        if (WorkspaceStore.FindZone(zoneId) is not { } zone || !zoneId.Contains('/') && zoneId != "UTC")
-            return Reply.Error($"\"{zoneId}\" is not a time zone I know.", "Use an IANA id such as America/Chicago, Europe/London or UTC.");
-        await workspaces.SetTimeZoneAsync(ctx.WorkspaceId, zone.Id, ct);
-        foreach (var listener in zoneListeners) await listener.TimeZoneChangedAsync(ctx.WorkspaceId, ct);
-        var local = TimeZoneInfo.ConvertTime(ctx.Now, zone);
-        return Reply.Say(Invariant($"Time zone set to {zone.Id} (it is {local:yyyy-MM-dd HH:mm} there now). Scheduled sends now follow it."), ephemeral: true);
+        // Everything is checked before anything changes.
+        TimeZoneInfo? zone = null;
+        if (zoneId is not null && ((zone = WorkspaceStore.FindZone(zoneId)) is null || !zoneId.Contains('/') && zoneId != "UTC"))
+            return Reply.Error($"\"{zoneId}\" is not a time zone I know.", "Use an IANA id such as America/Chicago, Europe/London or UTC.", "tz");
+        IReadOnlyDictionary<string, int>? levels = null;
+        if (cadenceText is not null)
+        {
+            (levels, var problem) = Cadence.Parse(cadenceText);
+            if (levels is null) return Reply.Error("--cadence: " + problem, "e.g. coord settings --cadence elected=30,appointed=45,career=off", "cadence");
+        }
+        var said = new List<string>();
+        if (zone is not null)
+        {
+            await workspaces.SetTimeZoneAsync(ctx.WorkspaceId, zone.Id, ct);
+            foreach (var listener in zoneListeners) await listener.TimeZoneChangedAsync(ctx.WorkspaceId, ct);
+            var local = TimeZoneInfo.ConvertTime(ctx.Now, zone);
+            said.Add(Invariant($"Time zone set to {zone.Id} (it is {local:yyyy-MM-dd HH:mm} there now). Scheduled sends now follow it."));
+        }
+        if (levels is not null)
+        {
+            var moved = await allies.SetCadenceAsync(ctx.WorkspaceId, levels, ct);
+            said.Add($"Contact intervals set: {string.Join(", ", levels.Select(l => $"{l.Key} {Cadence.Describe(l.Value)}"))}. " +
+                     Invariant($"{moved} {(moved == 1 ? "ally has" : "allies have")} a new due day (allies with their own interval keep it)."));
+        }
+        return Reply.Say(string.Join(" ", said), ephemeral: true);
     }
 
     /// <summary><c>coord admins [add|remove @user]</c>.</summary>

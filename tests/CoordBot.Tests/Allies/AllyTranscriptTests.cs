@@ -209,7 +209,10 @@ public sealed class AllyTranscriptTests : HostTest
         await _alice.Says("ally log A1 \"Future\" --on tomorrow").ExpectError("is in the future");
         await _alice.Says("ally log A1 \"Bad\" --on 2024-13-01").ExpectError("\"2024-13-01\" is not a date I can read for --on", "2027-11-02");
         await _alice.Says("ally log A1 \"Bad\" --via pigeon").ExpectError("\"pigeon\" is not a valid --via. Accepted: meeting, call, email, event, message.");
-        await _alice.Says("ally log A1").ExpectError("Add a note");
+        await _alice.Says("ally log A1 --note \" \"").ExpectError("Add a note");
+        var form = await _alice.Says("ally log A1").Expect("Log a touchpoint");   // alone (the due list's button): the form
+        Assert.Equal("ally log A1", Assert.Single(form.Blocks("form")).GetProperty("command").GetString());
+        await _alice.Says("ally log A99").ExpectError("No ally matches \"A99\"");
         await _alice.Says("ally log").ExpectError("Which ally, and what happened?");
         await _alice.Submits("ally log A1", new() { ["note"] = "Via form", ["on"] = today, ["via"] = "email" }).Expect("Logged a email with Jane Doe (A1)");
     }

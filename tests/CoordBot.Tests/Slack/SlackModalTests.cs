@@ -63,6 +63,25 @@ public sealed class SlackModalTests : SlackHostTest
     }
 
     [Fact]
+    public async Task Ally_due_lists_the_allies_due_and_its_log_touchpoint_button_opens_the_touchpoint_modal()
+    {
+        await Client.CommandAsync(Team, "U1", "/ally", "add \"Jane Doe\" --every 3 --owner <@U2>");
+        await Client.CommandAsync(Team, "U1", "/ally", "add \"Sam Lee\" --level career");
+        var due = (await Client.CommandAsync(Team, "U1", "/ally", "due")).Message();
+        BlockKitLimits.AssertValidMessage(due);
+        due.Shows("Jane Doe (A1)", "due in 3 days", "kept by");
+        Assert.DoesNotContain("Sam Lee", SlackText.Of(due));
+        (await Client.CommandAsync(Team, "U1", "/ally", "due --owner <@U1>")).Message().Shows("No allies kept by");
+
+        var pressed = await Client.PressAsync(Team, "U1", due, "Log touchpoint");
+        pressed.Acknowledged();
+        var view = (await Slack.WaitForCallAsync("views.open")).Args["view"]!.AsObject();
+        BlockKitLimits.AssertValidModal(view);
+        (await Client.SubmitViewAsync(Team, "U1", view, new() { ["note"] = "Called about the levy" })).Acknowledged();
+        (await Client.CommandAsync(Team, "U1", "/ally", "show A1")).Message().Shows("Called about the levy", "3 days (its own)");
+    }
+
+    [Fact]
     public async Task An_expired_trigger_falls_back_to_a_message_with_the_form_button()
     {
         Slack.FailNext("views.open", "expired_trigger_id");

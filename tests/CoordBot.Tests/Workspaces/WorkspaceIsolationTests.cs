@@ -249,6 +249,17 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             Assert.Empty(map.Gaps);   // the home's Housing Authority has nobody elected or appointed; the other has no such org
             NoHomeData(map);
         },
+        ["AllyStore.DueAsync"] = async t =>
+        {
+            var (items, total, _) = await t.Allies.DueAsync(Other, null, Today.AddDays(400), 1, 50);
+            Assert.Equal([t.OtherAlice.Id, t.OtherBob.Id], items.Select(a => a.Id));
+            Assert.Equal(Today.AddDays(-3 + 40), items[0].DueOn);   // the other's elected interval, not the home's 20
+            Assert.Equal(2, total);
+            Assert.Equal(2, (await t.Allies.DueAsync(Other, "U1", Today.AddDays(400), 1, 50)).Total);
+        },
+        ["AllyStore.CadenceAsync"] = async t => Assert.Equal(new Dictionary<string, int> { ["elected"] = 40 }, await t.Allies.CadenceAsync(Other)),
+        ["AllyStore.SetCadenceAsync"] = async t =>
+            Assert.Equal(2, await t.Allies.SetCadenceAsync(Other, new Dictionary<string, int> { ["elected"] = 1, ["career"] = 0 })),
         ["AllyStore.AllAsync"] = async t =>
         {
             var all = new List<Ally>();
@@ -608,6 +619,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
                     Person("Alice Ames", "City of Atlanta", "elected", mark),
                     Person("Bob Burns", "City of Atlanta", "career", mark),
                 ], "U1", Start);
+                await allies.SetCadenceAsync(ws, new Dictionary<string, int> { ["elected"] = ws == Home ? 20 : 40 });
                 var found = await allies.GetManyAsync(ws, refs);
                 await allies.LogAsync(ws, found[0].Id, Today.AddDays(-3), "call", "spoke " + mark, "U1", Start);
                 await allies.LinkAsync(ws, found[0].Id, found[1].Id, "colleagues " + mark, "U1", Start);

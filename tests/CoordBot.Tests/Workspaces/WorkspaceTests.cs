@@ -77,7 +77,7 @@ public sealed class WorkspaceTests : CoreTest
         Assert.Contains("Time zone set to America/Chicago", await Say("T1", "U1", "coord settings --tz America/Chicago"));
         Assert.Contains("Time zone: America/Chicago", await Say("T1", "U2", "coord settings"));
         Assert.Contains("Time zone: UTC", await Say("T2", "U1", "coord settings"));
-        Assert.Contains("--zone is not a flag of coord settings. Accepted: --tz.", await Say("T1", "U1", "coord settings --zone UTC"));
+        Assert.Contains("--zone is not a flag of coord settings. Accepted: --tz, --cadence.", await Say("T1", "U1", "coord settings --zone UTC"));
     }
 
     [Fact]
