@@ -13,7 +13,7 @@ public static class SlackScopes
         "groups:history",    //   the same in private channels
         "app_mentions:read", // app_mention events
         "users:read",        // users.info: time zone, admin flag
-        "files:write",       // CSV exports
+        "files:write",       // CSV exports; run chart PNGs shared in a channel when the host has no public address (SlackChartSharing)
         "files:read",        // .ics and .csv files shared with the bot (election import, ally import)
     ];
 }

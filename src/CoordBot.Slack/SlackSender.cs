@@ -17,12 +17,19 @@ namespace CoordBot.Slack;
 /// dispatcher never counts as a failed attempt.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Every message carries its outbox key (hashed) in Slack message metadata. When a message may have been
 /// delivered already (<see cref="OutboxMessage.MaybeSent"/>: an instance died during its send, or a send
 /// timed out), the channel's recent history is read first and the parts found there are not posted
 /// again. Without the history scope for the channel, it is posted as before.
+/// </para>
+/// <para>
+/// A chart whose PNG has no public address (no <c>Bot:PublicBaseUrl</c>: Slack could not fetch an image block) is shared
+/// as a file after the message's text, once per chart per message (<see cref="SlackChartSharing"/>). Should that fail for
+/// good (no <c>files:write</c> scope, say), the message is marked failed as any failed send is; its text is in the channel.
+/// </para>
 /// </remarks>
-public sealed class SlackSender(SlackReplies replies, TimeProvider time, ILogger<SlackSender> logger) : IChannelSender
+public sealed class SlackSender(SlackReplies replies, SlackChartSharing charts, TimeProvider time, ILogger<SlackSender> logger) : IChannelSender
 {
     /// <summary>The metadata event type of CoordBot's outbox messages.</summary>
     public const string MetadataType = "coordbot_outbox";
@@ -75,7 +82,8 @@ public sealed class SlackSender(SlackReplies replies, TimeProvider time, ILogger
 
     private async Task PostAsync(string token, string channel, OutboxMessage message, Posted posted, CancellationToken ct)
     {
-        var pages = SlackReplies.Render(message.Reply);
+        var uploaded = SlackChartSharing.ChartsToUpload(message.Reply);
+        var pages = BlockKit.BlockKitRenderer.Messages(message.Reply, uploaded.ToHashSet());
         var id = MetadataId(message);
         var there = message.MaybeSent ? await PartsAlreadyPostedAsync(token, channel, message, id, ct) : [];
         for (var part = 1; part <= pages.Count; part++)
@@ -90,6 +98,9 @@ public sealed class SlackSender(SlackReplies replies, TimeProvider time, ILogger
             await replies.Api.PostMessageAsync(token, channel, page, ct);
             posted.Parts++;
         }
+        for (var i = 0; i < uploaded.Count; i++)
+            if (await charts.ShareAsync(token, channel, message, i, uploaded[i], ct))
+                posted.Parts++;
     }
 
     /// <summary>The parts of this message the channel already has (an earlier try that was never recorded).</summary>

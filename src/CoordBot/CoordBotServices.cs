@@ -49,6 +49,7 @@ public static class CoordBotServices
         services.TryAddSingleton(sp => new CheckIns.SignedLinks(CheckIns.SignedLinks.NewKey(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(new BotOptions());
         services.AddSingleton<CheckIns.CheckInDigest>();
+        services.AddSingleton<CheckIns.ChartImages>();
         services.AddSingleton<CheckIns.CheckInSchedule>();
         services.AddSingleton<MemberZoneStore>();
         services.AddSingleton<CheckIns.MemberZones>();

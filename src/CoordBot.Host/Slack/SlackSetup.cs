@@ -34,6 +34,8 @@ public static class SlackSetup
         services.AddSingleton<ISlackInbound>(sp => sp.GetRequiredService<SlackHandler>());
         services.AddSingleton<SlackDmChannels>();
         services.AddSingleton<SlackReplies>();
+        services.AddSingleton<SlackChartUploads>();
+        services.AddSingleton<SlackChartSharing>();
         services.AddSingleton<IChannelSender, SlackSender>();
 
         if (!string.IsNullOrEmpty(options.AppToken))

@@ -167,20 +167,62 @@ public sealed class SlackApiClient
     public async Task UploadFileAsync(string token, string channel, string fileName, string content, string? title, CancellationToken ct = default)
     {
         var bytes = Encoding.UTF8.GetBytes(content);
-        var ticket = await CallAsync("files.getUploadURLExternal", token, new JsonObject { ["filename"] = fileName, ["length"] = bytes.Length }, ct);
+        var ticket = await GetUploadUrlAsync(token, fileName, bytes.Length, altText: null, ct);
+        await UploadBytesAsync(ticket, bytes, "application/octet-stream", ct);
+        await CompleteUploadAsync(token, channel, ticket.FileId, title ?? fileName, ct);
+    }
+
+    /// <summary>
+    /// files.getUploadURLExternal (https://docs.slack.dev/reference/methods/files.getUploadURLExternal): a file id and a
+    /// pre-signed URL to POST <paramref name="length"/> bytes to. The file is nowhere until it is completed.
+    /// </summary>
+    /// <param name="altText">The image's description for screen readers (<c>alt_txt</c>; Slack takes at most 1,000 characters).</param>
+    public async Task<SlackUploadTicket> GetUploadUrlAsync(string token, string fileName, long length, string? altText, CancellationToken ct = default)
+    {
+        var args = new JsonObject { ["filename"] = fileName, ["length"] = length };
+        if (!string.IsNullOrEmpty(altText)) args["alt_txt"] = altText;
+        var ticket = await CallAsync("files.getUploadURLExternal", token, args, ct);
         var fileId = Required(ticket, "files.getUploadURLExternal", "file_id");
         if (!Uri.TryCreate(Required(ticket, "files.getUploadURLExternal", "upload_url"), UriKind.Absolute, out var uploadUrl)
             || !(uploadUrl.Scheme == Uri.UriSchemeHttps || SameOriginAsApi(uploadUrl)))
             throw new SlackApiException("files.getUploadURLExternal", "invalid_response");
+        return new SlackUploadTicket(fileId, uploadUrl);
+    }
 
-        // The upload URL is pre-signed: no token goes to it.
-        await SendAsync("upload_url", null, null, limited: false, () => new HttpRequestMessage(HttpMethod.Post, uploadUrl)
+    /// <summary>POSTs a file's bytes to its pre-signed upload URL (no token goes to it); Slack answers 200 when it has them.</summary>
+    public async Task UploadBytesAsync(SlackUploadTicket ticket, byte[] bytes, string mediaType, CancellationToken ct = default) =>
+        await SendAsync("upload_url", null, null, limited: false, () => new HttpRequestMessage(HttpMethod.Post, ticket.UploadUrl)
         {
-            Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } },
+            Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue(mediaType) } },
         }, ct);
 
-        var files = new JsonArray(new JsonObject { ["id"] = fileId, ["title"] = title ?? fileName });
+    /// <summary>files.completeUploadExternal (https://docs.slack.dev/reference/methods/files.completeUploadExternal): shares an uploaded file in <paramref name="channel"/>.</summary>
+    public async Task CompleteUploadAsync(string token, string channel, string fileId, string title, CancellationToken ct = default)
+    {
+        var files = new JsonArray(new JsonObject { ["id"] = fileId, ["title"] = title });
         await CallAsync("files.completeUploadExternal", token, new JsonObject { ["files"] = files, ["channel_id"] = channel }, ct);
+    }
+
+    /// <summary>
+    /// conversations.history: the ids of the files shared in the channel's newest messages (at most <paramref name="limit"/>
+    /// messages, none before <paramref name="oldest"/>).
+    /// </summary>
+    public async Task<IReadOnlySet<string>> HistoryFileIdsAsync(string token, string channel, DateTimeOffset oldest, int limit, CancellationToken ct = default)
+    {
+        var response = await CallAsync("conversations.history", token, new JsonObject
+        {
+            ["channel"] = channel,
+            ["oldest"] = (oldest.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000000", CultureInfo.InvariantCulture),
+            ["limit"] = limit,
+        }, ct);
+        if (!response.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
+            throw new SlackApiException("conversations.history", "invalid_response");
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var message in messages.EnumerateArray())
+            if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("files", out var files) && files.ValueKind == JsonValueKind.Array)
+                foreach (var file in files.EnumerateArray())
+                    if (NonEmpty(file, "id") is { } id) ids.Add(id);
+        return ids;
     }
 
     /// <summary>

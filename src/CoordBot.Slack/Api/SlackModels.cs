@@ -8,3 +8,6 @@ public sealed record SlackAuth(string TeamId, string? UserId, string? BotId, str
 
 /// <summary>The metadata an app attached to a message (chat.postMessage <c>metadata</c>), as conversations.history returns it.</summary>
 public sealed record SlackMessageMetadata(string? Ts, string EventType, System.Text.Json.JsonElement Payload);
+
+/// <summary>What files.getUploadURLExternal hands out: the file's id and the pre-signed URL its bytes go to.</summary>
+public sealed record SlackUploadTicket(string FileId, Uri UploadUrl);

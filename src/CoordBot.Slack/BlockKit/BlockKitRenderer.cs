@@ -48,6 +48,9 @@ public static partial class BlockKitRenderer
     private const int MaxButtonText = 75;
     private const int MaxButtonValue = 2000;
     private const int MaxFallbackText = 4000;
+    private const int MaxImageUrl = 3000;
+    private const int MaxAltText = 2000;
+    private const int MaxImageTitle = 2000;
     private const int MaxColumnWidth = 40;
     /// <summary>Slack refuses views over 250 kB (view_too_large); this leaves room for the envelope.</summary>
     private const int MaxViewBytes = 240_000;
@@ -56,10 +59,16 @@ public static partial class BlockKitRenderer
     /// The reply as one or more message payloads <c>{ "text", "blocks", "mrkdwn": false }</c>, in order;
     /// several when it needs more than 50 blocks. Callers add channel, response_type and the like.
     /// </summary>
-    public static IReadOnlyList<JsonObject> Messages(Reply reply)
+    public static IReadOnlyList<JsonObject> Messages(Reply reply) => Messages(reply, new HashSet<Chart>());
+
+    /// <summary>
+    /// As <see cref="Messages(Reply)"/>, for a message whose <paramref name="uploaded"/> charts (relative PNG links: no
+    /// public address) the sender shares as files after it: their place in the message says the chart follows.
+    /// </summary>
+    public static IReadOnlyList<JsonObject> Messages(Reply reply, IReadOnlySet<Chart> uploaded)
     {
         ArgumentNullException.ThrowIfNull(reply);
-        var blocks = new BlockWriter().Write(reply.Blocks);
+        var blocks = new BlockWriter { Uploaded = uploaded }.Write(reply.Blocks);
         var fallback = FallbackText(reply);
         if (blocks.Count == 0)
             blocks.Add(Section(Plain(Truncate(OrDash(Display(fallback)), MaxSectionText))));
@@ -189,6 +198,18 @@ public static partial class BlockKitRenderer
         return groups;
     }
 
+    /// <summary>What a message says in place of a chart whose PNG follows it as a file.</summary>
+    public const string ChartUploadNote = "the chart follows as an image";
+
+    /// <summary>
+    /// The PNG link an <c>image</c> block may carry: absolute https (Slack fetches it itself, from the host's public address)
+    /// and within Slack's 3,000 characters; null otherwise (an http public address gets the link button only).
+    /// </summary>
+    public static string? ImageBlockUrl(Chart chart) =>
+        chart.HasAbsoluteImage && chart.ImageUrl!.Length <= MaxImageUrl && chart.ImageUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+            ? chart.ImageUrl
+            : null;
+
     /// <summary>The action id of a chart's link button (Slack still reports the click; it needs no answer).</summary>
     public const string ChartLinkActionId = "coordbot-chart-link";
 
@@ -240,13 +261,19 @@ public static partial class BlockKitRenderer
             if (text.Length > 0) _blocks.Add(new JsonObject { ["type"] = "header", ["text"] = Plain(Truncate(text, MaxHeaderText)) });
         }
 
-        /// <summary>Slack shows no SVG: the chart's title with a link button to it (link buttons need no handling).</summary>
+        /// <summary>
+        /// Slack shows no SVG. With a public address (an absolute PNG link), the chart's title with a link button to the
+        /// SVG, then an <c>image</c> block Slack fetches itself (https://docs.slack.dev/reference/block-kit/blocks/image-block);
+        /// without one, a context line: the outbox's sender uploads the PNG to the channel instead (<see cref="ChartUploadNote"/>).
+        /// </summary>
         private void WriteChart(Chart chart)
         {
             var title = Truncate(OrDash(Line(chart.Title)), MaxSectionText);
             if (!chart.IsAbsolute)
             {
-                WriteContext($"📈 {title}: on the CoordBot host (set Bot:PublicBaseUrl to link charts here)");
+                WriteContext(chart.HasSafeImage && Uploaded.Contains(chart)
+                    ? $"📈 {title}: {ChartUploadNote}"
+                    : $"📈 {title}: on the CoordBot host (set Bot:PublicBaseUrl to link charts here)");
                 return;
             }
             _blocks.Add(new JsonObject
@@ -255,7 +282,18 @@ public static partial class BlockKitRenderer
                 ["text"] = Plain("📈 " + title),
                 ["accessory"] = new JsonObject { ["type"] = "button", ["text"] = Plain("Open chart"), ["url"] = chart.Url, ["action_id"] = ChartLinkActionId },
             });
+            if (ImageBlockUrl(chart) is not { } imageUrl) return;
+            _blocks.Add(new JsonObject
+            {
+                ["type"] = "image",
+                ["image_url"] = imageUrl,
+                ["alt_text"] = Truncate(OrDash(Line(chart.AltText ?? chart.Title)), MaxAltText),
+                ["title"] = Plain(Truncate(title, MaxImageTitle)),
+            });
         }
+
+        /// <summary>Charts whose PNG the sender uploads after the message (see <see cref="Messages(Reply, IReadOnlySet{Chart})"/>).</summary>
+        public IReadOnlySet<Chart> Uploaded { get; init; } = new HashSet<Chart>();
 
         /// <summary>Plain text as as many sections as it needs.</summary>
         private void WriteText(string? text, bool emoji = true)

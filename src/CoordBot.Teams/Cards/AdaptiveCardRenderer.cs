@@ -50,6 +50,8 @@ public static partial class AdaptiveCardRenderer
 
     private const int MaxButtonTitle = 100;
     private const int MaxFileName = 500;
+    /// <summary>An Image's altText: screen readers read it whole; the chart's text alternative is far shorter.</summary>
+    private const int MaxAltText = 2_000;
     private const int MaxHeaderCell = 200;
 
     /// <summary>
@@ -388,7 +390,11 @@ public static partial class AdaptiveCardRenderer
         }
 
         /// <summary>Buttons as ActionSets of Action.Execute; a button too big for a card says to type its command instead.</summary>
-        /// <summary>Teams shows no SVG reliably: the chart's title and an Action.OpenUrl button to it.</summary>
+        /// <summary>
+        /// Teams shows no SVG reliably: the chart's title, the PNG as an <c>Image</c> with its text alternative when Teams can
+        /// fetch it (an absolute https link on the host's public address), and an Action.OpenUrl button to the SVG. Without a
+        /// public address there is nothing Teams could load: a line says so.
+        /// </summary>
         private void WriteChart(Chart chart)
         {
             var title = Truncate(OrDash(Line(chart.Title)), MaxTextChunk);
@@ -398,6 +404,14 @@ public static partial class AdaptiveCardRenderer
                 return;
             }
             Add(new Unit(TextBlock(Escape("📈 " + title))));
+            if (chart.HasAbsoluteImage && chart.ImageUrl!.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+                Add(new Unit(new JsonObject
+                {
+                    ["type"] = "Image",
+                    ["url"] = chart.ImageUrl,
+                    ["altText"] = Truncate(OrDash(Inert(chart.AltText ?? chart.Title)), MaxAltText),
+                    ["size"] = "stretch",
+                }));
             Add(new Unit(new JsonObject
             {
                 ["type"] = "ActionSet",

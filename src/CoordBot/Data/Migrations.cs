@@ -694,6 +694,17 @@ public static class Migrations
             WHERE COALESCE(last_contact, substr(created_at, 1, 10)) ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
             """),
 
+        new(21, "slack chart uploads: how far each chart file of an outbox message got (files API, two steps)", """
+            CREATE TABLE slack_chart_uploads (
+                workspace_id TEXT NOT NULL,
+                message_key TEXT NOT NULL,
+                chart INTEGER NOT NULL,
+                file_id TEXT NOT NULL,
+                state TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, message_key, chart));
+            """),
+
         // Role history (docs/features.md, "Role history"): an ally's earlier role, organization, level and jurisdiction, each
         // with the days it ran from and to; role_since is when the current one began (null: when the ally was added).
         new(22, "allies: role history (earlier roles with their dates) and when the current role began", """

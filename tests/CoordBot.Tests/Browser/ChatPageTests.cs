@@ -126,10 +126,19 @@ public sealed class ChatPageTests : IAsyncLifetime
         await Assertions.Expect(digest).ToContainTextAsync("Two landlords joined");
         var chart = digest.Locator("figure.chart img").First;
         Assert.StartsWith("/charts/local/", await chart.GetAttributeAsync("src"), StringComparison.Ordinal);
-        Assert.Equal("Run chart: actively homeless", (await chart.GetAttributeAsync("alt"))?.Split(',')[0]);
+        Assert.Contains(".png?", await chart.GetAttributeAsync("src"), StringComparison.Ordinal);
+        Assert.Equal("800", await chart.GetAttributeAsync("width"));
+        Assert.Equal("400", await chart.GetAttributeAsync("height"));
+        // The text alternative: the latest value and the signals, not just the title.
+        var alt = await chart.GetAttributeAsync("alt");
+        Assert.Equal("Run chart of actively homeless", alt?.Split(',')[0]);
+        Assert.Contains("Latest: 112", alt, StringComparison.Ordinal);
+        // The link beside it opens the SVG.
+        Assert.Contains(".svg?", await digest.Locator("figure.chart figcaption a").First.GetAttributeAsync("href"), StringComparison.Ordinal);
         // Loaded and decoded as an image (an error page or a blocked request leaves naturalWidth at 0).
         await chart.EvaluateAsync("img => img.complete ? null : new Promise(r => { img.onload = img.onerror = r; })");
-        Assert.True(await chart.EvaluateAsync<int>("img => img.naturalWidth") > 0, "the chart <img> did not load");
+        Assert.Equal(800, await chart.EvaluateAsync<int>("img => img.naturalWidth"));   // decoded: an error page or a blocked request leaves 0
+        Assert.Equal(400, await chart.EvaluateAsync<int>("img => img.naturalHeight"));
         Assert.Equal(0, _dialogs);
     }
 

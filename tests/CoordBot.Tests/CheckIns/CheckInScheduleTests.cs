@@ -280,12 +280,14 @@ public sealed class CheckInScheduleTests : IDisposable
         Assert.Contains("Two landlords joined", digest.Plain);
         Assert.Contains("1 of 2 (50%)", digest.Plain);
 
-        // The chart block's link, and the same link in the HTML rendering's <img>.
+        // The chart block's link (the SVG), and its PNG in the HTML rendering's <img>, the SVG as the link beside it.
         var link = digest.Blocks("chart").First().GetProperty("url").GetString()!;
         Assert.StartsWith("/charts/local/", link, StringComparison.Ordinal);
+        var pngLink = digest.Blocks("chart").First().GetProperty("imageUrl").GetString()!;
         var img = Regex.Match(digest.Html, "<img src=\"([^\"]+)\"");
         Assert.True(img.Success, digest.Html);
-        Assert.Equal(link, WebUtility.HtmlDecode(img.Groups[1].Value));
+        Assert.Equal(pngLink, WebUtility.HtmlDecode(img.Groups[1].Value));
+        Assert.Contains("<a href=\"" + WebUtility.HtmlEncode(link) + "\"", digest.Html, StringComparison.Ordinal);
 
         using (var chart = await host.Http.GetAsync(link))
         {

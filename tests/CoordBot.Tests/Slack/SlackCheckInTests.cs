@@ -51,8 +51,9 @@ public sealed class SlackCheckInTests : SlackHostTest
         var wins = digest["blocks"]!.AsArray().OfType<JsonObject>().Single(b => b["text"]?["text"]?.GetValue<string>().Contains("two* landlords") == true);
         Assert.Equal("plain_text", wins["text"]!["type"]!.GetValue<string>());
         Assert.DoesNotContain("mrkdwn", wins.ToJsonString());
-        // No Bot:PublicBaseUrl in this host: the chart is named, not linked.
-        Assert.Contains("set Bot:PublicBaseUrl to link charts here", SlackText.Of(digest));
+        // No Bot:PublicBaseUrl in this host: the chart is named, not linked, and its PNG follows as a file (SlackChartImageTests).
+        Assert.Contains(CoordBot.Slack.BlockKit.BlockKitRenderer.ChartUploadNote, SlackText.Of(digest));
+        Assert.DoesNotContain("\"url\"", digest.ToJsonString());
     }
 
     private static async Task WaitForAsync(Func<Task<bool>> condition)

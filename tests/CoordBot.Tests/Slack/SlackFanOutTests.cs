@@ -68,6 +68,8 @@ public sealed class SlackFanOutTests : IAsyncLifetime
             s.AddSingleton<ISlackTokens>(new Tokens());
             s.AddSingleton<SlackDmChannels>();
             s.AddSingleton<SlackReplies>();
+            s.AddSingleton<SlackChartUploads>();
+            s.AddSingleton<SlackChartSharing>();
             s.AddSingleton<IChannelSender, SlackSender>();
         }, options ?? new OutboxOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
         _cores.Add(core);

@@ -70,6 +70,9 @@ public sealed class FakeSlackApi : IAsyncDisposable
     private readonly HashSet<string> _channelsWithoutBot = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _refusedChannels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PendingFile> _uploads = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PendingFile> _completed = new(StringComparer.Ordinal);
+    private readonly List<SharedFile> _shares = [];
+    private readonly Dictionary<string, HashSet<string>> _withoutScopes = new(StringComparer.Ordinal);   // bot token → scopes not granted
     private readonly Dictionary<string, Queue<Fault>> _faults = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<TimeSpan>> _delays = new(StringComparer.Ordinal);
     private readonly List<Waiter<SlackCall>> _callWaiters = [];
@@ -289,6 +292,19 @@ public sealed class FakeSlackApi : IAsyncDisposable
     /// <summary>The DM channel conversations.open gave for the bot and one user, or null when none was opened.</summary>
     public string? DmOf(string teamId, string userId) { lock (_gate) return _dms.GetValueOrDefault((teamId, userId)); }
 
+    /// <summary>Every file share files.completeUploadExternal made, in order, with the bytes uploaded (a file completed twice is there twice).</summary>
+    public IReadOnlyList<SharedFile> SharedFiles { get { lock (_gate) return _shares.ToList(); } }
+
+    /// <summary>Calls with <paramref name="botToken"/> to methods that need one of <paramref name="scopes"/> answer <c>missing_scope</c>.</summary>
+    public void WithoutScopes(string botToken, params string[] scopes)
+    {
+        lock (_gate)
+        {
+            if (!_withoutScopes.TryGetValue(botToken, out var missing)) _withoutScopes[botToken] = missing = new HashSet<string>(StringComparer.Ordinal);
+            missing.UnionWith(scopes);
+        }
+    }
+
     /// <summary>Files shared by files.completeUploadExternal, with their UTF-8 content.</summary>
     public IReadOnlyList<(string Channel, string FileName, string Content)> Files { get { lock (_gate) return _files.ToList(); } }
 
@@ -408,7 +424,9 @@ public sealed class FakeSlackApi : IAsyncDisposable
         lock (_gate)
         {
             if (!_uploads.TryGetValue(id, out var pending)) { context.Response.StatusCode = 404; return; }
-            _uploads[id] = pending with { Content = content };
+            // The bytes must be what files.getUploadURLExternal was told (its length argument).
+            if (content.Length != pending.Length) { context.Response.StatusCode = 400; return; }
+            _uploads[id] = pending with { Content = content, UploadCount = pending.UploadCount + 1 };
         }
         await WriteTextAsync(context, 200, $"OK - {content.Length}");
     }
@@ -567,6 +585,8 @@ public sealed class FakeSlackApi : IAsyncDisposable
         }
         if (!_teams.TryGetValue(token, out var team))
             throw new SlackError(_appTokens.Contains(token) ? "not_allowed_token_type" : "invalid_auth");
+        if (ScopeOf(method, args) is { } scope && _withoutScopes.TryGetValue(token, out var missing) && missing.Contains(scope))
+            throw new SlackError("missing_scope");
 
         return method switch
         {
@@ -580,11 +600,26 @@ public sealed class FakeSlackApi : IAsyncDisposable
             "conversations.open" => OpenConversation(team, args),
             "conversations.history" => History(team, args),
             "users.info" => UserInfo(team, args),
-            "files.getUploadURLExternal" => GetUploadUrl(args),
+            "files.getUploadURLExternal" => GetUploadUrl(team, args),
             "files.completeUploadExternal" => CompleteUpload(team, args),
             _ => throw new SlackError("unknown_method"),
         };
     }
+
+    /// <summary>The bot scope a method needs (https://docs.slack.dev/reference/methods), where a test may take it away.</summary>
+    private static string? ScopeOf(string method, JsonObject args) => method switch
+    {
+        "chat.postMessage" or "chat.postEphemeral" or "chat.update" => "chat:write",
+        "files.getUploadURLExternal" or "files.completeUploadExternal" => "files:write",
+        "conversations.history" => (Str(args, "channel") ?? "") switch
+        {
+            var c when c.StartsWith('D') => "im:history",
+            var c when c.StartsWith('G') => "groups:history",
+            _ => "channels:history",
+        },
+        "users.info" => "users:read",
+        _ => null,
+    };
 
     private static JsonObject AuthTest(Team team)
     {
@@ -730,12 +765,26 @@ public sealed class FakeSlackApi : IAsyncDisposable
         if (limit is < 1 or > 999) throw new SlackError("invalid_limit");
         var withMetadata = Str(args, "include_all_metadata") is "true" or "1";
         var messages = new JsonArray();
-        foreach (var (_, stored) in _messages.Where(m => m.Channel == channel && m.Message["ephemeral"] is null).Reverse())
+        // Posted messages and file shares (a file share is a message with files[]), newest first.
+        var all = _messages.Where(m => m.Channel == channel && m.Message["ephemeral"] is null)
+            .Select(m => (Ts: Str(m.Message, "ts")!, Stored: (JsonObject?)m.Message, Share: (SharedFile?)null))
+            .Concat(_shares.Where(f => f.Channel == channel).Select(f => (f.Ts, Stored: (JsonObject?)null, Share: (SharedFile?)f)))
+            .OrderByDescending(m => decimal.Parse(m.Ts, CultureInfo.InvariantCulture));
+        foreach (var (ts, stored, share) in all)
         {
-            var ts = Str(stored, "ts")!;
             if (decimal.Parse(ts, CultureInfo.InvariantCulture) <= oldest) break;
-            var message = new JsonObject { ["type"] = "message", ["user"] = Str(stored, "user"), ["text"] = Str(stored, "text") ?? "", ["ts"] = ts };
-            if (withMetadata && stored["metadata"] is JsonObject metadata) message["metadata"] = metadata.DeepClone();
+            var message = new JsonObject { ["type"] = "message", ["user"] = team.BotUserId, ["text"] = "", ["ts"] = ts };
+            if (stored is not null)
+            {
+                message["user"] = Str(stored, "user");
+                message["text"] = Str(stored, "text") ?? "";
+                if (withMetadata && stored["metadata"] is JsonObject metadata) message["metadata"] = metadata.DeepClone();
+            }
+            else
+            {
+                message["subtype"] = "file_share";
+                message["files"] = new JsonArray(new JsonObject { ["id"] = share!.FileId, ["name"] = share.FileName, ["title"] = share.Title });
+            }
             messages.Add(message);
             if (messages.Count == limit) break;
         }
@@ -781,13 +830,15 @@ public sealed class FakeSlackApi : IAsyncDisposable
         };
     }
 
-    private JsonObject GetUploadUrl(JsonObject args)
+    private JsonObject GetUploadUrl(Team team, JsonObject args)
     {
         var fileName = Need(args, "filename");
         if (!long.TryParse(Str(args, "length") ?? args["length"]?.ToJsonString(), NumberStyles.None, CultureInfo.InvariantCulture, out var length) || length <= 0)
             throw new SlackError("invalid_arguments");
+        var alt = Str(args, "alt_txt");
+        if (alt is { Length: > 1000 }) throw new SlackError("alt_txt_too_large");
         var id = NextId("F");
-        _uploads[id] = new PendingFile(fileName, length, null);
+        _uploads[id] = new PendingFile(fileName, length, null, team.TeamId, alt);
         return new JsonObject { ["upload_url"] = new Uri(_root, $"upload/{id}").ToString(), ["file_id"] = id };
     }
 
@@ -800,11 +851,16 @@ public sealed class FakeSlackApi : IAsyncDisposable
         {
             var id = file is JsonObject o ? Str(o, "id") : null;
             if (id is null) throw new SlackError("invalid_arguments");
-            if (!_uploads.TryGetValue(id, out var pending) || pending.Content is null) throw new SlackError("file_not_found");
+            // An unknown id, another team's, or one whose bytes never arrived. A file completed already is shared again:
+            // Slack's documentation does not say what a second completion does, and that is the answer a test must survive.
+            if (!(_uploads.TryGetValue(id, out var pending) || _completed.TryGetValue(id, out pending)) || pending.Content is null || pending.TeamId != team.TeamId)
+                throw new SlackError("file_not_found");
             if (pending.Content.Length != pending.Length) throw new SlackError("invalid_arguments"); // declared length must be the byte count
             _uploads.Remove(id);
+            _completed[id] = pending;
             var title = Str((JsonObject)file!, "title") ?? pending.FileName;
             _files.Add((channel ?? "", pending.FileName, Encoding.UTF8.GetString(pending.Content)));
+            _shares.Add(new SharedFile(channel ?? "", id, pending.FileName, title, pending.AltText, pending.Content, NextTs()));
             done.Add(new JsonObject { ["id"] = id, ["title"] = title, ["name"] = pending.FileName });
         }
         return new JsonObject { ["files"] = done };
@@ -928,7 +984,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
     private sealed record User(string Id, string Name, string TimeZone, bool IsAdmin);
     private sealed record OAuthGrant(string TeamId, string TeamName, string BotToken, string? EnterpriseId, bool EnterpriseInstall, string AuthedUserId);
     private sealed record ResponseHook(DateTimeOffset IssuedAt, int Uses = 0);
-    private sealed record PendingFile(string FileName, long Length, byte[]? Content);
+    private sealed record PendingFile(string FileName, long Length, byte[]? Content, string? TeamId = null, string? AltText = null, int UploadCount = 0);
     private sealed record Fault(int Status, string? Error, int? RetryAfter);
     private sealed record Waiter<T>(Func<T, bool> Match, TaskCompletionSource<T> Done);
     private sealed class SlackError(string error) : Exception(error)
@@ -951,3 +1007,6 @@ internal static class JsonObjectMerge
         return first;
     }
 }
+
+/// <summary>A file shared by files.completeUploadExternal: where, under which id, name and title, its alt text and bytes, and its message's ts.</summary>
+public sealed record SharedFile(string Channel, string FileId, string FileName, string Title, string? AltText, byte[] Bytes, string Ts);

@@ -15,8 +15,11 @@ public abstract class SlackHostTest : IAsyncLifetime
 
     protected TestDatabase Db { get; } = new();
     protected FakeSlackApi Slack { get; private set; } = null!;
-    protected TestHost Host { get; private set; } = null!;
-    protected SlackTestClient Client { get; private set; } = null!;
+    protected TestHost Host { get; set; } = null!;
+    protected SlackTestClient Client { get; set; } = null!;
+
+    /// <summary>Settings a test class adds to every host it starts (StartHost's <c>extra</c> come on top).</summary>
+    protected virtual Dictionary<string, string?> HostSettings => [];
 
     /// <summary>True to run with Slack:ClientId/ClientSecret (OAuth installs) instead of Slack:BotToken.</summary>
     protected virtual bool OAuth => false;
@@ -53,6 +56,7 @@ public abstract class SlackHostTest : IAsyncLifetime
         {
             settings["Slack:BotToken"] = BotToken;
         }
+        foreach (var (key, value) in HostSettings) settings[key] = value;
         foreach (var (key, value) in extra ?? []) settings[key] = value;
         return new TestHost(Db, settings: settings);
     }

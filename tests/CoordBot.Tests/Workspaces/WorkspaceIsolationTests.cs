@@ -324,6 +324,15 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             Assert.Null(await t.Elections.SubscriptionAsync(Other, "C2"));
             Assert.Equal([30], (await t.Elections.SubscriptionAsync(Other, "C1"))!.Leads);
         },
+        ["ElectionBrief.BlocksAsync"] = async t =>
+        {
+            await t.Allies.SetLeftOfficeAsync(Other, t.OtherAlice.Id, t.OtherE1.Date.AddDays(1), Start);
+            var blocks = await new ElectionBrief(t.Database, t.Allies).BlocksAsync(Other, t.OtherE1, t.OtherE1.Date.AddDays(1), default);
+            var text = CoreChat.Plain(new Reply("", blocks));
+            Assert.Contains("Left office (1)", text);
+            Assert.Contains($"Alice Ames (A{t.OtherAlice.RefNo})", text);
+            NoHomeData(text);
+        },
         ["ElectionStore.RiskAsync"] = async t =>
         {
             var risk = await t.Elections.RiskAsync(Other, "atlanta");
@@ -539,6 +548,21 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             await t.SlackDms.ForgetAsync(Other, "U2", default);
             await t.SlackDms.ForgetAsync(Other, "U1", default);
         },
+        ["SlackChartUploads.GetAsync"] = async t =>
+        {
+            Assert.Equal(new SlackChartUploads.Upload("F-" + OtherMark, ChartUploadState.Uploaded), await t.ChartUploads.GetAsync(Other, "digest:I1:2027-W01", 0, default));
+            Assert.Null(await t.ChartUploads.GetAsync(Other, "digest:I1:2027-W01", 1, default));   // the home's only
+        },
+        ["SlackChartUploads.SetAsync"] = async t =>
+        {
+            await t.ChartUploads.SetAsync(Other, "digest:I1:2027-W01", 0, "F-new", ChartUploadState.Completed, default);
+            await t.ChartUploads.SetAsync(Other, "digest:I1:2027-W01", 1, "F-new-2", ChartUploadState.Completing, default);
+        },
+        ["SlackChartUploads.ForgetAsync"] = async t =>
+        {
+            await t.ChartUploads.ForgetAsync(Other, "digest:I1:2027-W01", 0, default);
+            await t.ChartUploads.ForgetAsync(Other, "digest:I1:2027-W01", 1, default);
+        },
         ["SlackInstallations.SaveAsync"] = t => t.SlackInstalls.SaveAsync(Twin.Install(Other, "xoxb-new"), default),
         ["SlackInstallations.BotTokenAsync"] = async t =>
         {
@@ -595,7 +619,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
     private sealed record Twin(
         Database Database, AllyStore Allies, ElectionStore Elections, InitiativeStore Initiatives, CheckInStore CheckIns, CheckInDigest Digests,
         WorkspaceStore Workspaces, OutboxStore Outbox, DownloadStore Downloads, SlackDmChannels SlackDms, SlackInstallations SlackInstalls,
-        SlackSeenEvents SlackEvents, TeamsConversations TeamsChats, MemberZoneStore Zones,
+        SlackSeenEvents SlackEvents, TeamsConversations TeamsChats, MemberZoneStore Zones, SlackChartUploads ChartUploads,
         Ally HomeAlice, Ally HomeCarol, Ally OtherAlice, Ally OtherBob, Election OtherE1, Election HomeE2,
         Initiative HomeI1, Initiative OtherI1, string HomeDownload)
     {
@@ -615,6 +639,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             var events = new SlackSeenEvents(database, clock);
             var teams = new TeamsConversations(database, clock);
             var zones = chat.Get<MemberZoneStore>();
+            var chartUploads = new SlackChartUploads(database, clock);
 
             // A failed send of the home's, first, so that claiming it claims nothing else.
             await outbox.EnqueueAsync(Home, "reminder:E1:-30", "slack", "C-" + HomeMark, Reply.Say(HomeMark), Start, Start);
@@ -644,6 +669,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
                 await checkIns.SaveAsync(ws, i1.Id, CheckIn("2027-W01", "U1", ws == Home ? 100 : 7, mark));
                 await outbox.EnqueueAsync(ws, "digest:I1:2027-W01", "slack", "C-" + mark, Reply.Say(mark), Start.AddHours(1), Start);
                 await dms.SaveAsync(ws, "U1", "D-" + mark, default);
+                await chartUploads.SetAsync(ws, "digest:I1:2027-W01", 0, "F-" + mark, ChartUploadState.Uploaded, default);
                 await installs.SaveAsync(Install(ws, "xoxb-" + mark), default);
                 await teams.SaveAsync(Conversation(ws, "19:shared", "https://smba.example/" + mark + "/", "29:u1"), default);
                 await zones.SetPlatformZoneAsync(ws, "U1", MemberZoneStore.Parse(ws == Home ? "Asia/Kolkata" : "Europe/Berlin")!);
@@ -664,6 +690,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             await checkIns.AddPhaseAsync(Home, homeI1.Id, null, "2027-W01", "phase " + HomeMark, "U1");
             await checkIns.SetAwayAsync(Home, "U2", Today.AddDays(10));
             await dms.SaveAsync(Home, "U2", "D-" + HomeMark + "-2", default);
+            await chartUploads.SetAsync(Home, "digest:I1:2027-W01", 1, "F-" + HomeMark + "-2", ChartUploadState.Completing, default);
             await zones.SetOwnZoneAsync(Home, "U2", MemberZoneStore.Parse("America/Los_Angeles"));
             await events.FirstTimeAsync(Home, "Ev1", default);
             await teams.SaveAsync(Conversation(Home, "19:home-only", "https://smba.example/" + HomeMark + "/", "29:u2"), default);
@@ -672,7 +699,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             var home = await allies.GetManyAsync(Home, [1]);
             var other = await allies.GetManyAsync(Other, [1, 2]);
             return new Twin(database, allies, elections, initiatives, checkIns, chat.Get<CheckInDigest>(), workspaces, outbox, downloads,
-                dms, installs, events, teams, zones, home[0], carol, other[0], other[1], ids[Other].E1, e2, homeI1, ids[Other].I1, download);
+                dms, installs, events, teams, zones, chartUploads, home[0], carol, other[0], other[1], ids[Other].E1, e2, homeI1, ids[Other].I1, download);
         }
 
         private static AllyFields Person(string name, string org, string level, string mark) => new()

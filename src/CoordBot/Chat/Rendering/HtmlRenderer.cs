@@ -20,6 +20,13 @@ public static class HtmlRenderer
         return sb.ToString();
     }
 
+    /// <summary>The size a run chart PNG is drawn at (CheckInDigest.ChartPngAsync's default).</summary>
+    private const int ChartWidth = 800, ChartHeight = 400;
+
+    /// <summary>A safe chart link (see <see cref="Chart.IsSafeUrl"/>) as a path on this host: absolute links lose their scheme and host.</summary>
+    private static string SameOrigin(string url) =>
+        url.StartsWith('/') ? url : Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.PathAndQuery : url;
+
     private static void RenderBlock(StringBuilder sb, Block block)
     {
         switch (block)
@@ -73,8 +80,13 @@ public static class HtmlRenderer
                   .Append("\">Download ").Append(HtmlEncode(file.FileName)).Append("</a>");
                 break;
             case Chart chart when chart.IsSafeUrl:
-                sb.Append("<figure class=\"chart\"><img src=\"").Append(HtmlEncode(chart.Url)).Append("\" alt=\"").Append(HtmlEncode(chart.Title))
-                  .Append("\"><figcaption><a href=\"").Append(HtmlEncode(chart.Url)).Append("\" target=\"_blank\" rel=\"noopener\">")
+                // The page's own origin serves the chart (its CSP allows images from 'self' only): the link's path and query,
+                // which is what the signature covers, whatever public address the link was made for. The PNG when there is
+                // one, sized so the page does not jump as it loads; its text alternative as alt.
+                var image = SameOrigin(chart.HasSafeImage ? chart.ImageUrl! : chart.Url);
+                sb.Append("<figure class=\"chart\"><img src=\"").Append(HtmlEncode(image)).Append("\" width=\"").Append(ChartWidth)
+                  .Append("\" height=\"").Append(ChartHeight).Append("\" alt=\"").Append(HtmlEncode(chart.AltText ?? chart.Title))
+                  .Append("\" loading=\"lazy\"><figcaption><a href=\"").Append(HtmlEncode(SameOrigin(chart.Url))).Append("\" target=\"_blank\" rel=\"noopener\">")
                   .Append(HtmlEncode(chart.Title)).Append("</a></figcaption></figure>");
                 break;
             case Chart chart:
