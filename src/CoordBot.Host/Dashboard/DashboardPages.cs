@@ -305,7 +305,7 @@ public sealed class DashboardPages(InitiativeStore initiatives, CheckInDigest di
         : $"last contact {Day(d)} ({(today.DayNumber - d.DayNumber).ToString(CultureInfo.InvariantCulture)} days ago)";
 
     private static string Offset(string offset) => int.TryParse(offset, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var days)
-        ? days < 0 ? $"{-days} days before" : days == 0 ? "on the day" : $"{days} days after" : offset;
+        ? days == 0 ? "on the day" : $"{Math.Abs(days)} day{(Math.Abs(days) == 1 ? "" : "s")} {(days < 0 ? "before" : "after")}" : offset;
 
     private static string Day(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
