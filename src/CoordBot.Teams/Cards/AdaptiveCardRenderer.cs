@@ -175,6 +175,7 @@ public static partial class AdaptiveCardRenderer
                 switch (block)
                 {
                     case null: break;
+                    case LinkButton link: WriteLinkButton(link); break;
                     case Heading h: WriteHeading(h); break;
                     case Paragraph p: WriteLines(p.Text); break;
                     case Fields f: WriteFields(f); break;
@@ -388,6 +389,22 @@ public static partial class AdaptiveCardRenderer
         }
 
         /// <summary>Buttons as ActionSets of Action.Execute; a button too big for a card says to type its command instead.</summary>
+        /// <summary>A button that opens a page (the dashboard) as an Action.OpenUrl; Teams opens only absolute links.</summary>
+        private void WriteLinkButton(LinkButton link)
+        {
+            var title = Truncate(OrDash(Line(link.Label)), MaxButtonTitle);
+            if (!link.IsAbsolute)
+            {
+                WriteLines($"🔗 {title}: on the CoordBot host (set Bot:PublicBaseUrl to link it here)", context: true);
+                return;
+            }
+            Add(new Unit(new JsonObject
+            {
+                ["type"] = "ActionSet",
+                ["actions"] = new JsonArray(new JsonObject { ["type"] = "Action.OpenUrl", ["title"] = title, ["url"] = link.Url, ["style"] = "positive" }),
+            }));
+        }
+
         /// <summary>Teams shows no SVG reliably: the chart's title and an Action.OpenUrl button to it.</summary>
         private void WriteChart(Chart chart)
         {

@@ -12,7 +12,7 @@ namespace CoordBot.Workspaces;
 public sealed class CoordCommands(WorkspaceStore workspaces, AllyStore allies, OutboxStore outbox, IScheduledSends schedule,
     IEnumerable<ITimeZoneListener> zoneListeners, Lazy<CommandTable> table, DashboardSessions dashboard)
 {
-    public CommandGroup Group => new("coord", "workspace help, settings, admins and scheduled sends",
+    public CommandGroup Group => new("coord", "workspace help, settings, admins, scheduled sends and the web dashboard",
     [
         new("coord", "help", "coord help", "Every command, with examples.", [], ["coord help"], (_, _) => Task.FromResult(Help.Overview(table.Value))),
         new("coord", "settings", "coord settings [--tz ZONE] [--cadence LEVEL=DAYS,…]",
