@@ -29,6 +29,9 @@ public static class CoordBotServices
         services.AddSingleton<AllyStore>();
         services.AddSingleton<AllyCsv>();
         services.AddSingleton<AllyCommands>();
+        services.AddSingleton<RelationshipNudges>();
+        services.AddSingleton<IScheduledSendHandler>(sp => sp.GetRequiredService<RelationshipNudges>());
+        services.AddSingleton<ITimeZoneListener>(sp => sp.GetRequiredService<RelationshipNudges>());
         services.AddSingleton<CoordCommands>();
 
         services.AddSingleton(feeds ?? new FeedFetcherOptions());

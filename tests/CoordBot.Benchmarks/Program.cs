@@ -113,6 +113,22 @@ try
         results.Add(result);
     }
 
+    // Every keeper's weekly relationship nudge for the workspace, composed as the Monday trigger composes them (not queued).
+    var nudges = provider.GetRequiredService<RelationshipNudges>();
+    var nudgeToday = DateOnly.FromDateTime(DateTime.UtcNow);
+    var nudgeSamples = new List<double>();
+    var composed = 0;
+    for (var i = 0; i < 20 + 50; i++)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var keepers = await nudges.KeeperZonesAsync(Workspace, TimeZoneInfo.Utc, default);
+        composed = (await nudges.ComposeAsync(Workspace, TimeZoneInfo.Utc.Id, keepers, nudgeToday, default)).Count;
+        if (i >= 20) nudgeSamples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+    }
+    nudgeSamples.Sort();
+    results.Add(new BenchResult($"weekly nudges of all {composed} keepers (find keepers and zones, compose each DM)", nudgeSamples.Count,
+        nudgeSamples[nudgeSamples.Count / 2], nudgeSamples[(int)Math.Ceiling(0.95 * nudgeSamples.Count) - 1], nudgeSamples.Average()));
+
     await using var connection = await provider.GetRequiredService<Database>().OpenAsync();
     var engine = options.Postgres is null
         ? "SQLite " + await connection.ExecuteScalarAsync<string>("SELECT sqlite_version()")
@@ -196,6 +212,8 @@ static List<BenchCase> Cases(int allies, IReadOnlyList<AllyFields> sample)
         new("ally show A<n>", r => $"ally show A{r.Next(1, allies + 1)}", false),
         // Not targets: overviews that read the whole workspace.
         new("ally list --stale 60", _ => "ally list --stale 60", true),
+        new("ally due", _ => "ally due", true),
+        new("ally due --owner @<one of 40>", r => $"ally due --owner @{Pick(r, SeedData.Owners)}", true),
         new("ally map", _ => "ally map", false),
     ];
 }

@@ -116,8 +116,13 @@ public sealed class SeedData(int seed)
             Notes = _random.Next(4) == 0 ? null : string.Join(' ', Enumerable.Range(0, 4 + _random.Next(12)).Select(_ => Pick(NoteWords))),
             // Spread over two years; ~15% never contacted, which list sorts first.
             LastContact = _random.Next(100) < 15 ? null : today.AddDays(-_random.Next(730)),
+            // 40 relationship owners keep 70% of the allies; the rest are kept by whoever added them.
+            Owner = _random.Next(10) < 7 ? Owners[_random.Next(Owners.Length)] : null,
         };
     }
+
+    /// <summary>The users who own relationships: u01 … u40.</summary>
+    public static readonly string[] Owners = [.. Enumerable.Range(1, 40).Select(i => $"u{i:D2}")];
 
     private T Pick<T>(IReadOnlyList<T> items) => items[_random.Next(items.Count)];
 

@@ -4,7 +4,7 @@ using CoordBot.Chat;
 namespace CoordBot.Allies;
 
 /// <summary>The <c>ally</c> command: stakeholder allies, who knows whom, and the last contact with each.</summary>
-public sealed class AllyCommands(AllyStore store, AllyCsv csv)
+public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudges nudges)
 {
     public const int PageSize = 10;
     public const int StaleDays = 60;
@@ -50,7 +50,8 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             [Page, FlagSpec.Share], ["ally find housing", "ally find jane atl"], FindAsync),
         new("ally", "show", "ally show <ref>", "One ally: details, last contact, connections and recent touchpoints.",
             [FlagSpec.Share], ["ally show A12", "ally show \"Jane Doe\""], ShowAsync),
-        new("ally", "edit", $"ally edit <ref> {FlagSpec.UsageOf([NameFlag, .. AllyFlag.All])}", "Change an ally's fields; an empty value (--email \"\") clears one.",
+        new("ally", "edit", $"ally edit <ref> {FlagSpec.UsageOf([NameFlag, .. AllyFlag.All])}",
+            "Change an ally's fields; an empty value (--email \"\") clears one. With no fields, opens a form.",
             [NameFlag, .. AllyFlag.All, FlagSpec.Share], ["ally edit A12 --role \"Deputy Director\" --stance champion"], EditAsync),
         new("ally", "log", "ally log <ref> <note> [--note NOTE] [--on DATE] [--via meeting|call|email|event|message]",
             "Record a touchpoint; it moves the ally's last contact forward. With no note, opens a form.",
@@ -67,6 +68,11 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             $"Allies due for contact: past their interval or within {Cadence.DueWithinDays} days of it, most overdue first, 10 per page.",
             [new("owner", FlagKind.User, "only the allies this person keeps (their owner, else who added them)"), Page, FlagSpec.Share],
             ["ally due", "ally due --owner @alice"], DueAsync),
+        new("ally", "snooze", "ally snooze <ref> [--days N]",
+            $"Keep an ally off the due list and the nudges for {Cadence.SnoozeDays} days (or N, up to 365); a touchpoint ends the snooze.",
+            [new("days", FlagKind.Number, "how many days from today"), FlagSpec.Share], ["ally snooze A12", "ally snooze A12 --days 30"], SnoozeAsync),
+        new("ally", "nudges", "ally nudges on|off",
+            "Turn your Monday DM about the allies you keep that are due for contact on or off.", [], ["ally nudges off"], NudgesAsync),
         new("ally", "map", "ally map [--jurisdiction J]",
             "The coalition at a glance: counts by sector × level, allies with no contact in 60+ days, and government organizations where nobody survives turnover.",
             [AllyFlag.Jurisdiction, FlagSpec.Share], ["ally map", "ally map --jurisdiction atlanta"], MapAsync),
@@ -90,6 +96,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         fields = fields with { Name = name };
         if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem.Message, $"Usage: {ctx.Spec.Usage}", problem.Field);
         var refNo = (await store.AddAsync(ctx.WorkspaceId, [fields], ctx.UserId, ctx.Now, ct))[0];
+        await nudges.EnsureAsync(ctx.WorkspaceId, ct);
         var ally = (await store.GetAsync(ctx.WorkspaceId, refNo, ct))!;
         var blocks = new List<Block>
         {
@@ -201,16 +208,15 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
     {
         var changes = ctx.Args.Flags.Keys.Where(k => k != FlagSpec.Share.Name).ToList();
         if (ctx.Args.Words.Count == 0) return Reply.Error("Which ally? ally edit <ref> --field value, e.g. ally edit A12 --role Director");
-        if (changes.Count == 0)
-            return Reply.Error("Nothing to change: give the fields to change, e.g. ally edit A12 --role Director.",
-                $"Fields: {string.Join(", ", ctx.Spec.Flags.Where(f => f.Name != FlagSpec.Share.Name).Select(f => "--" + f.Name))}");
         var (ally, error) = await ResolveAsync(ctx, ctx.Args.Rest(), ct);
         if (ally is null) return error!;
+        if (changes.Count == 0) return EditForm(ally);   // "ally edit A12" alone (the nudge's "Change owner" button)
         var (fields, invalid) = Fields(ctx.Args);
         if (invalid is not null) return invalid;
         fields = fields with { Name = ctx.Args.Text("name") };
         if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem.Message, field: problem.Field);
         await store.UpdateAsync(ctx.WorkspaceId, ally.Id, fields, ctx.Now, ct);
+        if (fields.Owner is not null) await nudges.EnsureAsync(ctx.WorkspaceId, ct);
         var updated = (await store.GetAsync(ctx.WorkspaceId, ally.RefNo, ct))!;
         var cadence = await store.CadenceAsync(ctx.WorkspaceId, ct);
         return ctx.Share(new Reply($"Updated {updated.Label}: {string.Join(", ", changes)}",
@@ -290,7 +296,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             return Reply.Error($"ally due takes only flags, but got \"{ctx.Args.Rest()}\".", "e.g. ally due --owner @alice");
         var keeper = ctx.Args.Text("owner");
         var page = Math.Max(1, ctx.Args.Number("page") ?? 1);
-        var (items, total, exact) = await store.DueAsync(ctx.WorkspaceId, keeper, ctx.Today.AddDays(Cadence.DueWithinDays), page, PageSize, ct);
+        var (items, total, exact) = await store.DueAsync(ctx.WorkspaceId, keeper, ctx.Today, page, PageSize, ct);
         var whose = keeper is null ? "" : $" kept by @{keeper}";
         if (total == 0)
             return ctx.Share(Reply.Say($"No allies{whose} are due for contact in the next {Cadence.DueWithinDays} days."));
@@ -312,6 +318,57 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         if (buttons.Count > 0) blocks.Add(new Actions(buttons));
         return ctx.Share(new Reply($"{N(total)}{more} {(total == 1 ? "ally" : "allies")}{whose} due for contact, page {page} of {N(pages)}{more}", blocks));
     }
+
+    /// <summary><c>ally snooze &lt;ref&gt; [--days N]</c>.</summary>
+    private async Task<Reply> SnoozeAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var days = ctx.Args.Number("days") ?? Cadence.SnoozeDays;
+        if (days is < 1 or > 365) return Reply.Error($"--days {days}: snooze from 1 to 365 days.", field: "days");
+        var (ally, error) = await ResolveAsync(ctx, ctx.Args.Rest(), ct);
+        if (ally is null) return error!;
+        var until = ctx.Today.AddDays(days);
+        if (!await store.SnoozeAsync(ctx.WorkspaceId, ally.Id, until, ctx.Now, ct)) return Reply.Error($"{ally.Label} was removed.");
+        var updated = await store.GetAsync(ctx.WorkspaceId, ally.RefNo, ct);
+        var text = updated?.DueOn is { } due
+            ? $"Snoozed {ally.Label} until {Day(until)}: next contact {Day(due)} ({DueText(due, ctx.Today)})."
+            : $"Snoozed {ally.Label} until {Day(until)} (it has no contact interval, so it is never due).";
+        return ctx.Share(Reply.Say(text, ephemeral: true));
+    }
+
+    /// <summary><c>ally nudges on|off</c>.</summary>
+    private async Task<Reply> NudgesAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var word = ctx.Args.Words.Count == 1 ? ctx.Args.Words[0].ToLowerInvariant() : "";
+        if (word is not ("on" or "off"))
+            return Reply.Error("Say ally nudges off to stop your Monday DM about allies due for contact, or ally nudges on to get it again.");
+        var changed = await store.SetNudgesAsync(ctx.WorkspaceId, ctx.UserId, word == "on", ctx.Now, ct);
+        return Reply.Say(word == "on"
+            ? changed ? "Nudges on: on Mondays at 09:00 your time you get the allies you keep that are due for contact." : "Your nudges were already on."
+            : changed ? "Nudges off: no more Monday DMs. ally due --owner @you still lists them; ally nudges on brings the DM back." : "Your nudges were already off.",
+            ephemeral: true);
+    }
+
+    /// <summary>"12 days ago", "today", "yesterday".</summary>
+    internal static string DaysAgo(DateOnly day, DateOnly today) => (today.DayNumber - day.DayNumber) switch
+    {
+        0 => "today",
+        1 => "yesterday",
+        var n => $"{N(n)} days ago",
+    };
+
+    private static Reply EditForm(Ally ally) => new($"Edit {ally.Label}: change the fields in the form.",
+    [
+        new Form($"Edit {ally.Name}", $"ally edit {ally.Ref}",
+        [
+            new Input("owner", "Owner (who keeps this relationship warm)", Initial: ally.Owner is null ? null : "@" + ally.Owner, Placeholder: "@sam"),
+            new Input("every", "Contact every (days, off, or level)", Initial: ally.ContactEvery is { } e ? (e == 0 ? "off" : e.ToString(CultureInfo.InvariantCulture)) : null,
+                Placeholder: "level"),
+            new Input("role", "Role", Initial: ally.Role),
+            new Input("org", "Organization", Initial: ally.Org),
+            new Input("level", "Level", InputKind.Choice, Initial: ally.Level, Choices: AllyVocabulary.Levels),
+            new Input("stance", "Stance", InputKind.Choice, Initial: ally.Stance, Choices: AllyVocabulary.Stances),
+        ], "Save"),
+    ], Ephemeral: true);
 
     /// <summary>"12 days overdue", "due today", "due in 3 days".</summary>
     internal static string DueText(DateOnly due, DateOnly today) => (due.DayNumber - today.DayNumber) switch
@@ -380,6 +437,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
             ], Ephemeral: true, IsError: true);
         if (result.Rows.Count == 0) return Reply.Error("Nothing imported: the CSV has no valid rows.");
         var refs = await store.AddAsync(ctx.WorkspaceId, result.Rows, ctx.UserId, ctx.Now, ct);
+        await nudges.EnsureAsync(ctx.WorkspaceId, ct);
         var text = $"Imported {Count(refs.Count, "ally", "allies")} ({(refs.Count == 1 ? $"A{refs[0]}" : $"A{refs[0]}–A{refs[^1]}")})" +
                    (result.Errors.Count > 0 ? $"; skipped {Count(result.Errors.Count, "row")} with errors." : ".");
         var blocks = new List<Block> { new Paragraph(text) };
@@ -419,7 +477,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv)
         int? every = null;
         if (a.Text("every") is { } text)
         {
-            if (text.Trim().Equals("level", StringComparison.OrdinalIgnoreCase)) every = AllyFields.LevelCadence;
+            if (string.IsNullOrWhiteSpace(text) || text.Trim().Equals("level", StringComparison.OrdinalIgnoreCase)) every = AllyFields.LevelCadence;
             else if (Cadence.ParseDays(text) is ({ } days, _)) every = days;
             else return (new AllyFields(), Reply.Error("--every: " + Cadence.ParseDays(text).Error, "e.g. --every 21, --every off, or --every level", "every"));
         }

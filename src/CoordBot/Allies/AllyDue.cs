@@ -6,7 +6,7 @@ namespace CoordBot.Allies;
 /// <summary>
 /// The SQL that keeps <c>allies.due_on</c> true: the last contact (or, never contacted, the day the ally was added) plus
 /// the ally's interval: its own (<c>contact_every</c>), else its workspace's for its level, else <see cref="Cadence"/>'s
-/// default. No due day when the interval is off. Run after anything that changes one of those.
+/// default; or the end of a snooze, when later. No due day when the interval is off. Run after anything that changes one of those.
 /// </summary>
 public static class AllyDue
 {
@@ -18,9 +18,15 @@ public static class AllyDue
         $"ELSE {Cadence.OtherDays.ToString(CultureInfo.InvariantCulture)} END)";
 
     /// <summary>Sets the due day of the allies matching <paramref name="where"/> (SQL over <c>allies</c>; its parameters are the caller's).</summary>
-    public static string Recompute(SqlDialect dialect, string where) => $"""
-        UPDATE allies SET due_on = CASE WHEN {Every} <= 0 THEN NULL
-            ELSE {dialect.DayPlus("COALESCE(allies.last_contact, substr(allies.created_at, 1, 10))", Every)} END
-        WHERE {where};
-        """;
+    public static string Recompute(SqlDialect dialect, string where)
+    {
+        var due = dialect.DayPlus("COALESCE(allies.last_contact, substr(allies.created_at, 1, 10))", Every);
+        // A snooze holds the due day back until its end; a touchpoint clears it (AllyStore.LogAsync).
+        return $"""
+            UPDATE allies SET due_on = CASE WHEN {Every} <= 0 THEN NULL
+                WHEN allies.snoozed_until IS NOT NULL AND allies.snoozed_until > {due} THEN allies.snoozed_until
+                ELSE {due} END
+            WHERE {where};
+            """;
+    }
 }

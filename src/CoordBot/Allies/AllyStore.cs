@@ -262,6 +262,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
             VALUES (@Workspace, @Ally, @On, @Via, @Note, @By, @At);
             UPDATE allies SET last_contact = @On, updated_at = @At
             WHERE workspace_id = @Workspace AND id = @Ally AND (last_contact IS NULL OR last_contact < @On);
+            UPDATE allies SET snoozed_until = NULL WHERE workspace_id = @Workspace AND id = @Ally;
             """, p, tx);
         await connection.ExecuteAsync(AllyDue.Recompute(database.Dialect, "workspace_id = @Workspace AND id = @Ally"), p, tx);
         var last = await connection.ExecuteScalarAsync<string>("SELECT last_contact FROM allies WHERE workspace_id = @Workspace AND id = @Ally", p, tx);
@@ -365,22 +366,67 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     }
 
     /// <summary>
-    /// One page of the allies due for contact by <paramref name="horizon"/> (past their interval, or within a few days of it),
-    /// most overdue first, optionally only those one person keeps (<see cref="Ally.Keeper"/>); counted like <see cref="ListAsync"/>.
+    /// One page of the allies due for contact on <paramref name="today"/>: past their due day or within
+    /// <see cref="Cadence.DueWithinDays"/> days of it, and not snoozed past today; most overdue first, optionally only those one
+    /// person keeps (<see cref="Ally.Keeper"/>); counted like <see cref="ListAsync"/>.
     /// </summary>
-    public async Task<(IReadOnlyList<Ally> Items, int Total, bool Exact)> DueAsync(string workspace, string? keeper, DateOnly horizon, int page, int pageSize,
+    public async Task<(IReadOnlyList<Ally> Items, int Total, bool Exact)> DueAsync(string workspace, string? keeper, DateOnly today, int page, int pageSize,
         CancellationToken ct = default)
     {
-        var where = "workspace_id = @Workspace AND due_on <= @Horizon" + (keeper is null ? "" : " AND COALESCE(owner, created_by) = @Keeper");
+        var where = "workspace_id = @Workspace AND due_on <= @Horizon AND (snoozed_until IS NULL OR snoozed_until <= @Today)" +
+                    (keeper is null ? "" : " AND COALESCE(owner, created_by) = @Keeper");
         var p = new
         {
-            Workspace = workspace, Horizon = Database.Day(horizon), Keeper = keeper,
+            Workspace = workspace, Horizon = Database.Day(today.AddDays(Cadence.DueWithinDays)), Today = Database.Day(today), Keeper = keeper,
             Limit = pageSize, Offset = (page - 1) * pageSize, CountCap = (page - 1) * pageSize + CountAhead,
         };
         await using var connection = await database.OpenAsync(ct);
         var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM (SELECT 1 FROM allies WHERE {where} LIMIT @CountCap) AS capped", p);
         var rows = await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE {where} ORDER BY due_on, id LIMIT @Limit OFFSET @Offset", p);
         return (rows.Select(r => r.ToAlly()).ToList(), total, total < p.CountCap);
+    }
+
+    /// <summary>Holds an ally's due day back until <paramref name="until"/> (a touchpoint ends the snooze); false when the ally is gone.</summary>
+    public async Task<bool> SnoozeAsync(string workspace, long allyId, DateOnly until, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var p = new { Workspace = workspace, Id = allyId, Until = Database.Day(until), At = Database.Stamp(now) };
+        var found = await connection.ExecuteAsync(
+            "UPDATE allies SET snoozed_until = @Until, updated_at = @At WHERE workspace_id = @Workspace AND id = @Id", p, tx) > 0;
+        await connection.ExecuteAsync(AllyDue.Recompute(database.Dialect, "workspace_id = @Workspace AND id = @Id"), p, tx);
+        await tx.CommitAsync(ct);
+        return found;
+    }
+
+    /// <summary>The people who keep at least one ally with a due day (<see cref="Ally.Keeper"/>), from the keeper index.</summary>
+    public async Task<IReadOnlyList<string>> KeepersAsync(string workspace, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<string>(
+            "SELECT DISTINCT COALESCE(owner, created_by) FROM allies WHERE workspace_id = @Workspace AND due_on IS NOT NULL",
+            new { Workspace = workspace })).AsList();
+    }
+
+    /// <summary>Who in the workspace turned the weekly relationship nudge off.</summary>
+    public async Task<IReadOnlySet<string>> NudgesOffAsync(string workspace, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<string>("SELECT user_id FROM nudge_optouts WHERE workspace_id = @Workspace", new { Workspace = workspace }))
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Turns a person's weekly relationship nudge on or off; false when it already was.</summary>
+    public async Task<bool> SetNudgesAsync(string workspace, string user, bool on, DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var p = new { Workspace = workspace, User = user, At = Database.Stamp(now) };
+        return on
+            ? await connection.ExecuteAsync("DELETE FROM nudge_optouts WHERE workspace_id = @Workspace AND user_id = @User", p) > 0
+            : await connection.ExecuteAsync("""
+                INSERT INTO nudge_optouts (workspace_id, user_id, created_at) VALUES (@Workspace, @User, @At)
+                ON CONFLICT (workspace_id, user_id) DO NOTHING
+                """, p) > 0;
     }
 
     /// <summary>The workspace's contact intervals by level, where an admin changed them from <see cref="Cadence"/>'s defaults.</summary>

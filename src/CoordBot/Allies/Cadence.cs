@@ -24,6 +24,9 @@ public static class Cadence
     /// <summary>How far ahead <c>ally due</c> and the weekly nudge look: allies due within this many days are listed.</summary>
     public const int DueWithinDays = 7;
 
+    /// <summary>How long "Snooze" holds an ally's due day back, unless <c>ally snooze --days N</c> says otherwise.</summary>
+    public const int SnoozeDays = 14;
+
     /// <summary>The level an ally without one is counted under.</summary>
     public const string NoLevel = "other";
 

@@ -675,26 +675,40 @@ public static class Migrations
         // Contact cadence (docs/features.md, "Contact cadence"): an ally's own interval (null: its level's, 0: none) and the
         // day it is due, kept up to date by AllyStore on every change so that "who is due" is one index range; a
         // workspace's intervals by level, where an admin changed them.
-        new(20, "allies: contact cadence (own interval, due day) and each workspace's intervals by level", """
+        new(20, "allies: contact cadence (own interval, due day, snooze), each workspace's intervals by level, nudge opt-outs", """
             ALTER TABLE allies ADD COLUMN contact_every INTEGER;
             ALTER TABLE allies ADD COLUMN due_on TEXT;
-            CREATE INDEX ix_allies_due ON allies (workspace_id, due_on, id);
+            ALTER TABLE allies ADD COLUMN snoozed_until TEXT;
+            CREATE INDEX ix_allies_due ON allies (workspace_id, due_on, id, snoozed_until);
+            CREATE INDEX ix_allies_keeper_due ON allies (workspace_id, COALESCE(owner, created_by), due_on, id, snoozed_until);
             CREATE TABLE workspace_cadences (
                 workspace_id TEXT NOT NULL,
                 level TEXT NOT NULL,
                 days INTEGER NOT NULL,
                 PRIMARY KEY (workspace_id, level));
+            CREATE TABLE nudge_optouts (
+                workspace_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, user_id));
             UPDATE allies SET due_on = date(COALESCE(last_contact, substr(created_at, 1, 10)),
                 '+' || (CASE level WHEN 'elected' THEN 30 WHEN 'appointed' THEN 45 WHEN 'executive' THEN 60 ELSE 90 END) || ' days');
             """, """
             ALTER TABLE allies ADD COLUMN contact_every INTEGER;
             ALTER TABLE allies ADD COLUMN due_on TEXT;
-            CREATE INDEX ix_allies_due ON allies (workspace_id, due_on, id);
+            ALTER TABLE allies ADD COLUMN snoozed_until TEXT;
+            CREATE INDEX ix_allies_due ON allies (workspace_id, due_on, id, snoozed_until);
+            CREATE INDEX ix_allies_keeper_due ON allies (workspace_id, COALESCE(owner, created_by), due_on, id, snoozed_until);
             CREATE TABLE workspace_cadences (
                 workspace_id TEXT NOT NULL,
                 level TEXT NOT NULL,
                 days INTEGER NOT NULL,
                 PRIMARY KEY (workspace_id, level));
+            CREATE TABLE nudge_optouts (
+                workspace_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, user_id));
             UPDATE allies SET due_on = to_char(to_date(COALESCE(last_contact, substr(created_at, 1, 10)), 'YYYY-MM-DD') +
                 (CASE level WHEN 'elected' THEN 30 WHEN 'appointed' THEN 45 WHEN 'executive' THEN 60 ELSE 90 END), 'YYYY-MM-DD')
             WHERE COALESCE(last_contact, substr(created_at, 1, 10)) ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';

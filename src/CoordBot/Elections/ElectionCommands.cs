@@ -172,8 +172,7 @@ public sealed class ElectionCommands(ElectionStore store, ElectionReminders remi
         if (election is null) return error!;
         var risk = await store.RiskAsync(ctx.WorkspaceId, election.JurisdictionKey, ct);
         var blocks = new List<Block> { new Heading($"Turnover risk: {election.Label}") };
-        blocks.Add(new Paragraph(risk.AtRisk.Count == 0 ? "Nobody elected or appointed is recorded in this jurisdiction." : $"At risk ({risk.AtRisk.Count}):"));
-        if (risk.AtRisk.Count > 0) blocks.Add(new ItemList(risk.AtRisk.Select(a => new ListItem(a.Label, a.Org)).ToList()));
+        blocks.AddRange(TurnoverRadar.AtRiskBlocks(risk, ctx.Today, "At risk", "Nobody elected or appointed is recorded in this jurisdiction."));
         blocks.Add(new Paragraph(risk.Continuity.Count == 0 ? "No continuity allies (career, executive, staff) in those organizations." : $"Continuity allies ({risk.Continuity.Count}):"));
         if (risk.Continuity.Count > 0) blocks.Add(new ItemList(risk.Continuity.Select(a => new ListItem(a.Label, a.Org)).ToList()));
         if (risk.OrgsAllAtRisk.Count > 0) blocks.Add(new Context($"Every ally is at risk at: {string.Join(", ", risk.OrgsAllAtRisk)}."));

@@ -135,6 +135,28 @@ public sealed class ElectionReminders(
         var now = time.GetUtcNow();
         await outbox.EnqueueAsync(send.WorkspaceId, send.Key, platform, channel, reply, now, now, ct);
         logger.LogInformation("Reminder {Key} queued ({Late} after its time)", send.Key, late);
+        if (TurnoverRadar.OwnerDmOffsets.Contains(offset))
+        {
+            var dms = await QueueOwnerDmsAsync(send.WorkspaceId, election, offset, platform, today, ct);
+            if (dms > 0) logger.LogInformation("Reminder {Key}: {Count} keepers get their own list", send.Key, dms);
+        }
+    }
+
+    /// <summary>The outbox key of a keeper's own list before an election: one per election, reminder and keeper, whatever the channels.</summary>
+    public static string OwnerKey(Election election, int offset, string keeper) =>
+        $"election-owner:{election.Ref}:{offset.ToString(CultureInfo.InvariantCulture)}:{keeper}";
+
+    /// <summary>DMs each keeper of allies at risk the ones they keep (overdue first); returns how many were queued now.</summary>
+    public async Task<int> QueueOwnerDmsAsync(string workspace, Election election, int offset, string platform, DateOnly today, CancellationToken ct)
+    {
+        var risk = await elections.RiskAsync(workspace, election.JurisdictionKey, ct);
+        var now = time.GetUtcNow();
+        var count = 0;
+        foreach (var group in TurnoverRadar.Ordered(risk, today).GroupBy(a => a.Keeper, StringComparer.Ordinal))
+            if (await outbox.EnqueueAsync(workspace, OwnerKey(election, offset, group.Key), platform, group.Key,
+                    TurnoverRadar.OwnerMessage(election, group.ToList(), risk, today), now, now, ct))
+                count++;
+        return count;
     }
 
     /// <summary>The reminder <paramref name="offset"/> days from election day, as it is posted.</summary>
@@ -158,11 +180,8 @@ public sealed class ElectionReminders(
                 : "After the election: brief the newly elected, and mark which allies left office.",
         }));
 
-        blocks.Add(new Paragraph(risk.AtRisk.Count == 0
-            ? "No allies at risk of turnover in this jurisdiction (nobody elected or appointed recorded)."
-            : $"At risk of turnover ({risk.AtRisk.Count}):"));
-        if (risk.AtRisk.Count > 0)
-            blocks.Add(new ItemList(risk.AtRisk.Select(a => new ListItem(a.Label, Describe(a))).ToList()));
+        blocks.AddRange(TurnoverRadar.AtRiskBlocks(risk, today, "At risk of turnover",
+            "No allies at risk of turnover in this jurisdiction (nobody elected or appointed recorded)."));
         blocks.Add(new Paragraph(risk.Continuity.Count == 0
             ? "No continuity allies (career, executive, staff) recorded in those organizations yet."
             : $"Continuity allies who stay ({risk.Continuity.Count}):"));

@@ -92,6 +92,14 @@ public sealed class WorkspaceStore(Database database, TimeProvider time)
     }
 
     /// <summary>The workspace's time zone (UTC for a workspace not seen yet or with an unknown zone).</summary>
+    /// <summary>The platform of the workspace ("slack", "teams", "local"); "local" when it is not known yet.</summary>
+    public async Task<string> PlatformAsync(string workspaceId, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<string?>("SELECT platform FROM workspaces WHERE workspace_id = @Workspace",
+            new { Workspace = workspaceId }) ?? "local";
+    }
+
     public async Task<TimeZoneInfo> EnsureWorkspaceZoneAsync(string workspaceId, CancellationToken ct = default)
     {
         await using var connection = await database.OpenAsync(ct);

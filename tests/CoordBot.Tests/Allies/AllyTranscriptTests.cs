@@ -189,7 +189,16 @@ public sealed class AllyTranscriptTests : HostTest
         var shown = await _alice.Says("ally show \"jane q\"").Expect("Jane Q. Doe (A1)");
         Assert.DoesNotContain("Email:", shown.Plain);
         Assert.Equal(["Jane Q. Doe (A1)"], (await _alice.Says("ally find deputy")).ListTitles);
-        await _alice.Says("ally edit A1").ExpectError("Nothing to change");
+        // Alone (the nudge's "Change owner" button): a form with the current values; saving it unchanged changes nothing.
+        var form = Assert.Single((await _alice.Says("ally edit A1").Expect("Edit Jane Q. Doe")).Blocks("form"));
+        Assert.Equal("ally edit A1", form.GetProperty("command").GetString());
+        var initial = form.GetProperty("inputs").EnumerateArray().ToDictionary(i => i.GetProperty("name").GetString()!,
+            i => i.TryGetProperty("initial", out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString()! : "");
+        Assert.Equal("Deputy Director", initial["role"]);
+        Assert.Equal("champion", initial["stance"]);
+        await _alice.Submits("ally edit A1", initial).Expect("Updated Jane Q. Doe (A1)", "Role: Deputy Director", "Stance: champion");
+        await _alice.Submits("ally edit A1", new(initial) { ["owner"] = "@bob" }).Expect("Owner: @bob");
+        await _alice.Says("ally edit A99").ExpectError("No ally matches \"A99\"");
         await _alice.Says("ally edit --role X").ExpectError("Which ally?");
         await _alice.Says("ally edit A1 --stance fan").ExpectError("\"fan\" is not a valid --stance");
         await _alice.Says("ally edit A1 --name \"\"").ExpectError("The name can't be empty.");

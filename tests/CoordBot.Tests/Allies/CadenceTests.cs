@@ -99,6 +99,29 @@ public sealed class CadenceTests : IAsyncLifetime
         Assert.Equal(["Bo Clerk (A1)", "Gil Clerk (A4)"], (await _alice.Says("ally due")).ListTitles);
     }
 
+    [Fact]
+    public async Task Snooze_keeps_an_ally_off_the_due_list_until_it_ends_or_a_touchpoint()
+    {
+        await _alice.Says("ally add \"Ana Mayor\" --every 2").Expect("Added Ana Mayor (A1)");
+        await _alice.Says("ally add \"Bo Clerk\" --every 2").Expect("Added Bo Clerk (A2)");
+        AdvanceTo(5);
+        await _alice.Says("ally snooze A1").Expect($"Snoozed Ana Mayor (A1) until {Day(19)}: next contact {Day(19)} (due in 14 days).");
+        await _alice.Says("ally snooze A2 --days 3").Expect($"until {Day(8)}");
+        await _alice.Says("ally due").Expect("No allies are due");
+        AdvanceTo(8);
+        Assert.Equal(["Bo Clerk (A2)"], (await _alice.Says("ally due")).ListTitles);
+        await _alice.Says("ally log A1 \"Met\"").Expect("Logged");   // a touchpoint ends the snooze: due again 2 days later
+        await _alice.Says("ally show A1").Expect($"Next contact: {Day(10)} (due in 2 days)");
+        Assert.Equal(["Bo Clerk (A2)", "Ana Mayor (A1)"], (await _alice.Says("ally due")).ListTitles);
+
+        await _alice.Says("ally snooze A1 --days 0").ExpectError("--days 0: snooze from 1 to 365 days.");
+        await _alice.Says("ally snooze A1 --days 366").ExpectError("snooze from 1 to 365 days");
+        await _alice.Says("ally snooze A9").ExpectError("No ally matches \"A9\"");
+        await _alice.Says("ally nudges maybe").ExpectError("ally nudges off");
+        await _alice.Says("ally nudges on").Expect("already on");
+        await _alice.Says("ally show A1").Expect($"Next contact: {Day(10)}");
+    }
+
     [Theory]
     [InlineData("ally edit A1 --every 0.5", "--every: \"0.5\" is not an interval")]
     [InlineData("ally edit A1 --every=-3", "--every: \"-3\" is not an interval")]
@@ -135,7 +158,7 @@ public sealed class CadenceTests : IAsyncLifetime
         await _alice.Says("ally due").Expect("No allies are due");
         await _alice.Says("coord settings").Expect("elected 30 days");
         await _alice.Says("coord settings --cadence elected=2").Expect("1 ally has a new due day");
-        var other = (await store.DueAsync("T-other", null, DateOnly.FromDateTime(Start.UtcDateTime), 1, 10)).Items;
+        var other = (await store.DueAsync("T-other", null, DateOnly.FromDateTime(Start.UtcDateTime).AddDays(-7), 1, 10)).Items;
         Assert.Equal(DateOnly.FromDateTime(Start.UtcDateTime).AddDays(-99), Assert.Single(other).DueOn);
         Assert.Equal(1, (await store.CadenceAsync("T-other"))["elected"]);
     }

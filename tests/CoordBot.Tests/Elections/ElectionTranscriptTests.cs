@@ -41,6 +41,10 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
         await Say("ally add \"Dee Elsewhere\" --org \"City of Decatur\" --level elected --jurisdiction decatur");
     }
 
+    /// <summary>The workspace's pending election reminders (not its other scheduled sends, such as the relationship nudges).</summary>
+    private async Task<List<ScheduledSend>> Upcoming(int limit) =>
+        (await _chat.Get<IScheduledSends>().UpcomingAsync("W", 500)).Where(s => s.Kind == ElectionReminders.KindName).Take(limit).ToList();
+
     [Fact]
     public async Task Add_list_show_and_remove()
     {
@@ -78,6 +82,54 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
         Assert.Contains("Deputy Ben (A2)", risk);
         Assert.DoesNotContain("Dee Elsewhere", risk);
         Assert.Contains("Every ally is at risk at: Fulton County", risk);
+    }
+
+    [Fact]
+    public async Task The_turnover_radar_shows_keeper_last_contact_stance_and_flags_overdue_first_and_DMs_each_keeper_their_own()
+    {
+        await Say("ally add \"Mayor Ada\" --org \"City of Atlanta\" --level elected --jurisdiction atlanta --owner @bob --stance champion");
+        await Say("ally add \"Deputy Ben\" --org \"City of Atlanta\" --level career --jurisdiction atlanta");
+        await Say("ally add \"Commissioner Cy\" --org \"Fulton County\" --level appointed --jurisdiction Atlanta --stance skeptic");
+        await Say("ally add \"Aaron Early\" --org \"Fulton County\" --level appointed --jurisdiction atlanta");
+        await Say("election add atlanta 2026-11-03");
+        _clock.Set(DateTimeOffset.Parse("2026-06-10T15:00:00Z", CultureInfo.InvariantCulture));   // 40 days on
+        Assert.Contains("Logged", await Say("ally log A3 \"Budget call\" --on 2026-06-05"));
+        Assert.Contains("Logged", await Say("ally log A4 \"Coffee\" --on 2026-05-15"));
+
+        // Ada: elected (30 days), never contacted, 10 days overdue: first, though her name sorts after Aaron's.
+        var risk = await Say("election risk E1");
+        Assert.True(risk.Contains("At risk (3), 1 overdue for contact first:", StringComparison.Ordinal), risk);
+        var lines = risk.Split('\n').Where(l => l.StartsWith("• ", StringComparison.Ordinal)).ToList();
+        Assert.StartsWith("• Mayor Ada (A1) — City of Atlanta · kept by @bob · last contact never · champion · 10 days overdue · ⚠ no contact in 90+ days", lines[0]);
+        Assert.DoesNotContain("no continuity ally", lines[0]);   // Deputy Ben stays at the City of Atlanta
+        Assert.StartsWith("• Aaron Early (A4) — Fulton County · kept by @alice · last contact 26 days ago · unknown · ⚠ no continuity ally at Fulton County", lines[1]);
+        Assert.StartsWith("• Commissioner Cy (A3) — Fulton County · kept by @alice · last contact 5 days ago · skeptic · ⚠ no continuity ally at Fulton County", lines[2]);
+
+        // The 30-day reminder: the same radar in the channel, and each keeper's own list, once however often it fires.
+        Assert.Contains("reminders", await Say("election remind --lead 30,7"));
+        _clock.Set(DateTimeOffset.Parse("2026-10-04T14:00:00Z", CultureInfo.InvariantCulture));
+        var send = (await Upcoming(50)).Single(s => s.Key == "election-reminder:E1:-30:C1");
+        var reminders = _chat.Get<ElectionReminders>();
+        await reminders.HandleAsync(send, TimeSpan.Zero, default);
+        await reminders.HandleAsync(send, TimeSpan.FromMinutes(3), default);
+        var outbox = _chat.Get<OutboxStore>();
+        Assert.Equal(["election-owner:E1:-30:alice", "election-owner:E1:-30:bob", send.Key],
+            (await outbox.PendingAsync("W", 10)).Select(p => p.Key).Order(StringComparer.Ordinal));
+        var bobs = CoreChat.Plain(await QueuedAsync("election-owner:E1:-30:bob"));
+        Assert.Contains("1 ally you keep is at risk of turnover", bobs);
+        Assert.Contains("Mayor Ada (A1)", bobs);
+        Assert.DoesNotContain("Commissioner Cy", bobs);
+        var alices = await QueuedAsync("election-owner:E1:-30:alice");
+        Assert.Equal(2, alices.Blocks.OfType<Actions>().Count(a => a.Buttons.Any(b => b.Label == "Log touchpoint")));
+        Assert.Contains("At risk of turnover (3), 3 overdue for contact first:", CoreChat.Plain(await QueuedAsync(send.Key)));
+        Assert.Equal(0, await reminders.QueueOwnerDmsAsync("W", (await _chat.Get<ElectionStore>().GetAsync("W", 1))!, -30, "local", new DateOnly(2026, 10, 4), default));
+    }
+
+    private async Task<Reply> QueuedAsync(string key)
+    {
+        await using var connection = await _chat.Get<CoordBot.Data.Database>().OpenAsync();
+        return ReplyJson.Deserialize(await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection,
+            "SELECT payload FROM outbox WHERE workspace_id = 'W' AND idempotency_key = @Key", new { Key = key }) ?? throw new Xunit.Sdk.XunitException("not queued: " + key));
     }
 
     [Fact]
@@ -136,7 +188,7 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
     {
         await Say("election add atlanta 2026-11-03");
         Assert.Contains("180, 90, 30, 7, 1 days before and 1, 30 days after", await Say("election remind"));
-        var sends = await _chat.Get<IScheduledSends>().UpcomingAsync("W", 50);
+        var sends = await Upcoming(50);
         // 2026-05-01 is already past the 180-day lead (2026-05-07 is not): all seven are ahead.
         Assert.Equal(
         [
@@ -148,7 +200,7 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
         // Later in the year only the leads still ahead are scheduled for a new channel.
         _clock.Set(DateTimeOffset.Parse("2026-10-30T12:00:00Z", CultureInfo.InvariantCulture));
         await Say("election remind --lead 30,7,1 --after 1", channel: "C2");
-        var c2 = (await _chat.Get<IScheduledSends>().UpcomingAsync("W", 50)).Where(s => s.Data["channel"] == "C2").Select(s => s.Key).ToList();
+        var c2 = (await Upcoming(50)).Where(s => s.Data["channel"] == "C2").Select(s => s.Key).ToList();
         Assert.Equal(["election-reminder:E1:-1:C2", "election-reminder:E1:1:C2"], c2);
     }
 
@@ -158,7 +210,7 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
         await Say("election add atlanta 2026-11-03");
         await Say("election remind --lead 30 --after 1");
         Assert.Contains("Scheduled sends now follow it", await Say("coord settings --tz Europe/Berlin"));
-        var sends = await _chat.Get<IScheduledSends>().UpcomingAsync("W", 10);
+        var sends = await Upcoming(10);
         Assert.Equal(["2026-10-04T07:00:00Z", "2026-11-04T08:00:00Z"],   // 09:00 CEST (UTC+2), then 09:00 CET (UTC+1)
             sends.Select(s => s.FireAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)));
     }
@@ -171,12 +223,12 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
         await Say("election remind");
         await Say("election remind --lead 7", channel: "C2");
         var schedule = _chat.Get<IScheduledSends>();
-        Assert.Equal(7 * 2 + 2 * 3, (await schedule.UpcomingAsync("W", 100)).Count);
+        Assert.Equal(7 * 2 + 2 * 3, (await Upcoming(100)).Count);
 
         Assert.Contains("no more election reminders", await Say("election remind off", channel: "C2"));
-        Assert.DoesNotContain(await schedule.UpcomingAsync("W", 100), s => s.Data["channel"] == "C2");
+        Assert.DoesNotContain(await Upcoming(100), s => s.Data["channel"] == "C2");
         await Say("election remove E1");
-        var left = await schedule.UpcomingAsync("W", 100);
+        var left = await Upcoming(100);
         Assert.Equal(7, left.Count);
         Assert.NotEmpty(left);
         Assert.All(left, s => Assert.StartsWith("election-reminder:E2:", s.Key));
@@ -189,7 +241,7 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
         await Say("election add atlanta 2026-11-03");
         await Say("election remind");
         var reminders = _chat.Get<ElectionReminders>();
-        var send = (await _chat.Get<IScheduledSends>().UpcomingAsync("W", 50)).Single(s => s.Key == "election-reminder:E1:-30:C1");
+        var send = (await Upcoming(50)).Single(s => s.Key == "election-reminder:E1:-30:C1");
 
         _clock.Set(send.FireAt);
         await reminders.HandleAsync(send, TimeSpan.Zero, default);
@@ -197,10 +249,11 @@ public sealed class ElectionTranscriptTests : IAsyncLifetime
         var outbox = _chat.Get<OutboxStore>();
         var queued = await outbox.GetAsync("W", send.Key);
         Assert.NotNull(queued);
-        Assert.Single(await outbox.PendingAsync("W", 10));
+        // The 30-day reminder also gives the keeper of each ally at risk their own list, once (docs/features.md, "Turnover radar").
+        Assert.Equal([send.Key, "election-owner:E1:-30:alice"], (await outbox.PendingAsync("W", 10)).Select(p => p.Key).Order(StringComparer.Ordinal).Reverse());
 
         // A lead that fires after election day (host down for weeks) is dropped.
-        var lead = (await _chat.Get<IScheduledSends>().UpcomingAsync("W", 50)).Single(s => s.Key == "election-reminder:E1:-7:C1");
+        var lead = (await Upcoming(50)).Single(s => s.Key == "election-reminder:E1:-7:C1");
         _clock.Set(DateTimeOffset.Parse("2026-11-05T15:00:00Z", CultureInfo.InvariantCulture));
         await reminders.HandleAsync(lead, TimeSpan.FromDays(9), default);
         Assert.Null(await outbox.GetAsync("W", lead.Key));

@@ -24,6 +24,16 @@ public sealed class SlackCommandTests : SlackHostTest
     }
 
     [Fact]
+    public async Task Election_risk_shows_the_turnover_radar_in_valid_block_kit()
+    {
+        await Client.CommandAsync(Team, "U1", "/ally", "add \"Mayor Ada\" --org \"City of Atlanta\" --level elected --jurisdiction atlanta --owner <@U2> --stance champion");
+        await Client.CommandAsync(Team, "U1", "/election", "add atlanta 2030-11-05");
+        var risk = (await Client.CommandAsync(Team, "U1", "/election", "risk E1")).Message();
+        BlockKitLimits.AssertValidMessage(risk);
+        risk.Shows("Mayor Ada (A1)", "kept by", "last contact never", "champion", "no contact in 90+ days", "no continuity ally at City of Atlanta");
+    }
+
+    [Fact]
     public async Task Share_posts_in_channel()
     {
         await Client.CommandAsync(Team, "U1", "/ally", "add \"Jane Doe\"");

@@ -251,15 +251,28 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
         },
         ["AllyStore.DueAsync"] = async t =>
         {
-            var (items, total, _) = await t.Allies.DueAsync(Other, null, Today.AddDays(400), 1, 50);
+            var (items, total, _) = await t.Allies.DueAsync(Other, null, Today.AddDays(393), 1, 50);
             Assert.Equal([t.OtherAlice.Id, t.OtherBob.Id], items.Select(a => a.Id));
             Assert.Equal(Today.AddDays(-3 + 40), items[0].DueOn);   // the other's elected interval, not the home's 20
             Assert.Equal(2, total);
-            Assert.Equal(2, (await t.Allies.DueAsync(Other, "U1", Today.AddDays(400), 1, 50)).Total);
+            Assert.Equal(2, (await t.Allies.DueAsync(Other, "U1", Today.AddDays(393), 1, 50)).Total);
         },
         ["AllyStore.CadenceAsync"] = async t => Assert.Equal(new Dictionary<string, int> { ["elected"] = 40 }, await t.Allies.CadenceAsync(Other)),
         ["AllyStore.SetCadenceAsync"] = async t =>
             Assert.Equal(2, await t.Allies.SetCadenceAsync(Other, new Dictionary<string, int> { ["elected"] = 1, ["career"] = 0 })),
+        ["AllyStore.SnoozeAsync"] = async t =>
+        {
+            Assert.False(await t.Allies.SnoozeAsync(Other, t.HomeCarol.Id, Today.AddDays(90), Start));
+            Assert.True(await t.Allies.SnoozeAsync(Other, t.OtherAlice.Id, Today.AddDays(90), Start));
+        },
+        ["AllyStore.KeepersAsync"] = async t => Assert.Equal(["U1"], await t.Allies.KeepersAsync(Other)),
+        ["AllyStore.NudgesOffAsync"] = async t => Assert.Empty(await t.Allies.NudgesOffAsync(Other)),   // only the home's U2 turned them off
+        ["AllyStore.SetNudgesAsync"] = async t =>
+        {
+            Assert.False(await t.Allies.SetNudgesAsync(Other, "U2", on: true, Start));
+            Assert.True(await t.Allies.SetNudgesAsync(Other, "U1", on: false, Start));
+            Assert.Equal(["U1"], await t.Allies.NudgesOffAsync(Other));
+        },
         ["AllyStore.AllAsync"] = async t =>
         {
             var all = new List<Ally>();
@@ -429,6 +442,11 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
         },
         ["WorkspaceStore.EnsureWorkspaceZoneAsync"] = async t =>
             Assert.Equal("Europe/Berlin", (await t.Workspaces.EnsureWorkspaceZoneAsync(Other)).Id),
+        ["WorkspaceStore.PlatformAsync"] = async t =>
+        {
+            Assert.Equal("slack", await t.Workspaces.PlatformAsync(Other));
+            Assert.Equal("local", await t.Workspaces.PlatformAsync("T-unknown"));
+        },
         ["WorkspaceStore.SetTimeZoneAsync"] = async t =>
         {
             await t.Workspaces.SetTimeZoneAsync(Other, "Asia/Tokyo");
@@ -604,6 +622,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
                     Person("Bob Burns", "City of Atlanta", "career", mark),
                 ], "U1", Start);
                 await allies.SetCadenceAsync(ws, new Dictionary<string, int> { ["elected"] = ws == Home ? 20 : 40 });
+                if (ws == Home) await allies.SetNudgesAsync(ws, "U2", on: false, Start);
                 var found = await allies.GetManyAsync(ws, refs);
                 await allies.LogAsync(ws, found[0].Id, Today.AddDays(-3), "call", "spoke " + mark, "U1", Start);
                 await allies.LinkAsync(ws, found[0].Id, found[1].Id, "colleagues " + mark, "U1", Start);
