@@ -1,4 +1,5 @@
 using System.Net;
+using CoordBot.Dashboard;
 using CoordBot.Data;
 using CoordBot.Elections;
 using CoordBot.Outbox;
@@ -38,7 +39,7 @@ public sealed record KeyRingOptions
 /// <summary>Every options section the host reads, bound here once and checked at start-up with messages naming the key.</summary>
 public sealed record HostSettings(
     StorageOptions Storage, OutboxOptions Outbox, FeedFetcherOptions Feeds, SchedulingOptions Scheduling,
-    BotOptions Bot, LocalOptions Local, ForwardedHeadersSettings ForwardedHeaders, KeyRingOptions DataProtection)
+    BotOptions Bot, LocalOptions Local, ForwardedHeadersSettings ForwardedHeaders, KeyRingOptions DataProtection, DashboardOptions Dashboard)
 {
     /// <summary>Binds each section to its record (a value of the wrong type fails here, naming its key) and validates them.</summary>
     public static HostSettings Bind(IConfiguration config)
@@ -51,7 +52,8 @@ public sealed record HostSettings(
             Section<BotOptions>(config, "Bot"),
             Section<LocalOptions>(config, "Local"),
             Section<ForwardedHeadersSettings>(config, "ForwardedHeaders"),
-            Section<KeyRingOptions>(config, "DataProtection"));
+            Section<KeyRingOptions>(config, "DataProtection"),
+            Section<DashboardOptions>(config, "Dashboard"));
         options.Validate();
         return options;
     }
@@ -70,6 +72,7 @@ public sealed record HostSettings(
         foreach (var network in ForwardedHeaders.KnownNetworks)
             if (!System.Net.IPNetwork.TryParse(network, out _))
                 throw new InvalidOperationException($"ForwardedHeaders:KnownNetworks has '{network}', which is not a network in CIDR notation (e.g. 10.0.0.0/8).");
+        if (Dashboard.Problem is { } dashboard) throw new InvalidOperationException(dashboard);
         if (DataProtection.CertificatePath is { Length: > 0 } path && !File.Exists(path))
             throw new InvalidOperationException($"DataProtection:CertificatePath names '{path}', which does not exist.");
     }

@@ -1,5 +1,7 @@
 using CoordBot.CheckIns;
+using CoordBot.Dashboard;
 using CoordBot.Data;
+using CoordBot.Host.Dashboard;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using CoordBot.Elections;
@@ -27,6 +29,12 @@ public static class HostSetup
         builder.Services.AddSingleton<HostSecrets>();
         builder.Services.AddSingleton(sp => new SignedLinks(
             new Lazy<byte[]>(() => sp.GetRequiredService<HostSecrets>().GetOrCreate("chart-links", SignedLinks.NewKey)), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(options.Dashboard);
+        builder.Services.AddSingleton(sp => new DashboardSigner(new SignedLinks(
+            new Lazy<byte[]>(() => sp.GetRequiredService<HostSecrets>().GetOrCreate("dashboard-links", SignedLinks.NewKey)), sp.GetRequiredService<TimeProvider>())));
+        // A dashboard link's query string is a credential: the request lines ASP.NET Core logs at Information would keep it.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Services.AddSingleton<DashboardPages>();
         builder.Services.AddCoordBot(options.Storage, options.Outbox, options.Feeds, options.Scheduling);
         builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
         builder.Services.AddProxyTrust(options.ForwardedHeaders);
@@ -57,6 +65,7 @@ public static class HostSetup
         app.MapDownloads();
         app.MapCharts();
         app.MapAboutPages();
+        app.MapDashboard();
         app.MapLocalChat();
         app.MapSlack();
         app.MapTeams();

@@ -1,5 +1,6 @@
 using CoordBot.Allies;
 using CoordBot.Chat;
+using CoordBot.Dashboard;
 using CoordBot.Elections;
 using CoordBot.Slack.Api;
 using CoordBot.Slack.BlockKit;
@@ -9,7 +10,8 @@ using static System.FormattableString;
 namespace CoordBot.Slack;
 
 /// <summary>The App Home tab: the allies this user owns who are due for contact, and what comes next.</summary>
-public sealed class SlackHome(AllyStore allies, ElectionStore elections, WorkspaceStore workspaces, SlackApiClient api, ISlackTokens tokens, TimeProvider time)
+public sealed class SlackHome(AllyStore allies, ElectionStore elections, WorkspaceStore workspaces, SlackApiClient api, ISlackTokens tokens, TimeProvider time,
+    DashboardSessions dashboard, BotOptions bot)
 {
     /// <summary>Days without contact after which an owned ally shows as due.</summary>
     public const int DueAfterDays = 30;
@@ -38,7 +40,21 @@ public sealed class SlackHome(AllyStore allies, ElectionStore elections, Workspa
         [
             new Reply("Your allies due for contact", mine),
             await ComingUpAsync(workspaceId, today, ct),
+            await DashboardAsync(workspaceId, userId, ct),
         ];
+    }
+
+    /// <summary>The web dashboard's button: a fresh link for this user each time the tab is published (only Slack's user sees their Home tab).</summary>
+    private async Task<Reply> DashboardAsync(string workspaceId, string userId, CancellationToken ct)
+    {
+        if (bot.PublicBase is null)
+            return new Reply("Dashboard", [new Context("The web dashboard needs Bot:PublicBaseUrl to be linked here; ask your admin to set it.")]);
+        var lifetime = CoordBot.Workspaces.CoordCommands.DescribeLifetime(dashboard.Lifetime);
+        return new Reply("Dashboard",
+        [
+            new LinkButton("Open the dashboard", await dashboard.LinkAsync(workspaceId, userId, ct)),
+            new Context($"Initiatives with their run charts, the coalition and elections, read-only. The link is yours alone and works for {lifetime}; reopen this tab for a fresh one."),
+        ]);
     }
 
     private async Task<Reply> ComingUpAsync(string workspaceId, DateOnly today, CancellationToken ct)

@@ -50,6 +50,9 @@ public static class CoordBotServices
         services.TryAddSingleton(new BotOptions());
         services.AddSingleton<CheckIns.CheckInDigest>();
         services.AddSingleton<CheckIns.ChartImages>();
+        services.TryAddSingleton(new Dashboard.DashboardOptions());
+        services.TryAddSingleton(sp => new Dashboard.DashboardSigner(new CheckIns.SignedLinks(CheckIns.SignedLinks.NewKey(), sp.GetRequiredService<TimeProvider>())));
+        services.AddSingleton<Dashboard.DashboardSessions>();
         services.AddSingleton<CheckIns.CheckInSchedule>();
         services.AddSingleton<MemberZoneStore>();
         services.AddSingleton<CheckIns.MemberZones>();

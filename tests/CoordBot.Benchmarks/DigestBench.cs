@@ -30,7 +30,7 @@ public static class DigestBench
     private const double Baseline = 400;
     private static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(2);
 
-    private sealed record Result(string Name, int Iterations, double MedianMs, double P95Ms, double MeanMs, double AllocatedKb);
+    internal sealed record Result(string Name, int Iterations, double MedianMs, double P95Ms, double MeanMs, double AllocatedKb);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -138,7 +138,7 @@ public static class DigestBench
         }
     }
 
-    private static async Task<Result> MeasureAsync<T>(string name, Func<Task<T>> run, int warmup, int iterations)
+    internal static async Task<Result> MeasureAsync<T>(string name, Func<Task<T>> run, int warmup, int iterations)
     {
         // Warm-up by count and by time: tiered JIT promotes a method after 30 calls plus a background compile, which
         // lags on a busy machine; with a count alone the first case measured ran about twice as slow as when measured
@@ -166,7 +166,7 @@ public static class DigestBench
         new[] { "", "-wal" }.Sum(suffix => File.Exists(path + suffix) ? new FileInfo(path + suffix).Length : 0);
 
     /// <summary>The 1/5/15-minute load average where the OS shows it: other work on the machine skews the figures.</summary>
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? "; load average " + string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "";
 
     /// <summary>Nearest-rank percentile of sorted samples.</summary>

@@ -25,6 +25,10 @@
 //
 //   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --claims [--rows N] [--rounds N] [--postgres CONN]
 //
+// With --dashboard it times the web dashboard's initiative page of 3 metrics × 156 weeks and its chart PNG, in process (DashboardBench.cs):
+//
+//   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --dashboard [--iterations N] [--keep-db]
+//
 // With --ical it times the iCalendar reader on 2 MB adversarial calendars and a realistic 5,000-event feed (CalendarBench.cs):
 //
 //   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --ical [--iterations N]
@@ -58,6 +62,8 @@ if (args.Contains("--fanout"))
     return await FanOutBench.RunAsync(args);
 if (args.Contains("--claims"))
     return await ClaimBench.RunAsync(args);
+if (args.Contains("--dashboard"))
+    return await DashboardBench.RunAsync(args);
 if (args.Contains("--ical"))
     return await CalendarBench.RunAsync(args);
 

@@ -210,6 +210,9 @@ public static partial class BlockKitRenderer
             ? chart.ImageUrl
             : null;
 
+    /// <summary>The action ids of link buttons (<see cref="LinkButton"/>) start with this; their clicks need no answer.</summary>
+    public const string LinkActionIdPrefix = "coordbot-link-";
+
     /// <summary>The action id of a chart's link button (Slack still reports the click; it needs no answer).</summary>
     public const string ChartLinkActionId = "coordbot-chart-link";
 
@@ -233,6 +236,7 @@ public static partial class BlockKitRenderer
                 switch (block)
                 {
                     case null: break;
+                    case LinkButton link: WriteLinkButton(link); break;
                     case Heading h: WriteHeading(h); break;
                     case Paragraph p: WriteText(p.Text); break;
                     case Fields f: WriteFields(f); break;
@@ -259,6 +263,28 @@ public static partial class BlockKitRenderer
         {
             var text = Line(heading.Text);
             if (text.Length > 0) _blocks.Add(new JsonObject { ["type"] = "header", ["text"] = Plain(Truncate(text, MaxHeaderText)) });
+        }
+
+        /// <summary>
+        /// A button that opens a page (the dashboard): Slack opens only absolute links, of at most 3,000 characters. Slack still
+        /// reports the click; its action carries no value, so the handler only acknowledges it.
+        /// </summary>
+        private void WriteLinkButton(LinkButton link)
+        {
+            var label = Truncate(OrDash(Line(link.Label)), MaxButtonText);
+            if (!link.IsAbsolute || link.Url.Length > 3000)
+            {
+                WriteContext($"🔗 {label}: on the CoordBot host (set Bot:PublicBaseUrl to link it here)");
+                return;
+            }
+            _blocks.Add(new JsonObject
+            {
+                ["type"] = "actions",
+                ["elements"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "button", ["text"] = Plain(label), ["url"] = link.Url, ["style"] = "primary", ["action_id"] = LinkActionIdPrefix + _nextAction++,
+                }),
+            });
         }
 
         /// <summary>

@@ -177,6 +177,7 @@ public static partial class AdaptiveCardRenderer
                 switch (block)
                 {
                     case null: break;
+                    case LinkButton link: WriteLinkButton(link); break;
                     case Heading h: WriteHeading(h); break;
                     case Paragraph p: WriteLines(p.Text); break;
                     case Fields f: WriteFields(f); break;
@@ -389,7 +390,22 @@ public static partial class AdaptiveCardRenderer
             return new JsonObject { ["type"] = "ColumnSet", ["columns"] = row, ["spacing"] = "Small" };
         }
 
-        /// <summary>Buttons as ActionSets of Action.Execute; a button too big for a card says to type its command instead.</summary>
+        /// <summary>A button that opens a page (the dashboard) as an Action.OpenUrl; Teams opens only absolute links.</summary>
+        private void WriteLinkButton(LinkButton link)
+        {
+            var title = Truncate(OrDash(Line(link.Label)), MaxButtonTitle);
+            if (!link.IsAbsolute)
+            {
+                WriteLines($"🔗 {title}: on the CoordBot host (set Bot:PublicBaseUrl to link it here)", context: true);
+                return;
+            }
+            Add(new Unit(new JsonObject
+            {
+                ["type"] = "ActionSet",
+                ["actions"] = new JsonArray(new JsonObject { ["type"] = "Action.OpenUrl", ["title"] = title, ["url"] = link.Url, ["style"] = "positive" }),
+            }));
+        }
+
         /// <summary>
         /// Teams shows no SVG reliably: the chart's title, the PNG as an <c>Image</c> with its text alternative when Teams can
         /// fetch it (an absolute https link on the host's public address), and an Action.OpenUrl button to the SVG. Without a

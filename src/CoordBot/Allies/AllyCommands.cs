@@ -496,7 +496,8 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
         }, null);
     }
 
-    internal static List<Field> Details(Ally a, DateOnly today, bool withContact, IReadOnlyDictionary<string, int>? cadence = null)
+    /// <summary>An ally's fields as label/value pairs (<c>ally show</c>, the dashboard's ally page).</summary>
+    public static List<Field> Details(Ally a, DateOnly today, bool withContact, IReadOnlyDictionary<string, int>? cadence = null)
     {
         var fields = new List<Field>();
         void Add(string label, string? value) { if (!string.IsNullOrEmpty(value)) fields.Add(new Field(label, value)); }

@@ -38,6 +38,9 @@ public static class RoleReasons
 
 public sealed record Connection(Ally Ally, string? Relation);
 
+/// <summary>Two allies who know each other (<c>ally link</c>), by reference and name.</summary>
+public sealed record AllyLink(long RefA, string NameA, long RefB, string NameB, string? Relation);
+
 /// <summary>How a typed reference (A12 or a name prefix) resolved.</summary>
 public abstract record Resolution
 {
@@ -410,6 +413,19 @@ public sealed class AllyStore(Database database, GroupCommit writes)
             ORDER BY a.name_key
             """, new { Workspace = workspace, Ally = allyId });
         return rows.Select(r => new Connection(r.ToAlly(), r.Relation)).ToList();
+    }
+
+    /// <summary>Who knows whom across the workspace: up to <paramref name="limit"/> links, by the first ally's name then the second's.</summary>
+    public async Task<IReadOnlyList<AllyLink>> LinksAsync(string workspace, int limit, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return (await connection.QueryAsync<AllyLink>("""
+            SELECT a.ref_no AS RefA, a.name AS NameA, b.ref_no AS RefB, b.name AS NameB, l.relation AS Relation FROM ally_links l
+            JOIN allies a ON a.workspace_id = l.workspace_id AND a.id = l.ally_a
+            JOIN allies b ON b.workspace_id = l.workspace_id AND b.id = l.ally_b
+            WHERE l.workspace_id = @Workspace
+            ORDER BY a.name_key, a.ref_no, b.name_key, b.ref_no LIMIT @Limit
+            """, new { Workspace = workspace, Limit = limit })).AsList();
     }
 
     public async Task<IReadOnlyList<Touchpoint>> TouchpointsAsync(string workspace, long allyId, int limit, CancellationToken ct = default)

@@ -37,6 +37,7 @@ public sealed record Reply(string Text, IReadOnlyList<Block> Blocks, bool Epheme
 [JsonDerivedType(typeof(Divider), "divider")]
 [JsonDerivedType(typeof(FileAttachment), "file")]
 [JsonDerivedType(typeof(Chart), "chart")]
+[JsonDerivedType(typeof(LinkButton), "link")]
 public abstract record Block;
 
 /// <summary>A title line.</summary>
@@ -114,6 +115,21 @@ public sealed record Chart(string Title, string Url, string? ImageUrl = null, st
     private static bool IsSafe(string? url) => url is { Length: > 0 and <= 2000 } &&
         (url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) ||
          Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp));
+}
+
+/// <summary>
+/// A button that opens a web page instead of running a command (the dashboard link of <c>coord dashboard</c>). Renderers emit
+/// only an http(s) URL or a path on the host; chat clients elsewhere (Slack, Teams) can open only an absolute one.
+/// </summary>
+public sealed record LinkButton(string Label, string Url) : Block
+{
+    /// <summary>True for an http(s) URL or a host path (not //host), at most 2,000 characters.</summary>
+    public bool IsSafeUrl => Url is { Length: > 0 and <= 2000 } &&
+        (Url.StartsWith('/') && !Url.StartsWith("//", StringComparison.Ordinal) ||
+         Uri.TryCreate(Url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp));
+
+    /// <summary>True when a chat client elsewhere can open the link (it is absolute).</summary>
+    public bool IsAbsolute => IsSafeUrl && !Url.StartsWith('/');
 }
 
 /// <summary>

@@ -58,6 +58,18 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
         return (weeks, await checkIns.HistoryAsync(workspace, initiative.Id, weeks[0], ct, answers), await checkIns.SkippedWeeksAsync(workspace, initiative.Id, weeks[0], ct));
     }
 
+    /// <summary>
+    /// What <c>checkin report</c> computes for <paramref name="weekCount"/> weeks to <paramref name="week"/> (or the latest week with
+    /// values before it), for other views of it (the web dashboard): each metric's summary, the balance, data quality,
+    /// functional-zero status and participation.
+    /// </summary>
+    public async Task<InitiativeNumbers> NumbersAsync(string workspace, Initiative initiative, string week, int weekCount, CancellationToken ct)
+    {
+        var data = await LoadAsync(workspace, initiative, week, weekCount, ct);
+        return new InitiativeNumbers(data.Week, data.Asked, data.Weeks, data.Metrics, CheckInSummary.Balance(initiative, data.Metrics), data.Quality, data.Zero,
+            Participation.Of(initiative, data.Weeks, data.Skipped, data.ByWeek));
+    }
+
     /// <summary>The digest of <paramref name="week"/> as it is posted in the initiative's channel.</summary>
     public async Task<Reply> BuildAsync(string workspace, Initiative initiative, string week, CancellationToken ct)
     {
@@ -139,19 +151,12 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
             data.Weeks.Select((w, i) => (IReadOnlyList<string>)[w + (data.Skipped.Contains(w) ? " (skipped)" : "") + (unbalanced.Contains(w) ? " ⚠ out of balance" : ""),
                 .. data.Metrics.Select(m => m.Values[i] is { } v ? CheckInSummary.Number(v) : "–")]).Reverse().ToList()));
 
-        // Participation over the last 12 weeks that were not skipped.
-        var recent = data.Weeks.Where(w => !data.Skipped.Contains(w)).TakeLast(CheckInSummary.SparklineWeeks).ToList();
-        var rows = initiative.Members.Select(m =>
-        {
-            var count = recent.Count(w => data.ByWeek.TryGetValue(w, out var list) && list.Any(c => c.Member == m));
-            return (Member: m, Count: count);
-        }).OrderByDescending(r => r.Count).ThenBy(r => r.Member, StringComparer.Ordinal).ToList();
-        var total = rows.Sum(r => r.Count);
-        var overall = recent.Count * rows.Count == 0 ? 0 : 100.0 * total / (recent.Count * rows.Count);
-        blocks.Add(new Paragraph($"Participation over the last {recent.Count} weeks: {CheckInSummary.Percent(overall)} of the expected check-ins."));
+        var participation = Participation.Of(initiative, data.Weeks, data.Skipped, data.ByWeek);
+        var recent = participation.Weeks;
+        blocks.Add(new Paragraph($"Participation over the last {recent} weeks: {CheckInSummary.Percent(participation.OverallPercent)} of the expected check-ins."));
         blocks.Add(new Table(["member", "check-ins", "response rate"],
-            rows.Select(r => (IReadOnlyList<string>)[At(r.Member), $"{r.Count} of {recent.Count}",
-                recent.Count == 0 ? "–" : CheckInSummary.Percent(100.0 * r.Count / recent.Count)]).ToList()));
+            participation.Members.Select(r => (IReadOnlyList<string>)[At(r.Member), $"{r.Count} of {recent}",
+                recent == 0 ? "–" : CheckInSummary.Percent(100.0 * r.Count / recent)]).ToList()));
 
         var aim = data.Metrics[0];
         return new Reply($"{heading}: {aim.Metric.Name} {aim.ValueText}; {aim.Chart.Summary}", blocks, Ephemeral: true);
@@ -300,6 +305,28 @@ public sealed class CheckInDigest(InitiativeStore initiatives, CheckInStore chec
     }
 
     private static string At(string member) => "@" + member;
+}
+
+/// <summary>An initiative's numbers as <c>checkin report</c> computes them (see <see cref="CheckInDigest.NumbersAsync"/>).</summary>
+/// <param name="Week">The week the numbers are as of.</param>
+/// <param name="Asked">The week asked for (later than <paramref name="Week"/> when it has no values yet).</param>
+public sealed record InitiativeNumbers(string Week, string Asked, IReadOnlyList<string> Weeks, IReadOnlyList<MetricSummary> Metrics, BalanceCheck? Balance,
+    DataQuality Quality, ZeroStatus? Zero, Participation Participation);
+
+/// <summary>Who checked in over the last (at most 12) weeks of a window that were not skipped; members most regular first.</summary>
+public sealed record Participation(int Weeks, IReadOnlyList<(string Member, int Count)> Members, double OverallPercent)
+{
+    public static Participation Of(Initiative initiative, IReadOnlyList<string> weeks, IReadOnlySet<string> skipped, IReadOnlyDictionary<string, List<CheckIn>> byWeek)
+    {
+        var recent = weeks.Where(w => !skipped.Contains(w)).TakeLast(CheckInSummary.SparklineWeeks).ToList();
+        var rows = initiative.Members.Select(m =>
+        {
+            var count = recent.Count(w => byWeek.TryGetValue(w, out var list) && list.Any(c => c.Member == m));
+            return (Member: m, Count: count);
+        }).OrderByDescending(r => r.Count).ThenBy(r => r.Member, StringComparer.Ordinal).ToList();
+        var total = rows.Sum(r => r.Count);
+        return new Participation(recent.Count, rows, recent.Count * rows.Count == 0 ? 0 : 100.0 * total / (recent.Count * rows.Count));
+    }
 }
 
 /// <summary>The two forms a run chart is served in.</summary>

@@ -652,6 +652,26 @@ public static class Migrations
                 PRIMARY KEY (workspace_id, user_id));
             """),
 
+        // The web dashboard (docs/security.md, "Dashboard"): sessions opened from a signed link, stored by the SHA-256 of their
+        // random id (the cookie carries the id, the database only its hash), and each workspace's link generation, which
+        // coord dashboard revoke moves on so that every link and session issued before it stops working.
+        new(19, "dashboard sessions and each workspace's link generation", """
+            CREATE TABLE dashboard_sessions (
+                workspace_id TEXT NOT NULL,
+                id_hash TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                generation INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                PRIMARY KEY (workspace_id, id_hash));
+            CREATE INDEX ix_dashboard_sessions_expires ON dashboard_sessions (workspace_id, expires_at);
+            CREATE TABLE dashboard_generations (
+                workspace_id TEXT PRIMARY KEY,
+                generation INTEGER NOT NULL,
+                revoked_at TEXT NOT NULL,
+                revoked_by TEXT NOT NULL);
+            """),
+
         // Contact cadence (docs/features.md, "Contact cadence"): an ally's own interval (null: its level's, 0: none) and the
         // day it is due, kept up to date by AllyStore on every change so that "who is due" is one index range; a
         // workspace's intervals by level, where an admin changed them.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CoordBot.Allies;
 using CoordBot.Chat;
+using CoordBot.Dashboard;
 using CoordBot.Outbox;
 using CoordBot.Scheduling;
 using static System.FormattableString;
@@ -9,9 +10,9 @@ namespace CoordBot.Workspaces;
 
 /// <summary>The <c>coord</c> command: help, workspace settings, admins and upcoming sends.</summary>
 public sealed class CoordCommands(WorkspaceStore workspaces, AllyStore allies, OutboxStore outbox, IScheduledSends schedule,
-    IEnumerable<ITimeZoneListener> zoneListeners, Lazy<CommandTable> table)
+    IEnumerable<ITimeZoneListener> zoneListeners, Lazy<CommandTable> table, DashboardSessions dashboard)
 {
-    public CommandGroup Group => new("coord", "workspace help, settings, admins and scheduled sends",
+    public CommandGroup Group => new("coord", "workspace help, settings, admins, scheduled sends and the web dashboard",
     [
         new("coord", "help", "coord help", "Every command, with examples.", [], ["coord help"], (_, _) => Task.FromResult(Help.Overview(table.Value))),
         new("coord", "settings", "coord settings [--tz ZONE] [--cadence LEVEL=DAYS,…]",
@@ -22,7 +23,41 @@ public sealed class CoordCommands(WorkspaceStore workspaces, AllyStore allies, O
         new("coord", "admins", "coord admins [add|remove @user]", "List the workspace admins, or add or remove one (admins).",
             [], ["coord admins", "coord admins add @sam"], AdminsAsync),
         new("coord", "status", "coord status", "The next 20 scheduled sends in this workspace.", [], ["coord status"], StatusAsync),
+        new("coord", "dashboard", "coord dashboard [revoke]",
+            "A private link to this workspace's read-only web dashboard (initiatives, coalition, elections); revoke ends every dashboard session and link (admins).",
+            [], ["coord dashboard", "coord dashboard revoke"], DashboardAsync),
     ]);
+
+    /// <summary><c>coord dashboard [revoke]</c>: a signed link for the asker, shown only to them; or, for admins, the end of every session and link.</summary>
+    private async Task<Reply> DashboardAsync(CommandContext ctx, CancellationToken ct)
+    {
+        var words = ctx.Args.Words;
+        if (words.Count == 1 && words[0].Equals("revoke", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!ctx.User.IsAdmin) return Reply.Error("Only a workspace admin can revoke dashboard links.", "See the admins with: coord admins");
+            var ended = await dashboard.RevokeAsync(ctx.WorkspaceId, ctx.UserId, ct);
+            return Reply.Say($"Ended {ended.ToString(CultureInfo.InvariantCulture)} dashboard session{(ended == 1 ? "" : "s")}; every dashboard link given out " +
+                             "before now no longer works. Anyone who needs the dashboard can ask for a fresh link: coord dashboard", ephemeral: true);
+        }
+        if (words.Count > 0) return Reply.Error($"coord dashboard takes no words but revoke, not \"{ctx.Args.Rest()}\".", "Use coord dashboard, or coord dashboard revoke (admins).");
+        var link = await dashboard.LinkAsync(ctx.WorkspaceId, ctx.UserId, ct);
+        var lifetime = DescribeLifetime(dashboard.Lifetime);
+        // The link is a credential for this user: always private, and never in the notification text.
+        return new Reply($"Your dashboard link (works for {lifetime}).",
+        [
+            new Paragraph($"The read-only dashboard of this workspace: initiatives with their run charts, the coalition, elections. The link is yours alone and works for {lifetime}."),
+            new LinkButton("Open the dashboard", link),
+            new Context("Do not forward it: anyone who opens it sees this workspace's dashboard. An admin can end every link and session: coord dashboard revoke"),
+        ], Ephemeral: true);
+    }
+
+    /// <summary>"12 hours", "30 minutes", "2 days".</summary>
+    public static string DescribeLifetime(TimeSpan lifetime) =>
+        lifetime.TotalDays >= 1 && lifetime.TotalDays % 1 == 0 ? Plural((int)lifetime.TotalDays, "day")
+        : lifetime.TotalHours >= 1 && lifetime.TotalHours % 1 == 0 ? Plural((int)lifetime.TotalHours, "hour")
+        : Plural((int)Math.Round(lifetime.TotalMinutes), "minute");
+
+    private static string Plural(int n, string unit) => $"{n.ToString(CultureInfo.InvariantCulture)} {unit}{(n == 1 ? "" : "s")}";
 
     /// <summary><c>coord settings [--tz ZONE] [--cadence LEVEL=DAYS,…]</c>.</summary>
     private async Task<Reply> SettingsAsync(CommandContext ctx, CancellationToken ct)

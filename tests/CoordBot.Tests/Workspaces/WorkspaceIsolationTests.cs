@@ -4,6 +4,7 @@ using System.Text.Json;
 using CoordBot.Allies;
 using CoordBot.Chat;
 using CoordBot.CheckIns;
+using CoordBot.Dashboard;
 using CoordBot.Data;
 using CoordBot.Downloads;
 using CoordBot.Elections;
@@ -290,6 +291,48 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             await foreach (var ally in t.Allies.AllAsync(Other)) all.Add(ally);
             Assert.Equal([t.OtherAlice.Id, t.OtherBob.Id], all.Select(a => a.Id));
         },
+
+        ["AllyStore.LinksAsync"] = async t =>
+        {
+            var link = Assert.Single(await t.Allies.LinksAsync(Other, 50));
+            Assert.Equal((1L, 2L), (link.RefA, link.RefB));
+            NoHomeData(link);
+        },
+
+        // ---- dashboard sessions ----
+        ["DashboardSessions.LinkAsync"] = async t =>
+        {
+            var link = await t.Dashboard.LinkAsync(Other, "U1");
+            Assert.Contains("?w=" + Other + "&u=U1&g=0&", link, StringComparison.Ordinal);   // the home's generation is 1, the other's 0
+        },
+        ["DashboardSessions.OpenAsync"] = async t =>
+        {
+            // The home's link names the home: it opens a home session or nothing, never one of the other's.
+            var (w, u, g, exp, sig) = DashboardLink(t.HomeDashboardLink);
+            Assert.Equal(LinkRefusal.BadSignature, (await t.Dashboard.OpenAsync(Other, u, g, exp, sig)).Refusal);
+            Assert.Equal(LinkRefusal.BadSignature, (await t.Dashboard.OpenAsync(w, u, "0", exp, sig)).Refusal);
+            var (cookie, _) = await t.Dashboard.OpenAsync(Other, "U1", "0", exp, sig);
+            Assert.Null(cookie);
+        },
+        ["DashboardSessions.LookupAsync"] = async t =>
+        {
+            Assert.Equal(Other, (await t.Dashboard.LookupAsync(t.OtherDashboardCookie))!.WorkspaceId);
+            // The home's session id under the other's name is no session.
+            var token = t.HomeDashboardCookie.Split('.')[1];
+            Assert.Null(await t.Dashboard.LookupAsync(System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(Other)) + "." + token));
+        },
+        ["DashboardSessions.EndAsync"] = async t =>
+        {
+            var token = t.HomeDashboardCookie.Split('.')[1];
+            await t.Dashboard.EndAsync(new DashboardSession(Other, "U1", Start.AddHours(1)), "x." + token);
+            Assert.NotNull(await t.Dashboard.LookupAsync(t.HomeDashboardCookie));
+        },
+        ["DashboardSessions.RevokeAsync"] = async t =>
+        {
+            Assert.Equal(1, await t.Dashboard.RevokeAsync(Other, "U1"));
+            Assert.NotNull(await t.Dashboard.LookupAsync(t.HomeDashboardCookie));
+        },
+        ["DashboardSessions.CountAsync"] = async t => Assert.Equal(1, await t.Dashboard.CountAsync(Other)),   // the home has two
 
         // ---- elections ----
         ["ElectionStore.AddAsync"] = async t =>
@@ -605,6 +648,13 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             Assert.Contains(OtherMark, (await t.TeamsChats.AnyAsync(Other, default))!.ServiceUrl),
     };
 
+    /// <summary>A dashboard link's parameters: workspace, user, generation, expiry, signature.</summary>
+    private static (string W, string U, string G, string Exp, string Sig) DashboardLink(string link)
+    {
+        var q = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(link[link.IndexOf('?')..]);
+        return (q["w"]!, q["u"]!, q["g"]!, q["exp"]!, q["sig"]!);
+    }
+
     private static readonly JsonSerializerOptions Dump = new() { IncludeFields = true };
 
     /// <summary>Nothing the home workspace wrote shows in a result (every home text carries <see cref="HomeMark"/>).</summary>
@@ -623,6 +673,11 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
         Ally HomeAlice, Ally HomeCarol, Ally OtherAlice, Ally OtherBob, Election OtherE1, Election HomeE2,
         Initiative HomeI1, Initiative OtherI1, string HomeDownload)
     {
+        public DashboardSessions Dashboard { get; init; } = null!;
+        public string HomeDashboardLink { get; init; } = "";
+        public string HomeDashboardCookie { get; init; } = "";
+        public string OtherDashboardCookie { get; init; } = "";
+
         public static async Task<Twin> SeedAsync(CoreChat chat, TimeProvider clock)
         {
             var database = chat.Get<Database>();
@@ -698,8 +753,24 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
 
             var home = await allies.GetManyAsync(Home, [1]);
             var other = await allies.GetManyAsync(Other, [1, 2]);
+            // Dashboard sessions: one in the other, two in the home after a revocation there (generation 1), and a home link not yet opened.
+            var dashboard = chat.Get<DashboardSessions>();
+            async Task<string> OpenDashboard(string ws, string user)
+            {
+                var (lw, lu, lg, lexp, lsig) = DashboardLink(await dashboard.LinkAsync(ws, user));
+                return (await dashboard.OpenAsync(lw, lu, lg, lexp, lsig)).Cookie!;
+            }
+            await OpenDashboard(Home, "U1");
+            await dashboard.RevokeAsync(Home, "U3");
+            var homeCookie = await OpenDashboard(Home, "U1");
+            await OpenDashboard(Home, "U2");
+            var otherCookie = await OpenDashboard(Other, "U1");
+
             return new Twin(database, allies, elections, initiatives, checkIns, chat.Get<CheckInDigest>(), workspaces, outbox, downloads,
-                dms, installs, events, teams, zones, chartUploads, home[0], carol, other[0], other[1], ids[Other].E1, e2, homeI1, ids[Other].I1, download);
+                dms, installs, events, teams, zones, chartUploads, home[0], carol, other[0], other[1], ids[Other].E1, e2, homeI1, ids[Other].I1, download)
+            {
+                Dashboard = dashboard, HomeDashboardLink = await dashboard.LinkAsync(Home, "U1"), HomeDashboardCookie = homeCookie, OtherDashboardCookie = otherCookie,
+            };
         }
 
         private static AllyFields Person(string name, string org, string level, string mark) => new()

@@ -71,6 +71,10 @@ public static class HtmlRenderer
                       .Append(HtmlEncode(button.Label)).Append("</button>");
                 sb.Append("</div>");
                 break;
+            case LinkButton link when link.IsSafeUrl:
+                sb.Append("<div class=\"actions\"><a class=\"button primary\" href=\"").Append(HtmlEncode(link.Url))
+                  .Append("\" target=\"_blank\" rel=\"noopener\">").Append(HtmlEncode(link.Label)).Append("</a></div>");
+                break;
             case Form form:
                 RenderForm(sb, form);
                 break;

@@ -34,6 +34,7 @@ public static class PlainTextRenderer
                     break;
                 case FileAttachment file: sb.Append("File: ").AppendLine(file.FileName); break;
                 case Divider: sb.AppendLine("—"); break;
+                case LinkButton link: sb.Append(link.Label).Append(": ").AppendLine(link.IsSafeUrl ? link.Url : "(no link)"); break;
                 case Chart chart: sb.Append(chart.Title).Append(": ").AppendLine(chart.IsSafeUrl ? chart.Url : "(no link)"); break;
             }
         }
