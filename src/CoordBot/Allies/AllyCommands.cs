@@ -153,11 +153,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
             new ItemList(items.Select(x => Item(x, ctx.Today)).ToList()),
             new Context($"Page {page} of {N(pages)}{more} · {N(total)}{more} {(total == 1 ? "ally" : "allies")} · least recently contacted first"),
         };
-        var args = a.Flags.Where(f => f.Key != "page").ToDictionary(f => f.Key, f => f.Value);
-        var buttons = new List<Button>();
-        if (page > 1) buttons.Add(new Button("Previous", new ChatAction("ally list", new Dictionary<string, string>(args) { ["page"] = (page - 1).ToString(CultureInfo.InvariantCulture) })));
-        if (page < pages || !exact) buttons.Add(new Button("Next", new ChatAction("ally list", new Dictionary<string, string>(args) { ["page"] = (page + 1).ToString(CultureInfo.InvariantCulture) })));
-        if (buttons.Count > 0) blocks.Add(new Actions(buttons));
+        if (PageButtons("ally list", a, page, pages, exact) is { } paging) blocks.Add(paging);
         return ctx.Share(new Reply($"{N(total)}{more} {(total == 1 ? "ally" : "allies")}, page {page} of {N(pages)}{more}", blocks));
     }
 
@@ -318,11 +314,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
             blocks.Add(new Actions([new Button("Log touchpoint", new ChatAction($"ally log {ally.Ref}"), ButtonStyle.Primary)]));
         }
         blocks.Add(new Context($"Page {page} of {N(pages)}{more} · {N(total)}{more} due · most overdue first · intervals: coord settings, ally edit <ref> --every DAYS"));
-        var args = ctx.Args.Flags.Where(f => f.Key != "page").ToDictionary(f => f.Key, f => f.Value);
-        var buttons = new List<Button>();
-        if (page > 1) buttons.Add(new Button("Previous", new ChatAction("ally due", new Dictionary<string, string>(args) { ["page"] = (page - 1).ToString(CultureInfo.InvariantCulture) })));
-        if (page < pages || !exact) buttons.Add(new Button("Next", new ChatAction("ally due", new Dictionary<string, string>(args) { ["page"] = (page + 1).ToString(CultureInfo.InvariantCulture) })));
-        if (buttons.Count > 0) blocks.Add(new Actions(buttons));
+        if (PageButtons("ally due", ctx.Args, page, pages, exact) is { } paging) blocks.Add(paging);
         return ctx.Share(new Reply($"{N(total)}{more} {(total == 1 ? "ally" : "allies")}{whose} due for contact, page {page} of {N(pages)}{more}", blocks));
     }
 
@@ -376,6 +368,18 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
             new Input("stance", "Stance", InputKind.Choice, Initial: ally.Stance, Choices: AllyVocabulary.Stances),
         ], "Save"),
     ], Ephemeral: true);
+
+    /// <summary>Previous and Next buttons repeating the command with its flags on the neighbouring pages; null on a lone page.</summary>
+    private static Actions? PageButtons(string command, CommandArgs args, int page, int pages, bool exact)
+    {
+        var flags = args.Flags.Where(f => f.Key != "page").ToDictionary(f => f.Key, f => f.Value);
+        Button To(string label, int target) =>
+            new(label, new ChatAction(command, new Dictionary<string, string>(flags) { ["page"] = target.ToString(CultureInfo.InvariantCulture) }));
+        var buttons = new List<Button>();
+        if (page > 1) buttons.Add(To("Previous", page - 1));
+        if (page < pages || !exact) buttons.Add(To("Next", page + 1));
+        return buttons.Count > 0 ? new Actions(buttons) : null;
+    }
 
     /// <summary>"12 days overdue", "due today", "due in 3 days".</summary>
     internal static string DueText(DateOnly due, DateOnly today) => (due.DayNumber - today.DayNumber) switch
@@ -529,9 +533,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
     private static string Summary(Ally a, DateOnly today) =>
         string.Join(" · ", new[] { a.Org, a.Role, a.Level, a.Sector }.Where(s => !string.IsNullOrEmpty(s)).Append("last contact " + Contact(a, today)));
 
-    private static string Contact(Ally a, DateOnly today) => a.LastContact is not { } d
-        ? "never"
-        : (today.DayNumber - d.DayNumber) switch { 0 => $"{Day(d)} (today)", 1 => $"{Day(d)} (yesterday)", var n => $"{Day(d)} ({n} days ago)" };
+    private static string Contact(Ally a, DateOnly today) => a.LastContact is not { } d ? "never" : $"{Day(d)} ({DaysAgo(d, today)})";
 
     private static string Describe(CommandArgs a) =>
         string.Join(", ", a.Flags.Where(f => f.Key is not ("page" or "share")).Select(f => f.Key switch

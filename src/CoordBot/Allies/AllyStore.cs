@@ -278,7 +278,9 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         if (sets.Count == 0) return;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var before = (await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND id = @Id", p, tx))?.ToAlly();
+        // Only an edit that names a role field can end a role: the others need not read the ally first.
+        var before = f.Role is null && f.Org is null && f.Level is null && f.Jurisdiction is null ? null
+            : (await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND id = @Id", p, tx))?.ToAlly();
         var day = today ?? DateOnly.FromDateTime(now.UtcDateTime);
         if (before is not null && RoleChanged(before, f))
         {

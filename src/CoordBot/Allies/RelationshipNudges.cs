@@ -52,7 +52,7 @@ public sealed class RelationshipNudges(
     {
         if (_ensured.ContainsKey(workspace)) return;
         var zone = await workspaces.EnsureWorkspaceZoneAsync(workspace, ct);
-        await ScheduleZoneAsync(workspace, zone, own: true, ct);
+        await ScheduleZoneAsync(workspace, zone, ct);
         _ensured[workspace] = true;
     }
 
@@ -63,10 +63,9 @@ public sealed class RelationshipNudges(
         await EnsureAsync(workspaceId, ct);
     }
 
-    private Task ScheduleZoneAsync(string workspace, TimeZoneInfo zone, bool own, CancellationToken ct) =>
+    private Task ScheduleZoneAsync(string workspace, TimeZoneInfo zone, CancellationToken ct) =>
         schedule.ScheduleWeeklyAsync(new WeeklySend(TriggerKey(zone.Id), KindName, workspace, Day, At, zone,
-            new Dictionary<string, string> { ["zone"] = zone.Id, ["channel"] = "keepers" }.Concat(own ? [new("own", "true")] : [])
-                .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal)), ct);
+            new Dictionary<string, string> { ["zone"] = zone.Id, ["channel"] = "keepers" }), ct);
 
     public async Task HandleAsync(ScheduledSend send, TimeSpan late, CancellationToken ct)
     {
@@ -145,7 +144,7 @@ public sealed class RelationshipNudges(
         foreach (var zoneId in keepers.Values.Distinct(StringComparer.Ordinal).Where(z => z != workspaceZone.Id && !existing.Contains(TriggerKey(z))))
         {
             if (MemberZoneStore.Parse(zoneId) is not { } zone) continue;
-            await ScheduleZoneAsync(workspace, zone, own: false, ct);
+            await ScheduleZoneAsync(workspace, zone, ct);
             var sent = await NudgeAsync(workspace, zone, keepers, ct);
             if (sent > 0) logger.LogInformation("Relationship nudges of {Workspace} in {Zone} caught up for a new zone: {Count}", workspace, zone.Id, sent);
         }
