@@ -33,13 +33,13 @@ public sealed class OpenStatesImportTests : IAsyncLifetime
         _db.Dispose();
     }
 
-    private const string Andi = "ak/legislature/Andi-Story-7db414a5-dd7e-48a9-aba2-9c0204f93a5c.yml";
-    private const string Cathy = "ak/legislature/Cathy-Giessel-4ac9a4bf-e2d9-4257-a360-9e91dc234deb.yml";
-    private const string Dunleavy = "ak/executive/Mike-Dunleavy-80f0f5f8-976d-427b-b980-ce3a23a23e84.yml";
-    private const string LaFrance = "ak/municipalities/Suzanne-LaFrance-f18dfad6-bd62-483d-a9f3-a70a7757419b.yml";
-    private const string BerkowitzMayor = "ak/municipalities/Ethan-Berkowitz-5ca659f8-6061-4d91-a4ed-d10255569906.yml";
-    private const string BerkowitzRetired = "ak/retired/Ethan-Berkowitz-5ca659f8-6061-4d91-a4ed-d10255569906.yml";
-    private const string Committee = "ak/committees/lower-Finance-ecc5b652-8fae-4277-8bbc-e6078100bc3b.yml";
+    internal const string Andi = "ak/legislature/Andi-Story-7db414a5-dd7e-48a9-aba2-9c0204f93a5c.yml";
+    internal const string Cathy = "ak/legislature/Cathy-Giessel-4ac9a4bf-e2d9-4257-a360-9e91dc234deb.yml";
+    internal const string Dunleavy = "ak/executive/Mike-Dunleavy-80f0f5f8-976d-427b-b980-ce3a23a23e84.yml";
+    internal const string LaFrance = "ak/municipalities/Suzanne-LaFrance-f18dfad6-bd62-483d-a9f3-a70a7757419b.yml";
+    internal const string BerkowitzMayor = "ak/municipalities/Ethan-Berkowitz-5ca659f8-6061-4d91-a4ed-d10255569906.yml";
+    internal const string BerkowitzRetired = "ak/retired/Ethan-Berkowitz-5ca659f8-6061-4d91-a4ed-d10255569906.yml";
+    internal const string Committee = "ak/committees/lower-Finance-ecc5b652-8fae-4277-8bbc-e6078100bc3b.yml";
 
     internal static string Fixture(string path) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Allies", "OpenStates", "people", path));
 

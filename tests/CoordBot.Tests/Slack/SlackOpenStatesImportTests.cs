@@ -36,10 +36,8 @@ public sealed class SlackOpenStatesImportTests : IAsyncLifetime
         _db.Dispose();
     }
 
-    private const string Andi = "ak/legislature/Andi-Story-7db414a5-dd7e-48a9-aba2-9c0204f93a5c.yml";
-    private const string Cathy = "ak/legislature/Cathy-Giessel-4ac9a4bf-e2d9-4257-a360-9e91dc234deb.yml";
-    private const string BerkowitzMayor = "ak/municipalities/Ethan-Berkowitz-5ca659f8-6061-4d91-a4ed-d10255569906.yml";
-    private const string BerkowitzRetired = "ak/retired/Ethan-Berkowitz-5ca659f8-6061-4d91-a4ed-d10255569906.yml";
+    private const string Andi = OpenStatesImportTests.Andi, Cathy = OpenStatesImportTests.Cathy;
+    private const string BerkowitzMayor = OpenStatesImportTests.BerkowitzMayor, BerkowitzRetired = OpenStatesImportTests.BerkowitzRetired;
 
     private static JsonObject Dm(string text, params JsonObject[] files) => new()
     {

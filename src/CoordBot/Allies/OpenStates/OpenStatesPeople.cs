@@ -141,9 +141,10 @@ public static partial class OpenStatesPeople
                 entries.Add((path, Text(buffer.ToArray())));
             }
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException)
         {
-            return ([], new ImportProblem(file.Name, 0, "the file is not a zip that can be read."));
+            // Not a zip, a damaged one, or one packed with a method or encryption .NET does not read.
+            return ([], new ImportProblem(file.Name, 0, "the file is not a zip that can be read (zip the folder again, without a password)."));
         }
         return (entries, null);
     }
