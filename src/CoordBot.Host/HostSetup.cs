@@ -25,6 +25,8 @@ public static class HostSetup
     public static WebApplicationBuilder AddCoordBotHost(this WebApplicationBuilder builder)
     {
         var options = HostSettings.Bind(builder.Configuration);
+        // First, so its providers listen before the scheduler and the outbox start (a misfire found at start-up is counted).
+        builder.AddCoordBotTelemetry();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Bot);
         builder.Services.AddSingleton<HostSecrets>();
@@ -47,7 +49,6 @@ public static class HostSetup
 
         builder.AddSlackChannel();
         builder.AddTeamsChannel();
-        builder.AddCoordBotTelemetry();
         return builder;
     }
 
