@@ -41,7 +41,9 @@ public static class HostTelemetry
     {
         if (Decide(builder.Configuration) is not { } otlp) return false;
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("coordbot"))
+            // service.name "coordbot" unless OTEL_SERVICE_NAME says otherwise, and a service.instance.id per process.
+            .ConfigureResource(resource => resource.AddService(
+                builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : "coordbot"))
             .WithTracing(tracing => tracing
                 .AddSource(CoordBotTelemetry.Name)
                 .AddAspNetCoreInstrumentation(o =>
