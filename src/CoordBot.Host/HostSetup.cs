@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using CoordBot.CheckIns;
 using CoordBot.Dashboard;
 using CoordBot.Data;
@@ -21,6 +22,9 @@ public static class HostSetup
 {
     /// <summary>Largest request body any endpoint accepts: larger ones get 413.</summary>
     public const long MaxBodyBytes = 1024 * 1024;
+
+    /// <summary>Largest body of <c>POST /local/messages</c>: a 2 MB zip as base64 in its JSON (the local channel only).</summary>
+    public const long MaxLocalMessageBytes = 3 * 1024 * 1024;
 
     public static WebApplicationBuilder AddCoordBotHost(this WebApplicationBuilder builder)
     {
@@ -77,14 +81,21 @@ public static class HostSetup
     /// <summary>Refuses bodies over <see cref="MaxBodyBytes"/> with 413 before any endpoint reads them.</summary>
     public static void UseRequestLimits(this WebApplication app) => app.Use(async (context, next) =>
     {
-        if (context.Request.ContentLength > MaxBodyBytes)
+        var limit = LimitFor(context.Request);
+        if (context.Request.ContentLength > limit)
         {
             context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await context.Response.WriteAsJsonAsync(new { error = $"The request body is larger than {MaxBodyBytes} bytes." });
+            await context.Response.WriteAsJsonAsync(new { error = $"The request body is larger than {limit} bytes." });
             return;
         }
+        if (limit != MaxBodyBytes && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = limit;
         await next();
     });
+
+    /// <summary>The body limit of a request: <see cref="MaxLocalMessageBytes"/> for the local chat's messages, else <see cref="MaxBodyBytes"/>.</summary>
+    public static long LimitFor(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && request.Path.Equals("/local/messages", StringComparison.Ordinal) ? MaxLocalMessageBytes : MaxBodyBytes;
 
     public static void MapHealthChecks(this WebApplication app)
     {

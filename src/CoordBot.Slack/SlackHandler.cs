@@ -171,18 +171,21 @@ public sealed partial class SlackHandler(
                 if (JsonRead.Str(e, "bot_id") is not null || subtype is not (null or "file_share") || user is null || channel is null || user == botUser) return;
                 if (type == "message" && JsonRead.Str(e, "channel_type") != "im") return;
                 var text = MentionRegex().Replace(JsonRead.Str(e, "text") ?? "", "").Trim();
-                if (SharedFile(e) is { } file)
+                var attached = new List<SharedFile>();
+                foreach (var file in SharedFiles(e))
                 {
-                    // The file's text goes on the lines after the command, where election import and ally import read it.
-                    var (content, problem) = await DownloadAsync(workspace, file, ct);
-                    if (content is null)
+                    // A text file's content goes on the lines after the command, where election import and ally
+                    // import read it; YAML and zip files travel as files (ally import --format openstates).
+                    var (content, bytes, problem) = await DownloadAsync(workspace, file, MaxSharedFileBytes - attached.Sum(f => (long)f.Content.Length), ct);
+                    if (problem is not null)
                     {
-                        await replies.SendAsync(Reply.Error(problem!), new SlackTarget(workspace, channel, user, null, null), ct);
+                        await replies.SendAsync(Reply.Error(problem), new SlackTarget(workspace, channel, user, null, null), ct);
                         return;
                     }
-                    text = $"{text}\n{content}";
+                    if (content is not null) text = $"{text}\n{content}";
+                    else attached.Add(new SharedFile(JsonRead.Str(file, "name") ?? "file", bytes!));
                 }
-                var request = new ChatRequest("slack", workspace, channel, user, text, Raw: e);
+                var request = new ChatRequest("slack", workspace, channel, user, text, Raw: e, Files: attached);
                 await userZones.RefreshAsync(workspace, user, ct);
                 var reply = await router.HandleAsync(request, ct);
                 await replies.SendAsync(reply, new SlackTarget(workspace, channel, user, null, null, ThreadTs: type == "app_mention" ? JsonRead.Str(e, "thread_ts") : null), ct);
@@ -204,24 +207,47 @@ public sealed partial class SlackHandler(
     /// <summary>Largest shared file read as command input (an election calendar, an ally CSV).</summary>
     public const long MaxSharedFileBytes = 2 * 1024 * 1024;
 
-    private static JsonElement? SharedFile(JsonElement e) =>
-        e.TryGetProperty("files", out var files) && files.ValueKind == JsonValueKind.Array && files.GetArrayLength() > 0 ? files[0] : null;
+    /// <summary>The files shared with a message (Slack allows 10): text files (.ics, .csv, .txt) are read inline, the first only.</summary>
+    private static IEnumerable<JsonElement> SharedFiles(JsonElement e)
+    {
+        if (!e.TryGetProperty("files", out var files) || files.ValueKind != JsonValueKind.Array) yield break;
+        var textSeen = false;
+        foreach (var file in files.EnumerateArray().Take(10))
+        {
+            if (file.ValueKind != JsonValueKind.Object) continue;
+            if (!IsFileInput(JsonRead.Str(file, "name")))
+            {
+                if (textSeen) continue;
+                textSeen = true;
+            }
+            yield return file;
+        }
+    }
 
-    private async Task<(string? Content, string? Problem)> DownloadAsync(string workspace, JsonElement file, CancellationToken ct)
+    /// <summary>Files read as files rather than as text on the lines after the command.</summary>
+    private static bool IsFileInput(string? name) => Path.GetExtension(name ?? "").ToLowerInvariant() is ".yml" or ".yaml" or ".zip";
+
+    /// <summary>A shared file: its text (.ics, .csv, .txt) or its bytes (.yml, .yaml, .zip), or what to tell the user.</summary>
+    private async Task<(string? Text, byte[]? Bytes, string? Problem)> DownloadAsync(string workspace, JsonElement file, long budget, CancellationToken ct)
     {
         var name = JsonRead.Str(file, "name") ?? "the file";
         var extension = Path.GetExtension(name).ToLowerInvariant();
-        if (extension is not (".ics" or ".csv" or ".txt"))
-            return (null, $"I can read .ics calendars and .csv files; {name} is neither.");
-        if (file.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Number && size.GetInt64() > MaxSharedFileBytes)
-            return (null, $"{name} is larger than 2 MB.");
+        var asFile = IsFileInput(name);
+        if (!asFile && extension is not (".ics" or ".csv" or ".txt"))
+            return (null, null, $"I can read .ics calendars, .csv files, and Open States .yml files or zips; {name} is none of these.");
+        if ((file.TryGetProperty("size", out var size) && size.ValueKind == JsonValueKind.Number && size.GetInt64() > budget) || budget <= 0)
+            return (null, null, budget < MaxSharedFileBytes ? "The shared files come to more than 2 MB together." : $"{name} is larger than 2 MB.");
         if ((JsonRead.Str(file, "url_private_download") ?? JsonRead.Str(file, "url_private")) is not { } url || await tokens.BotTokenAsync(workspace, ct) is not { } token)
-            return (null, $"I could not read {name}.");
-        try { return (await api.DownloadFileAsync(token, url, MaxSharedFileBytes, ct), null); }
+            return (null, null, $"I could not read {name}.");
+        try
+        {
+            var bytes = await api.DownloadFileBytesAsync(token, url, budget, ct);
+            return asFile ? (null, bytes, null) : (System.Text.Encoding.UTF8.GetString(bytes), null, null);
+        }
         catch (SlackApiException e)
         {
             logger.LogWarning("Could not download a shared file: {Error}", e.Error);
-            return (null, DownloadProblem(name, e.Error));
+            return (null, null, DownloadProblem(name, e.Error));
         }
     }
 

@@ -29,8 +29,9 @@ public sealed class TeamsSharedFiles(FeedFetcher fetcher)
     /// <summary>The file's text, or why it cannot be had (in words for the user).</summary>
     public async Task<(string? Content, string? Problem)> ReadAsync(TeamsSharedFile file, CancellationToken ct)
     {
-        if (Path.GetExtension(file.Name).ToLowerInvariant() is not (".ics" or ".csv" or ".txt"))
-            return (null, $"I can read .ics calendars and .csv files; {file.Name} is neither.");
+        // An Open States person file (.yml) is text too: it goes on the lines after the command like a CSV.
+        if (Path.GetExtension(file.Name).ToLowerInvariant() is not (".ics" or ".csv" or ".txt" or ".yml" or ".yaml"))
+            return (null, $"I can read .ics calendars, .csv files and Open States .yml files; {file.Name} is none of these.");
         var (text, error) = await fetcher.FetchAsync(file.Url, ct);
         return text is null ? (null, $"I could not read {file.Name}: {error}") : (text, null);
     }

@@ -31,7 +31,7 @@ public static class LocalChatEndpoints
     /// <summary><c>POST /local/messages</c> with <c>{"user", "text"}</c> or <c>{"user", "value": {"command", "args"}}</c>.</summary>
     private static async Task<IResult> PostAsync(HttpRequest request, CommandRouter router, CancellationToken ct)
     {
-        var body = await RequestBody.ReadAsync(request, HostSetup.MaxBodyBytes, ct);
+        var body = await RequestBody.ReadAsync(request, HostSetup.MaxLocalMessageBytes, ct);
         if (body.Error is { } error) return error;
 
         JsonDocument document;
@@ -49,7 +49,7 @@ public static class LocalChatEndpoints
             if (problem is not null) return Bad(problem);
             // Local channels are "#name", the form proactive messages to a channel are stored under.
             var channel = input!.Channel.StartsWith('#') ? input.Channel : "#" + input.Channel;
-            var chat = new ChatRequest(LocalChannel.Platform, LocalChannel.Workspace, channel, input.User, input.Text, input.Action, UserName: input.User);
+            var chat = new ChatRequest(LocalChannel.Platform, LocalChannel.Workspace, channel, input.User, input.Text, input.Action, UserName: input.User, Files: input.Files);
             var reply = await router.HandleAsync(chat, ct);
             using var span = CoordBot.Telemetry.CoordBotTelemetry.StartReply(LocalChannel.Platform);
             return Results.Json(new { replies = reply is null ? [] : new[] { LocalChannel.Render(reply) } }, ReplyJson.Options);
@@ -67,15 +67,20 @@ public static class LocalChatEndpoints
         return Results.Json(new { replies = messages.Select(m => LocalChannel.Render(m.Reply, m.Id)) }, ReplyJson.Options);
     }
 
-    private sealed record Input(string User, string? Text, ChatAction? Action, string Channel);
+    private sealed record Input(string User, string? Text, ChatAction? Action, string Channel, IReadOnlyList<SharedFile> Files);
 
-    private static readonly string[] Fields = ["user", "text", "value", "channel"];
+    private static readonly string[] Fields = ["user", "text", "value", "channel", "files"];
+
+    /// <summary>At most this many files with one message, together at most 2 MB once decoded (as Slack's shared files).</summary>
+    private const int MaxFiles = 10;
+    private const long MaxFileBytes = 2 * 1024 * 1024;
 
     private static (Input? Input, string? Problem) ParseInput(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object) return (null, "The body must be a JSON object like {\"user\": \"alice\", \"text\": \"ally list\"}.");
         string? user = null, text = null, channel = null;
         ChatAction? action = null;
+        IReadOnlyList<SharedFile> files = [];
         foreach (var property in root.EnumerateObject())
         {
             switch (property.Name)
@@ -88,6 +93,11 @@ public static class LocalChatEndpoints
                     if (e4 is not null) return (null, e4);
                     action = parsed;
                     break;
+                case "files":
+                    var (read, e5) = ParseFiles(property.Value);
+                    if (e5 is not null) return (null, e5);
+                    files = read!;
+                    break;
                 default:
                     return (null, $"Unknown field \"{Short(property.Name)}\". Accepted fields: {string.Join(", ", Fields)}.");
             }
@@ -97,7 +107,36 @@ public static class LocalChatEndpoints
         if (text is not null && action is not null) return (null, "Give either \"text\" or \"value\", not both.");
         if (channel is not null && (channel.Length is 0 or > 80 || channel.Any(char.IsControl)))
             return (null, "channel must be 1 to 80 characters without control characters.");
-        return (new Input(user!, text, action, channel ?? LocalChannel.DefaultChannel), null);
+        if (files.Count > 0 && text is null) return (null, "\"files\" go with a command in \"text\", e.g. ally import --format openstates.");
+        return (new Input(user!, text, action, channel ?? LocalChannel.DefaultChannel, files), null);
+    }
+
+    /// <summary><c>"files": [{"name": "ak.zip", "content": "&lt;base64&gt;"}]</c>: the files sent with a command.</summary>
+    private static (IReadOnlyList<SharedFile>? Files, string? Problem) ParseFiles(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Array) return (null, "files must be a list like [{\"name\": \"ak.zip\", \"content\": \"<base64>\"}].");
+        if (value.GetArrayLength() > MaxFiles) return (null, $"At most {MaxFiles} files with one message.");
+        var files = new List<SharedFile>();
+        long total = 0;
+        foreach (var (item, i) in value.EnumerateArray().Select((item, i) => (item, i)))
+        {
+            string? name = null, content = null;
+            if (item.ValueKind != JsonValueKind.Object) return (null, $"files[{i}] must be an object with name and content.");
+            foreach (var property in item.EnumerateObject())
+            {
+                if (property.Name is not ("name" or "content")) return (null, $"files[{i}] has an unknown field \"{Short(property.Name)}\"; accepted: name, content.");
+                if (property.Value.ValueKind != JsonValueKind.String) return (null, $"files[{i}].{property.Name} must be a string.");
+                if (property.Name == "name") name = property.Value.GetString(); else content = property.Value.GetString();
+            }
+            if (name is null || name.Length is 0 or > 200 || name.Any(char.IsControl)) return (null, $"files[{i}].name must be 1 to 200 characters without control characters.");
+            if (content is null) return (null, $"files[{i}].content is missing (the file's bytes as base64).");
+            var bytes = new byte[content.Length / 4 * 3 + 3];
+            if (!Convert.TryFromBase64String(content, bytes, out var length)) return (null, $"files[{i}].content is not base64.");
+            total += length;
+            if (total > MaxFileBytes) return (null, "The files come to more than 2 MB together.");
+            files.Add(new SharedFile(name, bytes[..length]));
+        }
+        return (files, null);
     }
 
     private static (ChatAction? Action, string? Problem) ParseAction(JsonElement value)

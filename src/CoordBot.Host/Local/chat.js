@@ -67,12 +67,37 @@
     }
   }
 
-  document.getElementById('composer').addEventListener('submit', (e) => {
+  const fileInput = document.getElementById('files');
+  const attached = document.getElementById('attached');
+  fileInput.addEventListener('change', () => {
+    attached.textContent = [...fileInput.files].map((f) => f.name).join(', ');
+  });
+
+  // As in Slack: a .csv, .ics or .txt file's text goes on the lines after the command; Open States
+  // .yml files and zips travel as files (base64), read by ally import --format openstates.
+  const asFile = (name) => /\.(ya?ml|zip)$/i.test(name);
+  const base64 = (buffer) => {
+    let binary = '';
+    const bytes = new Uint8Array(buffer);
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(binary);
+  };
+
+  document.getElementById('composer').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const value = text.value.trim();
-    if (!value) return;
+    let value = text.value.trim();
+    const chosen = [...fileInput.files];
+    if (!value && chosen.length === 0) return;
+    const files = [];
+    for (const file of chosen) {
+      if (asFile(file.name)) files.push({ name: file.name, content: base64(await file.arrayBuffer()) });
+      else value += '\n' + await file.text();
+    }
+    const label = chosen.length ? `${text.value.trim()} [${chosen.map((f) => f.name).join(', ')}]` : value;
     text.value = '';
-    send({ text: value }, value);
+    fileInput.value = '';
+    attached.textContent = '';
+    send(files.length ? { text: value, files } : { text: value }, label);
   });
 
   text.addEventListener('keydown', (e) => {

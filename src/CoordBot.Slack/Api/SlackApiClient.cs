@@ -248,7 +248,11 @@ public sealed class SlackApiClient
     /// Only from files.slack.com (or the configured API host, for tests), at most <paramref name="maxBytes"/>;
     /// Slack answers a request it will not serve with an HTML sign-in page, which is refused here.
     /// </summary>
-    public async Task<string> DownloadFileAsync(string token, string url, long maxBytes, CancellationToken ct = default)
+    public async Task<string> DownloadFileAsync(string token, string url, long maxBytes, CancellationToken ct = default) =>
+        Encoding.UTF8.GetString(await DownloadFileBytesAsync(token, url, maxBytes, ct));
+
+    /// <summary>As <see cref="DownloadFileAsync"/>, the bytes as they are (a zip).</summary>
+    public async Task<byte[]> DownloadFileBytesAsync(string token, string url, long maxBytes, CancellationToken ct = default)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) ||
             !((uri.Scheme == Uri.UriSchemeHttps && string.Equals(uri.Host, "files.slack.com", StringComparison.OrdinalIgnoreCase)) || SameOriginAsApi(uri)))
@@ -269,7 +273,7 @@ public sealed class SlackApiClient
                 buffer.Write(chunk, 0, read);
                 if (buffer.Length > maxBytes) throw new SlackApiException("file_download", "file_too_large");
             }
-            return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+            return buffer.ToArray();
         }
         catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {

@@ -25,7 +25,9 @@ public sealed record Ally(
     DateOnly? LeftOffice = null,
     int? ContactEvery = null,
     DateOnly? DueOn = null,
-    DateOnly? RoleSince = null)
+    DateOnly? RoleSince = null,
+    string? ExternalId = null,
+    DateOnly? TermEnds = null)
 {
     /// <summary>When the current role began: the last change of role, organization, level or jurisdiction, else the day the ally was added.</summary>
     public DateOnly CurrentSince => RoleSince ?? DateOnly.FromDateTime(CreatedAt.UtcDateTime);
@@ -53,6 +55,15 @@ public sealed record AllyFields
     public string? Owner { get; init; }
     public string? Notes { get; init; }
     public DateOnly? LastContact { get; init; }
+
+    /// <summary>The person's id in an outside source (<c>ocd-person/…</c> from Open States); set when the ally is added.</summary>
+    public string? ExternalId { get; init; }
+
+    /// <summary>The day the current term ends, where the source gives it.</summary>
+    public DateOnly? TermEnds { get; init; }
+
+    /// <summary>The day the current role began, where the source gives it (else the day the ally is added).</summary>
+    public DateOnly? RoleSince { get; init; }
 
     /// <summary>The ally's own contact interval in days (0: none); <see cref="LevelCadence"/> goes back to its level's. Null: not given.</summary>
     public int? Every { get; init; }
@@ -94,6 +105,27 @@ public static partial class AllyVocabulary
 
     /// <summary>The case-insensitive key used for name prefixes, org and jurisdiction matches.</summary>
     public static string? Key(string? text) => Squash(text)?.ToLowerInvariant();
+
+    /// <summary>
+    /// The comparable form of a jurisdiction: case and spacing folded, and an Open Civic Data id reduced to
+    /// its last division's name, so the id and the plain name match the same allies and elections:
+    /// <c>ocd-division/country:us/state:ga/place:atlanta</c> and
+    /// <c>ocd-jurisdiction/country:us/state:ga/place:atlanta/government</c> both give <c>atlanta</c>.
+    /// </summary>
+    public static string? JurisdictionKey(string? text)
+    {
+        if (Squash(text) is not { } squashed) return null;
+        var jurisdiction = squashed.StartsWith("ocd-jurisdiction/", StringComparison.OrdinalIgnoreCase);
+        if (jurisdiction || squashed.StartsWith("ocd-division/", StringComparison.OrdinalIgnoreCase))
+        {
+            var parts = squashed.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            // An ocd-jurisdiction id ends in the kind of body (government, legislature) after its division.
+            var last = parts.Length > (jurisdiction ? 2 : 1) ? parts[jurisdiction ? ^2 : ^1] : parts[^1];
+            var colon = last.IndexOf(':');
+            squashed = (colon >= 0 ? last[(colon + 1)..] : last).Replace('_', ' ').Replace('~', ' ');
+        }
+        return Key(squashed);
+    }
 
     /// <summary>Checks typed fields; returns the first problem, naming the field and what is accepted, or null.</summary>
     public static (string Field, string Message)? Validate(AllyFields f)

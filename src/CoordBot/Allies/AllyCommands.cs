@@ -4,7 +4,7 @@ using CoordBot.Chat;
 namespace CoordBot.Allies;
 
 /// <summary>The <c>ally</c> command: stakeholder allies, who knows whom, and the last contact with each.</summary>
-public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudges nudges)
+public sealed partial class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudges nudges)
 {
     public const int PageSize = 10;
     public const int StaleDays = 60;
@@ -77,10 +77,12 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
         new("ally", "map", "ally map [--jurisdiction J]",
             "The coalition at a glance: counts by sector × level, allies with no contact in 60+ days, and government organizations where nobody survives turnover.",
             [AllyFlag.Jurisdiction, FlagSpec.Share], ["ally map", "ally map --jurisdiction atlanta"], MapAsync),
-        new("ally", "import", "ally import [--skip-bad]  (CSV on the lines after the command, or an attached file)",
-            $"Import allies from CSV with a header row; columns: {string.Join(", ", AllyCsv.ImportColumns)}. A file with errors is refused unless --skip-bad.",
-            [new("skip-bad", FlagKind.Switch, "import the good rows and skip the rows with errors")],
-            ["ally import\nname,org,sector,level\nJane Doe,City of Atlanta,government,career"], ImportAsync),
+        new("ally", "import", "ally import [--format csv|openstates] [--skip-bad]  (the file on the lines after the command, or attached)",
+            $"Import allies from CSV with a header row (columns: {string.Join(", ", AllyCsv.ImportColumns)}), or officials from Open States " +
+            "person files (YAML, or a zip of a state's folder up to 2 MB); importing the same people again updates them. A file with errors is refused unless --skip-bad.",
+            [new("format", FlagKind.Choice, "csv (the default) or openstates (https://github.com/openstates/people)", ["csv", "openstates"]),
+             new("skip-bad", FlagKind.Switch, "import the good rows and skip the rows with errors")],
+            ["ally import\nname,org,sector,level\nJane Doe,City of Atlanta,government,career", "ally import --format openstates  (with a state's folder zipped, or .yml files, attached)"], ImportAsync),
         new("ally", "export", "ally export", "Download all allies as CSV.", [], ["ally export"], ExportAsync),
     ]);
 
@@ -432,6 +434,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
     /// <summary><c>ally import [--skip-bad]</c> with CSV after the command.</summary>
     private async Task<Reply> ImportAsync(CommandContext ctx, CancellationToken ct)
     {
+        if (ctx.Args.Text("format") == "openstates") return await ImportOpenStatesAsync(ctx, ct);
         if (string.IsNullOrWhiteSpace(ctx.Body))
             return Reply.Error("Attach a CSV file, or paste the CSV on the lines after ally import.",
                 $"The first row names the columns: {string.Join(", ", AllyCsv.ImportColumns)}. Only name is required.");
@@ -511,6 +514,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
         Add("Level", a.Level);
         Add("Left office", a.LeftOffice is { } left ? $"{Day(left)} (former officeholder)" : null);
         Add("In this role since", a.RoleSince is { } since && a.LeftOffice is null ? Day(since) : null);
+        Add("Term ends", a.TermEnds is { } ends && a.LeftOffice is null ? Day(ends) : null);
         Add("Jurisdiction", a.Jurisdiction);
         Add("Stance", a.Stance);
         Add("Email", a.Email);
@@ -525,6 +529,7 @@ public sealed class AllyCommands(AllyStore store, AllyCsv csv, RelationshipNudge
             Add("Next contact", a.DueOn is { } due ? $"{Day(due)} ({DueText(due, today)})" : null);
         }
         Add("Notes", a.Notes);
+        Add("Open States id", a.ExternalId);
         return fields;
     }
 

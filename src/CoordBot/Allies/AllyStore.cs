@@ -66,7 +66,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     /// <summary>How far past the requested page <see cref="ListAsync"/> counts.</summary>
     public const int CountAhead = 1000;
 
-    private const string Columns = "id, ref_no, name, org, role, sector, level, jurisdiction, stance, email, phone, tags, owner, notes, last_contact, created_by, created_at, left_office_on, contact_every, due_on, role_since";
+    private const string Columns = "id, ref_no, name, org, role, sector, level, jurisdiction, stance, email, phone, tags, owner, notes, last_contact, created_by, created_at, left_office_on, contact_every, due_on, role_since, external_id, term_ends";
 
     private sealed class Row
     {
@@ -92,12 +92,14 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         public long? ContactEvery { get; set; }
         public string? DueOn { get; set; }
         public string? RoleSince { get; set; }
+        public string? ExternalId { get; set; }
+        public string? TermEnds { get; set; }
 
         public Ally ToAlly() => new(Id, RefNo, Name, Org, Role, Sector, Level, Jurisdiction, Stance, Email, Phone,
             AllyVocabulary.ParseTags(Tags), Owner, Notes, LastContact is null ? null : Database.ParseDay(LastContact),
             CreatedBy, Database.ParseStamp(CreatedAt), LeftOfficeOn is null ? null : Database.ParseDay(LeftOfficeOn),
             ContactEvery is null ? null : (int)ContactEvery, DueOn is null ? null : Database.ParseDay(DueOn),
-            RoleSince is null ? null : Database.ParseDay(RoleSince));
+            RoleSince is null ? null : Database.ParseDay(RoleSince), ExternalId, TermEnds is null ? null : Database.ParseDay(TermEnds));
     }
 
     private static object Parameters(string workspace, AllyFields f, string createdBy, DateTimeOffset now) => new
@@ -107,20 +109,22 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         NameKey = AllyVocabulary.Key(f.Name)!,
         Org = Blank(f.Org), OrgKey = AllyVocabulary.Key(f.Org),
         Role = Blank(f.Role), Sector = Blank(f.Sector), Level = Blank(f.Level),
-        Jurisdiction = Blank(f.Jurisdiction), JurisdictionKey = AllyVocabulary.Key(f.Jurisdiction),
+        Jurisdiction = Blank(f.Jurisdiction), JurisdictionKey = AllyVocabulary.JurisdictionKey(f.Jurisdiction),
         Stance = Blank(f.Stance) ?? "unknown",
         Email = Blank(f.Email), Phone = Blank(f.Phone),
         Tags = TagText(f.Tags), Owner = Blank(f.Owner), Notes = Blank(f.Notes),
         LastContact = f.LastContact is { } d ? Database.Day(d) : null,
         Every = f.Every is >= 0 ? f.Every : null,
+        ExternalId = Blank(f.ExternalId), TermEnds = f.TermEnds is { } t ? Database.Day(t) : null,
+        RoleSince = f.RoleSince is { } since ? Database.Day(since) : null,
         CreatedBy = createdBy, At = Database.Stamp(now),
     };
 
     private const string InsertSql = """
         INSERT INTO allies (workspace_id, ref_no, name, name_key, org, org_key, role, sector, level, jurisdiction, jurisdiction_key,
-                            stance, email, phone, tags, owner, notes, last_contact, contact_every, created_by, created_at, updated_at)
+                            stance, email, phone, tags, owner, notes, last_contact, contact_every, external_id, term_ends, role_since, created_by, created_at, updated_at)
         VALUES (@Workspace, @RefNo, @Name, @NameKey, @Org, @OrgKey, @Role, @Sector, @Level, @Jurisdiction, @JurisdictionKey,
-                @Stance, @Email, @Phone, @Tags, @Owner, @Notes, @LastContact, @Every, @CreatedBy, @At, @At)
+                @Stance, @Email, @Phone, @Tags, @Owner, @Notes, @LastContact, @Every, @ExternalId, @TermEnds, @RoleSince, @CreatedBy, @At, @At)
         """;
 
     /// <summary>Records new allies in one transaction (all or nothing) and returns their reference numbers.</summary>
@@ -163,6 +167,20 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         var byRef = (await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND {database.Dialect.In("ref_no", "Refs")}",
             new { Workspace = workspace, Refs = refs.ToArray() })).ToDictionary(r => r.RefNo, r => r.ToAlly());
         return refs.Where(byRef.ContainsKey).Select(r => byRef[r]).ToList();
+    }
+
+    /// <summary>Allies by their id in an outside source (<c>ocd-person/…</c>), keyed by that id; ids not found are absent.</summary>
+    public async Task<IReadOnlyDictionary<string, Ally>> ByExternalIdAsync(string workspace, IReadOnlyList<string> ids, CancellationToken ct = default)
+    {
+        var found = new Dictionary<string, Ally>(StringComparer.Ordinal);
+        if (ids.Count == 0) return found;
+        await using var connection = await database.OpenAsync(ct);
+        // In chunks: a state's folder holds a few hundred people, and SQLite caps the parameters of one statement.
+        foreach (var chunk in ids.Distinct(StringComparer.Ordinal).Chunk(500))
+            foreach (var row in await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND {database.Dialect.In("external_id", "Ids")}",
+                         new { Workspace = workspace, Ids = chunk }))
+                found[row.ExternalId!] = row.ToAlly();
+        return found;
     }
 
     /// <summary>
@@ -224,7 +242,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         var p = new
         {
             Workspace = workspace, filter.Sector, filter.Level, Org = AllyVocabulary.Key(filter.Org),
-            Jurisdiction = AllyVocabulary.Key(filter.Jurisdiction), filter.Owner,
+            Jurisdiction = AllyVocabulary.JurisdictionKey(filter.Jurisdiction), filter.Owner,
             Tag = filter.Tag is null ? null : "%," + EscapeLike(filter.Tag.ToLowerInvariant()) + ",%",
             StaleBefore = filter.StaleBefore is { } d ? Database.Day(d) : null,
             Was = AllyVocabulary.Key(filter.Was),
@@ -257,21 +275,21 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     {
         var sets = new List<string>();
         var p = new DynamicParameters(new { Workspace = workspace, Id = id, At = Database.Stamp(now) });
-        void Set(string column, string? value, string? keyColumn = null)
+        void Set(string column, string? value, string? keyColumn = null, Func<string?, string?>? key = null)
         {
             if (value is null) return;
             sets.Add($"{column} = @{column}");
             p.Add(column, Blank(value));
             if (keyColumn is null) return;
             sets.Add($"{keyColumn} = @{keyColumn}");
-            p.Add(keyColumn, AllyVocabulary.Key(value));
+            p.Add(keyColumn, (key ?? AllyVocabulary.Key)(value));
         }
         Set("name", AllyVocabulary.Squash(f.Name) ?? f.Name, "name_key");
         Set("org", f.Org, "org_key");
         Set("role", f.Role);
         Set("sector", f.Sector);
         Set("level", f.Level);
-        Set("jurisdiction", f.Jurisdiction, "jurisdiction_key");
+        Set("jurisdiction", f.Jurisdiction, "jurisdiction_key", AllyVocabulary.JurisdictionKey);
         if (f.Stance is not null) { sets.Add("stance = @stance"); p.Add("stance", Blank(f.Stance) ?? "unknown"); }
         Set("email", f.Email);
         Set("phone", f.Phone);
@@ -279,6 +297,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         Set("owner", f.Owner);
         Set("notes", f.Notes);
         if (f.Every is { } every) { sets.Add("contact_every = @contact_every"); p.Add("contact_every", every < 0 ? null : every); }
+        if (f.TermEnds is { } termEnds) { sets.Add("term_ends = @term_ends"); p.Add("term_ends", Database.Day(termEnds)); }
         if (sets.Count == 0) return;
         await using var connection = await database.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -291,6 +310,8 @@ public sealed class AllyStore(Database database, GroupCommit writes)
             await InsertRoleAsync(connection, tx, workspace, before, day, RoleReasons.Changed, now);
             sets.Add("role_since = @role_since");
             p.Add("role_since", Database.Day(day));
+            // The end of the earlier term does not carry over to a new role.
+            if (f.TermEnds is null) sets.Add("term_ends = NULL");
         }
         await connection.ExecuteAsync($"UPDATE allies SET {string.Join(", ", sets)}, updated_at = @At WHERE workspace_id = @Workspace AND id = @Id", p, tx);
         await connection.ExecuteAsync(AllyDue.Recompute(database.Dialect, "workspace_id = @Workspace AND id = @Id"), p, tx);
@@ -313,7 +334,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
             """, new
         {
             Workspace = workspace, Ally = a.Id, a.Role, a.Org, OrgKey = AllyVocabulary.Key(a.Org), a.Level, a.Jurisdiction,
-            JurisdictionKey = AllyVocabulary.Key(a.Jurisdiction),
+            JurisdictionKey = AllyVocabulary.JurisdictionKey(a.Jurisdiction),
             From = Database.Day(a.CurrentSince < until ? a.CurrentSince : until), Until = Database.Day(until), Reason = reason, At = Database.Stamp(now),
         }, tx);
 
@@ -465,7 +486,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     public async Task<AllyMap> MapAsync(string workspace, string? jurisdiction, DateOnly staleBefore, CancellationToken ct = default)
     {
         var scope = "workspace_id = @Workspace" + (jurisdiction is null ? "" : " AND jurisdiction_key = @Jurisdiction");
-        var p = new { Workspace = workspace, Jurisdiction = AllyVocabulary.Key(jurisdiction), Stale = Database.Day(staleBefore) };
+        var p = new { Workspace = workspace, Jurisdiction = AllyVocabulary.JurisdictionKey(jurisdiction), Stale = Database.Day(staleBefore) };
         await using var connection = await database.OpenAsync(ct);
         // Plain columns in GROUP BY let SQLite read the (sector, level) index in order; nulls become "unset" here.
         var counts = (await connection.QueryAsync<(string? Sector, string? Level, int Count)>(

@@ -10,6 +10,7 @@ namespace CoordBot.Chat;
 /// <param name="UserId">Platform user id of the sender.</param>
 /// <param name="Text">What was typed: the command on the first line, an optional body (CSV, iCalendar) on the lines after it.</param>
 /// <param name="Action">Set instead of <paramref name="Text"/> when a button was pressed or a form submitted.</param>
+/// <param name="Files">Files sent with the command that its handler reads as files (<c>ally import --format openstates</c>).</param>
 /// <param name="FromBot">The sender is a bot (the bot itself or another); such input is ignored.</param>
 public sealed record ChatRequest(
     string Platform,
@@ -20,8 +21,12 @@ public sealed record ChatRequest(
     ChatAction? Action = null,
     bool FromBot = false,
     string? UserName = null,
-    object? Raw = null)
+    object? Raw = null,
+    IReadOnlyList<SharedFile>? Files = null)
 {
+    /// <summary>Files sent with the command that are not text a command reads inline (a zip, several YAML files).</summary>
+    public IReadOnlyList<SharedFile> Attached => Files ?? [];
+
     /// <summary>
     /// The command words alone, for logs and metrics ("ally add", "checkin submit"): never the arguments,
     /// which carry names, contact details and notes. Words that are not a plain lowercase command word
@@ -40,3 +45,6 @@ public sealed record ChatRequest(
     }
 }
 
+
+/// <summary>A file a user sent with a command: its name (for messages) and its bytes.</summary>
+public sealed record SharedFile(string Name, byte[] Content);

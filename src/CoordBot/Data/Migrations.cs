@@ -743,6 +743,14 @@ public static class Migrations
             CREATE INDEX ix_ally_roles_org ON ally_roles (workspace_id, org_key);
             CREATE INDEX ix_ally_roles_jurisdiction ON ally_roles (workspace_id, jurisdiction_key);
             """),
+
+        // Officials from Open States (docs/features.md, "Officials from Open States"): the person's id in the
+        // source (ocd-person/…), so importing again updates the ally, and the day the current term ends.
+        new(23, "allies: an id in an outside source (Open States) and the day the current term ends", """
+            ALTER TABLE allies ADD COLUMN external_id TEXT;
+            ALTER TABLE allies ADD COLUMN term_ends TEXT;
+            CREATE UNIQUE INDEX ux_allies_external ON allies (workspace_id, external_id);
+            """),
     ];
 
     private const string V1 = """

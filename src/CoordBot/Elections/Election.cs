@@ -38,22 +38,8 @@ public static class ElectionVocabulary
     /// <summary>Continuity levels: they stay through an election.</summary>
     public static readonly IReadOnlyList<string> Continuity = ["career", "executive", "staff"];
 
-    /// <summary>
-    /// The comparable form of a jurisdiction: case and spacing folded, and an Open Civic Data id
-    /// (<c>ocd-division/country:us/state:ga/place:atlanta</c>) reduced to its last part (<c>atlanta</c>),
-    /// so the id and the plain name match the same allies.
-    /// </summary>
-    public static string? JurisdictionKey(string? text)
-    {
-        if (AllyVocabulary.Squash(text) is not { } squashed) return null;
-        if (squashed.StartsWith("ocd-division/", StringComparison.OrdinalIgnoreCase))
-        {
-            var last = squashed[(squashed.LastIndexOf('/') + 1)..];
-            var colon = last.IndexOf(':');
-            squashed = (colon >= 0 ? last[(colon + 1)..] : last).Replace('_', ' ').Replace('~', ' ');
-        }
-        return AllyVocabulary.Key(squashed);
-    }
+    /// <summary>The comparable form of a jurisdiction (<see cref="AllyVocabulary.JurisdictionKey"/>), shared with allies.</summary>
+    public static string? JurisdictionKey(string? text) => AllyVocabulary.JurisdictionKey(text);
 
     /// <summary>Parses "180,90,30" into distinct whole days in 1..730, largest first; null with a message when bad.</summary>
     public static (IReadOnlyList<int>? Days, string? Error) ParseDays(string text, string flag)

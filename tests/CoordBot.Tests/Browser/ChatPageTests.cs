@@ -148,4 +148,28 @@ public sealed class ChatPageTests : IAsyncLifetime
         var reply = await Send("ally add Jane --sector gov");
         await Assertions.Expect(reply.Locator(".card.error")).ToContainTextAsync("\"gov\" is not a valid --sector");
     }
+
+    [Fact]
+    public async Task Attached_files_go_with_the_command_a_zip_as_a_file_and_a_csv_as_text()
+    {
+        // A zip of Open States files (the real fixtures; the clock is real, and these roles have no end date).
+        var zip = CoordBot.Tests.Allies.OpenStatesImportTests.Zip(
+            "ak/legislature/Andi-Story-7db414a5-dd7e-48a9-aba2-9c0204f93a5c.yml", "ak/legislature/Cathy-Giessel-4ac9a4bf-e2d9-4257-a360-9e91dc234deb.yml");
+        var before = await _page.Locator(".msg.bot").CountAsync();
+        await _page.SetInputFilesAsync("#files", new FilePayload { Name = "ak.zip", MimeType = "application/zip", Buffer = zip });
+        await Assertions.Expect(_page.Locator("#attached")).ToHaveTextAsync("ak.zip");
+        await _page.FillAsync("#text", "ally import --format openstates");
+        await _page.PressAsync("#text", "Enter");
+        var imported = await NextReply(before);
+        await Assertions.Expect(imported.Locator(".card")).ToContainTextAsync("Open States import: added 2 allies (A1–A2).");
+        await Assertions.Expect(_page.Locator(".msg.mine").Last).ToContainTextAsync("ally import --format openstates [ak.zip]");
+        await Assertions.Expect(_page.Locator("#attached")).ToHaveTextAsync("");
+
+        // A CSV goes on the lines after the command, as in Slack.
+        before = await _page.Locator(".msg.bot").CountAsync();
+        await _page.SetInputFilesAsync("#files", new FilePayload { Name = "allies.csv", MimeType = "text/csv", Buffer = "name,org\nJane Doe,City of Atlanta\n"u8.ToArray() });
+        await _page.FillAsync("#text", "ally import");
+        await _page.PressAsync("#text", "Enter");
+        await Assertions.Expect((await NextReply(before)).Locator(".card")).ToContainTextAsync("Imported 1 ally (A3).");
+    }
 }

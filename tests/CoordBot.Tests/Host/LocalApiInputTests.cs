@@ -27,7 +27,7 @@ public sealed class LocalApiInputTests : HostTest
     [InlineData("{\"user\": \"alice\", \"text\": ", "The body is not valid JSON")]
     [InlineData("not json at all", "The body is not valid JSON")]
     [InlineData("[1, 2]", "The body must be a JSON object")]
-    [InlineData("{\"user\": \"alice\", \"text\": \"ally list\", \"admin\": true}", "Unknown field \"admin\". Accepted fields: user, text, value, channel.")]
+    [InlineData("{\"user\": \"alice\", \"text\": \"ally list\", \"admin\": true}", "Unknown field \"admin\". Accepted fields: user, text, value, channel, files.")]
     [InlineData("{\"text\": \"ally list\"}", "user is required")]
     [InlineData("{\"user\": \"\", \"text\": \"ally list\"}", "user is required")]
     [InlineData("{\"user\": 42, \"text\": \"ally list\"}", "user must be a string, not number.")]
@@ -64,12 +64,13 @@ public sealed class LocalApiInputTests : HostTest
     }
 
     [Fact]
-    public async Task A_one_megabyte_message_gets_413()
+    public async Task A_message_over_three_megabytes_gets_413()
     {
-        var text = "ally add \"" + new string('x', 1024 * 1024) + "\"";
+        // The local messages route takes up to 3 MB (a 2 MB zip as base64); every other route 1 MB.
+        var text = "ally add \"" + new string('x', 3 * 1024 * 1024) + "\"";
         var (status, error) = await PostRaw(JsonSerializer.Serialize(new { user = "alice", text }));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
-        Assert.Contains("larger than 1048576 bytes", error);
+        Assert.Contains("larger than 3145728 bytes", error);
 
         // Chunked (no Content-Length) is cut off at the limit too.
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { user = "alice", text })));

@@ -101,7 +101,7 @@ public sealed class SlackEventTests : SlackHostTest
         await Client.EventAsync(Team, FileShare("election import", Slack.ShareFile("T-OTHER", "elections.ics", ClerkCalendar)));
         (await Slack.WaitForCallAsync("chat.postMessage")).Message().Shows("I could not read elections.ics");
         await Client.EventAsync(Team, FileShare("election import", Slack.ShareFile(Team, "photo.png", "binary")));
-        await Slack.WaitForCallAsync("chat.postMessage", c => SlackText.Of(c.Args).Contains("photo.png is neither"));
+        await Slack.WaitForCallAsync("chat.postMessage", c => SlackText.Of(c.Args).Contains("photo.png is none of these"));
         (await Client.CommandAsync(Team, "U1", "/election", "list --all")).Message().Shows("No elections recorded");
     }
 

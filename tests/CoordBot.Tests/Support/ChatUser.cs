@@ -15,6 +15,10 @@ public sealed class ChatUser(HttpClient http, string name)
 
     public Task<BotReply> Says(string text) => Post(new { user = name, text });
 
+    /// <summary>A command with files attached, as the chat page sends them (base64 in <c>files</c>).</summary>
+    public Task<BotReply> Sends(string text, params (string Name, byte[] Content)[] files) =>
+        Post(new { user = name, text, files = files.Select(f => new { name = f.Name, content = Convert.ToBase64String(f.Content) }) });
+
     /// <summary>Presses a button of a reply (by its label).</summary>
     public Task<BotReply> Presses(BotReply reply, string label)
     {

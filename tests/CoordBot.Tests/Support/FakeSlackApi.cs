@@ -176,20 +176,24 @@ public sealed class FakeSlackApi : IAsyncDisposable
         lock (_gate) _users[(teamId, userId)] = new User(userId, name, timeZone, isAdmin);
     }
 
-    private readonly Dictionary<string, (string TeamId, string Content)> _shared = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string TeamId, byte[] Content)> _shared = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A file a user shared with the bot, as a message event's <c>files[]</c> entry: its
     /// <c>url_private_download</c> answers only with the team's bot token, as Slack's does.
     /// </summary>
-    public JsonObject ShareFile(string teamId, string name, string content, string mimetype = "text/plain", long? declaredSize = null)
+    public JsonObject ShareFile(string teamId, string name, string content, string mimetype = "text/plain", long? declaredSize = null) =>
+        ShareFile(teamId, name, Encoding.UTF8.GetBytes(content), mimetype, declaredSize);
+
+    /// <summary>As <see cref="ShareFile(string, string, string, string, long?)"/>, with the file's bytes (a zip).</summary>
+    public JsonObject ShareFile(string teamId, string name, byte[] content, string mimetype, long? declaredSize = null)
     {
         var id = NextId("F");
         lock (_gate) _shared[id] = (teamId, content);
         return new JsonObject
         {
             ["id"] = id, ["name"] = name, ["title"] = name, ["mimetype"] = mimetype, ["filetype"] = Path.GetExtension(name).TrimStart('.'),
-            ["size"] = declaredSize ?? Encoding.UTF8.GetByteCount(content), ["url_private"] = new Uri(_root, $"files-pri/{id}/{name}").ToString(),
+            ["size"] = declaredSize ?? content.Length, ["url_private"] = new Uri(_root, $"files-pri/{id}/{name}").ToString(),
             ["url_private_download"] = new Uri(_root, $"files-pri/{id}/download/{name}").ToString(),
         };
     }
@@ -214,7 +218,7 @@ public sealed class FakeSlackApi : IAsyncDisposable
             if (!_shared.TryGetValue(id, out var file)) return Results.NotFound();
             if (token is null || !_teams.TryGetValue(token, out var team) || team.TeamId != file.TeamId)
                 return Results.Content("<!DOCTYPE html><title>Slack</title>Sign in", "text/html");
-            return Results.Text(file.Content, "application/octet-stream");
+            return Results.Bytes(file.Content, "application/octet-stream");
         }
     }
 

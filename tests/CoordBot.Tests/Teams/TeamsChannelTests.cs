@@ -232,7 +232,7 @@ public sealed class TeamsChannelTests : TeamsHostTest
             ["content"] = new JsonObject { ["downloadUrl"] = filesRoot + "photo.png" },
         });
         await Teams.SendAsync(png);
-        await PostedTo("a:personal-alice", "photo.png is neither");
+        await PostedTo("a:personal-alice", "photo.png is none of these");
     }
 
     [Fact]

@@ -196,6 +196,14 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
         },
         ["AllyStore.GetManyAsync"] = async t =>
             Assert.Equal([t.OtherAlice.Id, t.OtherBob.Id], (await t.Allies.GetManyAsync(Other, [1, 2, 3])).Select(a => a.Id)),
+        ["AllyStore.ByExternalIdAsync"] = async t =>
+        {
+            // An Open States person imported by the other workspace: found there, never from the home workspace.
+            const string person = "ocd-person/7db414a5-dd7e-48a9-aba2-9c0204f93a5c";
+            var refNo = (await t.Allies.AddAsync(Other, [new AllyFields { Name = "Andi Story", ExternalId = person }], "U1", Start))[0];
+            Assert.Equal(refNo, (await t.Allies.ByExternalIdAsync(Other, [person]))[person].RefNo);
+            Assert.Empty(await t.Allies.ByExternalIdAsync(Home, [person]));
+        },
         ["AllyStore.ResolveAsync"] = async t =>
         {
             Assert.IsType<Resolution.NotFound>(await t.Allies.ResolveAsync(Other, "A3"));
