@@ -10,7 +10,7 @@ namespace CoordBot.Host;
 /// <summary>
 /// OpenTelemetry export (docs/observability.md): off unless <c>Telemetry:Otlp</c> or the standard
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> names an OTLP collector. When on, CoordBot's spans and metrics
-/// ("CoordBot") and ASP.NET Core's go to it. When off, nothing listens, so nothing is recorded.
+/// ("CoordBot"), ASP.NET Core's, and the log lines go to it. When off, nothing listens, so nothing is recorded.
 /// </summary>
 public static class HostTelemetry
 {
@@ -70,9 +70,9 @@ public static class HostTelemetry
     public static void LogTelemetry(ILogger logger, IConfiguration config)
     {
         if (Decide(config) is { } otlp)
-            logger.LogInformation("Telemetry: on, OTLP {Protocol} to {Endpoint} (traces and metrics of CoordBot and ASP.NET Core)",
+            logger.LogInformation("Telemetry: on, OTLP {Protocol} to {Endpoint} (traces, metrics and logs)",
                 otlp.Protocol, otlp.Endpoint.GetLeftPart(UriPartial.Authority));
         else
-            logger.LogInformation("Telemetry: off (set {Key} or {Standard} to an OTLP collector's URL to export traces and metrics)", OtlpKey, StandardEndpoint);
+            logger.LogInformation("Telemetry: off (set {Key} or {Standard} to an OTLP collector's URL to export traces, metrics and logs)", OtlpKey, StandardEndpoint);
     }
 }
