@@ -72,6 +72,8 @@ public sealed record HostSettings(
         foreach (var network in ForwardedHeaders.KnownNetworks)
             if (!System.Net.IPNetwork.TryParse(network, out _))
                 throw new InvalidOperationException($"ForwardedHeaders:KnownNetworks has '{network}', which is not a network in CIDR notation (e.g. 10.0.0.0/8).");
+        if (Outbox.DegradedAfter <= TimeSpan.Zero)
+            throw new InvalidOperationException($"Outbox:DegradedAfter must be a positive time span such as 00:10:00, not '{Outbox.DegradedAfter}'.");
         if (Dashboard.Problem is { } dashboard) throw new InvalidOperationException(dashboard);
         if (DataProtection.CertificatePath is { Length: > 0 } path && !File.Exists(path))
             throw new InvalidOperationException($"DataProtection:CertificatePath names '{path}', which does not exist.");

@@ -8,6 +8,7 @@ using Microsoft.Data.Sqlite;
 using CoordBot.Elections;
 using CoordBot.Host.Local;
 using CoordBot.Outbox;
+using CoordBot.Telemetry;
 using CoordBot.Host.Slack;
 using CoordBot.Slack;
 using CoordBot.Host.Teams;
@@ -28,6 +29,8 @@ public static class HostSetup
     public static WebApplicationBuilder AddCoordBotHost(this WebApplicationBuilder builder)
     {
         var options = HostSettings.Bind(builder.Configuration);
+        // First, so its providers listen before the scheduler and the outbox start (a misfire found at start-up is counted).
+        builder.AddCoordBotTelemetry();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Bot);
         builder.Services.AddSingleton<HostSecrets>();
@@ -97,7 +100,11 @@ public static class HostSetup
     public static void MapHealthChecks(this WebApplication app)
     {
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", async (Database database, OutboxDispatcher dispatcher, OutboxStore outbox, CancellationToken ct) =>
+        app.Services.GetRequiredService<OutboxBacklogGauges>();   // its gauges exist from the start
+        // 503 only when this instance cannot work (database unreachable, outbox stopped); a backlog older than
+        // Outbox:DegradedAfter is "degraded" with 200: more instances will not help a platform that throttles.
+        app.MapGet("/readyz", async (Database database, OutboxDispatcher dispatcher, OutboxStore outbox, OutboxBacklogGauges backlog,
+            OutboxOptions options, ILogger<OutboxBacklogGauges> logger, CancellationToken ct) =>
         {
             var databaseOk = false;
             try
@@ -109,9 +116,32 @@ public static class HostSetup
             }
             catch (Exception e) when (e is not OperationCanceledException) { }
             var dispatcherOk = dispatcher.ExecuteTask is { IsCompleted: false };
+            OutboxBacklogGauges.Reading? reading = null;
+            if (databaseOk)
+            {
+                try { reading = await backlog.ReadAsync(ct); }
+                catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "/readyz could not read the outbox backlog"); }
+            }
+            var behind = reading is not null && reading.OldestDueAge > options.DegradedAfter;
+            var status = !databaseOk || !dispatcherOk ? "unavailable" : behind ? "degraded" : "ok";
             // instance: which of several instances answered (its id in the outbox's claims and outbox_senders).
-            var body = new { database = databaseOk ? "ok" : "unreachable", outbox = dispatcherOk ? "running" : "stopped", instance = outbox.Instance };
-            return databaseOk && dispatcherOk ? Results.Ok(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
+            var body = new
+            {
+                status,
+                database = databaseOk ? "ok" : "unreachable",
+                outbox = dispatcherOk ? "running" : "stopped",
+                backlog = reading is null ? null : new
+                {
+                    due = reading.Backlog.Count,
+                    oldestDueAgeSeconds = Math.Round(reading.OldestDueAge.TotalSeconds, 1),
+                    degradedAfterSeconds = options.DegradedAfter.TotalSeconds,
+                    reason = behind
+                        ? $"the oldest due message has waited {Math.Round(reading.OldestDueAge.TotalMinutes, 1).ToString(System.Globalization.CultureInfo.InvariantCulture)} min, over Outbox:DegradedAfter"
+                        : null,
+                },
+                instance = outbox.Instance,
+            };
+            return status == "unavailable" ? Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable) : Results.Ok(body);
         });
     }
 
@@ -133,5 +163,6 @@ public static class HostSetup
             logger.LogWarning("Slack OAuth install: off until Bot:PublicBaseUrl is set (Slack's redirect_uri is built only from it)");
         KeyRing.LogProtection(app.Services.GetRequiredService<HostSettings>().DataProtection, logger);
         TeamsSetup.LogTeams(logger, app.Services.GetRequiredService<TeamsOptions>());
+        HostTelemetry.LogTelemetry(logger, app.Configuration);
     }
 }

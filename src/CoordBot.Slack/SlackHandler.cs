@@ -279,6 +279,7 @@ public sealed partial class SlackHandler(
         if (reply is null) return SlackAck.Empty;
         if (SlackReplies.SoleForm(reply) is { } form && target.TriggerId is not null && await replies.OpenFormAsync(form, target, ct))
             return SlackAck.Empty;
+        using var span = CoordBot.Telemetry.CoordBotTelemetry.StartReply("slack");
         var messages = SlackReplies.Render(reply);
         var body = SlackReplies.Shape(messages[0], reply, target);
         if (messages.Count > 1 || SlackReplies.HasFiles(reply))

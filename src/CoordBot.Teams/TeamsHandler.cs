@@ -73,6 +73,7 @@ public sealed partial class TeamsHandler(
                     }
                     var reply = await router.HandleAsync(request, token);
                     // A successful submit replaces the form's card; a refusal comes as a new message so the form stays to be fixed.
+                    using var span = reply is null ? null : CoordBot.Telemetry.CoordBotTelemetry.StartReply("teams");
                     if (reply is not null) await replies.DeliverAsync(reply, context.Asker, reply.IsError ? null : submittedCard, replyTo, token);
                 });
                 return TeamsAck.Accepted;
@@ -215,6 +216,7 @@ public sealed partial class TeamsHandler(
             await work.EnqueueAsync("teams private reply", token => replies.SendPrivatelyAsync(reply, context.Asker, token));
             return InvokeMessage("I sent the answer to our 1:1 chat.");
         }
+        using var span = CoordBot.Telemetry.CoordBotTelemetry.StartReply("teams");
         var cards = AdaptiveCardRenderer.Cards(reply);
         if (cards.Count > 1)
             await work.EnqueueAsync("teams more cards", token => replies.PostCardsAsync(context.Asker, cards.Skip(1), reply, token));

@@ -84,6 +84,7 @@ public static class CoordBotServices
         services.AddSingleton(outbox ?? new OutboxOptions());
         services.AddSingleton<OutboxStore>();
         services.AddSingleton<OutboxDispatcher>();
+        services.AddSingleton<Telemetry.OutboxBacklogGauges>();
         services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         return services;
     }

@@ -51,6 +51,7 @@ public static class LocalChatEndpoints
             var channel = input!.Channel.StartsWith('#') ? input.Channel : "#" + input.Channel;
             var chat = new ChatRequest(LocalChannel.Platform, LocalChannel.Workspace, channel, input.User, input.Text, input.Action, UserName: input.User, Files: input.Files);
             var reply = await router.HandleAsync(chat, ct);
+            using var span = CoordBot.Telemetry.CoordBotTelemetry.StartReply(LocalChannel.Platform);
             return Results.Json(new { replies = reply is null ? [] : new[] { LocalChannel.Render(reply) } }, ReplyJson.Options);
         }
     }

@@ -365,6 +365,7 @@ public sealed class SlackApiClient
                 var status = (int)response.StatusCode;
                 if (response.StatusCode == HttpStatusCode.TooManyRequests)
                 {
+                    CoordBot.Telemetry.CoordBotTelemetry.TooManyRequests("slack");
                     var retryAfter = RetryAfter(response) ?? TimeSpan.FromSeconds(1);
                     if (limited) _limiter.Penalize(method, limitToken, channel, retryAfter);
                     if (retryAfter > options.MaxWait || rateLimitRetries >= options.MaxRateLimitRetries)

@@ -103,6 +103,7 @@ public sealed class SlackRateLimiter(TimeProvider time, SlackRateLimitOptions? o
     public Task AcquireAsync(string method, string? token, string? channel = null, CancellationToken ct = default)
     {
         var wait = Reserve(method, token, channel);
+        if (wait > TimeSpan.Zero) Telemetry.CoordBotTelemetry.RateLimitWait("slack");
         // Through OutboxPacing: an outbox send gives its dispatcher slot up while it waits for its turn.
         return wait > TimeSpan.Zero ? OutboxPacing.DelayAsync(wait, time, ct) : Task.CompletedTask;
     }

@@ -159,6 +159,7 @@ public sealed class ConnectorClient(
                     attempt--;
                     continue;
                 }
+                if (response.StatusCode == HttpStatusCode.TooManyRequests) CoordBot.Telemetry.CoordBotTelemetry.TooManyRequests("teams");
                 failure = new ConnectorException(status, code, $"Connector {operation} failed: {status} {code}: {message}");
                 if (failure.IsPermanent) throw failure;
                 delay = response.StatusCode == HttpStatusCode.TooManyRequests && RetryAfter(response) is { } asked ? asked : Backoff(attempt);

@@ -116,6 +116,7 @@ public sealed class TeamsRateLimiter : IAsyncDisposable
             var now = Limiter.AttemptAcquire(key);
             if (now.IsAcquired) return now;
             now.Dispose();
+            CoordBot.Telemetry.CoordBotTelemetry.RateLimitWait("teams");
             var lease = await OutboxPacing.WaitAsync(stop => Limiter.AcquireAsync(key, 1, stop).AsTask(), ct);
             if (!lease.IsAcquired) throw new InvalidOperationException("The Teams rate limiter refused a wait.");
             return lease;

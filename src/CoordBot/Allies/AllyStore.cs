@@ -130,6 +130,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     /// <summary>Records new allies in one transaction (all or nothing) and returns their reference numbers.</summary>
     public async Task<IReadOnlyList<long>> AddAsync(string workspace, IReadOnlyList<AllyFields> allies, string createdBy, DateTimeOffset now, CancellationToken ct = default)
     {
+        using var span = CoordBot.Telemetry.CoordBotTelemetry.StartStore("ally.add");
         // Group commit: adds from concurrent requests share one transaction (and one fsync); each
         // completes only once committed. A batch (CSV import) is one write, all or nothing.
         return await writes.WriteAsync<IReadOnlyList<long>>(async (connection, tx) =>
@@ -188,6 +189,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     /// </summary>
     public async Task<Resolution> ResolveAsync(string workspace, string text, CancellationToken ct = default)
     {
+        using var span = CoordBot.Telemetry.CoordBotTelemetry.StartStore("ally.resolve");
         if (AllyVocabulary.ParseRef(text) is { } refNo)
             return await GetAsync(workspace, refNo, ct) is { } ally ? new Resolution.Found(ally) : new Resolution.NotFound();
         var key = AllyVocabulary.Key(text);
@@ -226,6 +228,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     /// </summary>
     public async Task<(IReadOnlyList<Ally> Items, int Total, bool Exact)> ListAsync(string workspace, AllyFilter filter, int page, int pageSize, CancellationToken ct = default)
     {
+        using var span = CoordBot.Telemetry.CoordBotTelemetry.StartStore("ally.list");
         var where = new StringBuilder("workspace_id = @Workspace");
         if (filter.Sector is not null) where.Append(" AND sector = @Sector");
         if (filter.Level is not null) where.Append(" AND level = @Level");
@@ -255,6 +258,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     /// <summary>Full-text search over names, orgs, roles, tags, notes and jurisdictions; every word must match as a prefix.</summary>
     public async Task<IReadOnlyList<Ally>> FindAsync(string workspace, IEnumerable<string> words, int page, int pageSize, CancellationToken ct = default)
     {
+        using var span = CoordBot.Telemetry.CoordBotTelemetry.StartStore("ally.find");
         var query = database.Dialect.FindQuery(words);
         if (query.Length == 0) return [];
         await using var connection = await database.OpenAsync(ct);
@@ -509,6 +513,7 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     public async Task<(IReadOnlyList<Ally> Items, int Total, bool Exact)> DueAsync(string workspace, string? keeper, DateOnly today, int page, int pageSize,
         CancellationToken ct = default)
     {
+        using var span = CoordBot.Telemetry.CoordBotTelemetry.StartStore("ally.due");
         var where = "workspace_id = @Workspace AND due_on <= @Horizon AND (snoozed_until IS NULL OR snoozed_until <= @Today)" +
                     (keeper is null ? "" : " AND COALESCE(owner, created_by) = @Keeper");
         var p = new

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CoordBot.Telemetry;
 using CoordBot.Workspaces;
 using Microsoft.Extensions.Logging;
 
@@ -48,9 +49,32 @@ public sealed class CommandRouter(
 
     public CommandTable Table => table;
 
-    public Task<Reply?> HandleAsync(ChatRequest request, CancellationToken ct = default)
+    public Task<Reply?> HandleAsync(ChatRequest request, CancellationToken ct = default) =>
+        CommandTelemetry.Listening ? MeasuredAsync(request, ct) : RunAsync(request, null, ct);
+
+    /// <summary>Runs the command inside its span and measurements (docs/observability.md); only when telemetry listens.</summary>
+    private async Task<Reply?> MeasuredAsync(ChatRequest request, CancellationToken ct)
     {
-        Func<ChatRequest, Task<Reply?>> next = r => DispatchAsync(r, ct);
+        var telemetry = CommandTelemetry.Start(request.Platform, time);
+        Reply? reply = null;
+        try
+        {
+            return reply = await RunAsync(request, telemetry, ct);
+        }
+        catch
+        {
+            telemetry?.Failed(null);
+            throw;
+        }
+        finally
+        {
+            telemetry?.Stop(reply);
+        }
+    }
+
+    private Task<Reply?> RunAsync(ChatRequest request, CommandTelemetry? telemetry, CancellationToken ct)
+    {
+        Func<ChatRequest, Task<Reply?>> next = r => DispatchAsync(r, telemetry, ct);
         for (var i = _middleware.Count - 1; i >= 0; i--)
         {
             var step = _middleware[i];
@@ -60,7 +84,7 @@ public sealed class CommandRouter(
         return next(request);
     }
 
-    private async Task<Reply?> DispatchAsync(ChatRequest request, CancellationToken ct)
+    private async Task<Reply?> DispatchAsync(ChatRequest request, CommandTelemetry? telemetry, CancellationToken ct)
     {
         string commandLine;
         string? body = null;
@@ -79,7 +103,10 @@ public sealed class CommandRouter(
         if (!Tokenizer.TryTokenize(commandLine, out var tokens, out var tokenError))
             return Reply.Error(tokenError!);
         if (tokens.Count == 0 || IsHelpWord(tokens[0]))
+        {
+            telemetry?.Matched("help");
             return Help.Overview(table);
+        }
 
         var word = tokens[0].Text.TrimStart('/').ToLowerInvariant();
         var group = table.Group(word);
@@ -88,7 +115,10 @@ public sealed class CommandRouter(
                 $"Commands: {string.Join(", ", table.Groups.Select(g => g.Name))}. Try: coord help");
         // "coord help" is a command of its own (everything); "coord --help", like "ally --help" or "ally help", is the group's help.
         if (tokens.Count == 1 || (IsHelpWord(tokens[1]) && !(tokens[1].Text.Equals("help", StringComparison.OrdinalIgnoreCase) && group.Commands.Any(c => c.Name == "help"))))
+        {
+            telemetry?.Matched(group.Name + " help");
             return Help.ForGroup(group);
+        }
 
         var sub = tokens[1].Text.ToLowerInvariant();
         var spec = group.Commands.FirstOrDefault(c => c.Name == sub);
@@ -96,6 +126,7 @@ public sealed class CommandRouter(
             return Reply.Error($"{group.Name} has no subcommand \"{Shorten(tokens[1].Text)}\".",
                 $"{group.Name} commands: {string.Join(", ", group.Commands.Select(c => c.Name))}. Try: {group.Name} help");
 
+        telemetry?.Matched(spec.FullName);
         var rest = tokens.Skip(2).ToList();
         if (request.Action is null && (rest.Any(t => !t.Quoted && t.Text == "--help") || rest is [{ Quoted: false, Text: "help" }]))
             return Help.ForCommand(spec);

@@ -27,6 +27,7 @@ public sealed class ErrorBoundaryMiddleware(ILogger<ErrorBoundaryMiddleware> log
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             var id = NewErrorId();
+            Telemetry.CommandTelemetry.Current?.Failed(id);
             logger.LogError(e, "Command failed ({ErrorId}) on {Platform}: {Command}", id, request.Platform, request.CommandName);
             return Reply.Error($"Sorry, something went wrong on my side (error {id}). Please try again; if it keeps happening, give your admin that error id.");
         }

@@ -1,3 +1,4 @@
+using CoordBot.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -174,10 +175,13 @@ public sealed class OutboxDispatcher(
             _lanes.RememberRetry(at, message);
             return;
         }
+        using var span = OutboxTelemetry.StartSend(message.Platform);
         var result = await SendAsync(message, ct);
         // Once the platform has answered, the answer is recorded even when the host is stopping: a send
         // left unrecorded would go again after its lease, and a delivered one would be delivered twice.
-        if (await RecordAsync(message, result, CancellationToken.None) is { } retryAt) _lanes.Retry(held, retryAt);
+        var retryAt = await RecordAsync(message, result, CancellationToken.None);
+        OutboxTelemetry.Sent(span, message.Platform, result, retryAt is not null);
+        if (retryAt is { } again) _lanes.Retry(held, again);
     }
 
     /// <summary>One send through the platform's sender, holding a send slot except while it waits for pacing.</summary>

@@ -44,4 +44,10 @@ public sealed record OutboxOptions
     /// go again after its lease, so it gets this long to finish and be recorded.
     /// </summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// When the oldest due message has waited longer than this, <c>/readyz</c> answers "degraded" (still 200):
+    /// the outbox runs but falls behind (rate limits, a platform outage, too few instances).
+    /// </summary>
+    public TimeSpan DegradedAfter { get; init; } = TimeSpan.FromMinutes(10);
 }

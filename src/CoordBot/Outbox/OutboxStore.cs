@@ -248,6 +248,28 @@ public sealed class OutboxStore(Database database, GroupCommit writes, ILogger<O
                 new { Ids = chunk });
     }
 
+    /// <summary>Every workspace's messages due and not sent yet, and the due time of the oldest of them (null when there are none).</summary>
+    public sealed record Backlog(long Count, DateTimeOffset? OldestDue);
+
+    /// <summary>
+    /// The backlog across all workspaces (operators' totals: docs/observability.md): messages due by
+    /// <paramref name="now"/> and not sent, and those claimed and being sent. Each part reads an index range.
+    /// </summary>
+    public async Task<Backlog> BacklogAsync(DateTimeOffset now, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        var row = await connection.QuerySingleAsync<(long Due, long Sending, string? OldestDue, string? OldestSending)>("""
+            SELECT (SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND not_before <= @Now) AS due,
+                   (SELECT COUNT(*) FROM outbox WHERE status = 'sending') AS sending,
+                   (SELECT MIN(not_before) FROM outbox WHERE status = 'pending' AND not_before <= @Now) AS oldest_due,
+                   (SELECT MIN(not_before) FROM outbox WHERE status = 'sending') AS oldest_sending
+            """, new { Now = Database.Stamp(now) });
+        DateTimeOffset? oldest = null;
+        foreach (var stamp in new[] { row.OldestDue, row.OldestSending })
+            if (stamp is not null && Database.ParseStamp(stamp) is var at && (oldest is null || at < oldest)) oldest = at;
+        return new Backlog(row.Due + row.Sending, oldest);
+    }
+
     public sealed record Entry(string Key, string Destination, string Status, int Attempts, DateTimeOffset NotBefore, string? LastError);
 
     /// <summary>Messages of a workspace not sent yet, soonest first.</summary>

@@ -34,6 +34,7 @@ public static class SchedulingServices
         // that registers a fake TimeProvider drives the scheduler's clock too.
         services.AddQuartz(q =>
         {
+            q.AddTriggerListener<MisfireCounter>();
             if (postgres)
             {
                 // Every instance is a node of one cluster (UseClustering gives each a generated instance id): the schedule

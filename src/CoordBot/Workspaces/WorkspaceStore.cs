@@ -24,6 +24,7 @@ public sealed class WorkspaceStore(Database database, TimeProvider time)
     public async Task<(WorkspaceInfo Workspace, UserInfo User)> EnsureUserAsync(
         string workspaceId, string platform, string userId, string? displayName, CancellationToken ct = default)
     {
+        using var span = Telemetry.CoordBotTelemetry.StartStore("workspace.ensure_user");
         if (database.IsPostgres) return await ReadOrRegisterAsync(workspaceId, platform, userId, displayName, ct);
         var now = time.GetUtcNow();
         if (_known.TryGetValue((workspaceId, userId), out var cached) && cached.Until > now) return (cached.Workspace, cached.User);

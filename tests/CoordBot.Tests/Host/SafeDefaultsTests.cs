@@ -299,7 +299,7 @@ public sealed class SafeDefaultsTests
     // ---- Helpers ----
 
     /// <summary>The host's own start-up refusal (an InvalidOperationException) wherever the hosting layers wrapped it.</summary>
-    private static Exception Innermost(Exception error)
+    internal static Exception Innermost(Exception error)
     {
         for (var e = error; e is not null; e = e.InnerException)
             if (e is InvalidOperationException) return e;

@@ -21,6 +21,9 @@ public abstract class SlackHostTest : IAsyncLifetime
     /// <summary>Settings a test class adds to every host it starts (StartHost's <c>extra</c> come on top).</summary>
     protected virtual Dictionary<string, string?> HostSettings => [];
 
+    /// <summary>Services a test class adds to every host it starts (e.g. telemetry exporters).</summary>
+    protected virtual Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? HostServices => null;
+
     /// <summary>True to run with Slack:ClientId/ClientSecret (OAuth installs) instead of Slack:BotToken.</summary>
     protected virtual bool OAuth => false;
 
@@ -58,7 +61,7 @@ public abstract class SlackHostTest : IAsyncLifetime
         }
         foreach (var (key, value) in HostSettings) settings[key] = value;
         foreach (var (key, value) in extra ?? []) settings[key] = value;
-        return new TestHost(Db, settings: settings);
+        return new TestHost(Db, HostServices, settings);
     }
 
     /// <summary>The settings of a single-workspace host (team T1 with its bot token) against <paramref name="slack"/>.</summary>

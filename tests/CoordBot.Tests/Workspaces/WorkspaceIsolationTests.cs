@@ -178,6 +178,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
         ["OutboxStore.DeferAsync"] = "by the id of a row this instance claimed",
         ["OutboxStore.RenewClaimsAsync"] = "by the ids of rows this instance claimed",
         ["OutboxStore.ReleaseClaimsAsync"] = "by the ids of rows this instance claimed",
+        ["OutboxStore.BacklogAsync"] = "operators' deployment-wide totals (a count and an age, no row's content) for the gauges and /readyz",
         ["DownloadStore.GetAsync"] = "the 256-bit token is the capability, issued to one user of one workspace (see DownloadStore_CreateAsync)",
         ["TeamsConversations.ServiceUrlsAsync"] = "the serviceUrls the Bot Framework vouched for, trusted for outbound calls whatever the tenant; no tenant data",
         ["SlackInstallations.WorkspaceOf"] = "a pure function of a Slack payload's ids",
