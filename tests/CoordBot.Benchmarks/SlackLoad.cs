@@ -63,10 +63,13 @@ public static class SlackLoad
         if (args.Contains("--slack-load-client")) return ClientAsync(args);
         int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length &&
             int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : fallback;
-        return RunAsync(TimeSpan.FromSeconds(Arg("--seconds", 10)), Arg("--connections", 32), Arg("--seed", 200));
+        // --only list,add: those phases after the no-op (for profiling one path).
+        var only = Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length ? args[o + 1].Split(',') : null;
+        var phases = Phases.Where(p => p.Kind == "noop" || only is null || only.Contains(p.Kind)).ToArray();
+        return RunAsync(TimeSpan.FromSeconds(Arg("--seconds", 10)), Arg("--connections", 32), Arg("--seed", 200), phases);
     }
 
-    public static async Task<int> RunAsync(TimeSpan duration, int connections, int seedAllies)
+    public static async Task<int> RunAsync(TimeSpan duration, int connections, int seedAllies, IReadOnlyList<Phase> phases)
     {
         var loadBefore = File.Exists("/proc/loadavg") ? (await File.ReadAllTextAsync("/proc/loadavg")).Split(' ')[0] : "?";
         var folder = Path.Combine(Path.GetTempPath(), $"coordbot-load-{Guid.NewGuid():N}");
@@ -99,7 +102,7 @@ public static class SlackLoad
             var warmup = await client.RunAsync("mix", TimeSpan.FromSeconds(3));
             var results = new List<PhaseResult>();
             using var self = Process.GetCurrentProcess();
-            foreach (var phase in Phases)
+            foreach (var phase in phases)
             {
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
