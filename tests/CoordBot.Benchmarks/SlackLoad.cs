@@ -168,6 +168,8 @@ public static class SlackLoad
         public static async Task<LoadClient> StartAsync(string baseUrl, int connections)
         {
             var start = new ProcessStartInfo { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            // Workstation GC: the load generator should not take a GC heap and thread per core from the host it loads.
+            start.Environment["DOTNET_gcServer"] = "0";
             var self = Environment.ProcessPath!;
             start.FileName = self;
             if (Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
