@@ -254,7 +254,7 @@ public sealed partial class SlackHandler(
         if (SlackReplies.SoleForm(reply) is { } form && target.TriggerId is not null && await replies.OpenFormAsync(form, target, ct))
             return SlackAck.Empty;
         var messages = SlackReplies.Render(reply);
-        var body = SlackReplies.Shape(messages[0], reply, target);
+        var body = SlackReplies.Shape(messages[0], reply, target, copy: false);   // rendered for this answer alone: no copy needed
         if (messages.Count > 1 || SlackReplies.HasFiles(reply))
             await work.EnqueueAsync("slack more pages", token => replies.SendPagesAsync(reply, messages.Skip(1).ToList(), target, token));
         return new SlackAck(200, body);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text;
 using CoordBot.Data;
 using CoordBot.Workspaces;
@@ -262,9 +263,21 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     {
         await using var reader = await statement.ReaderAsync(ct);
         var items = new List<Ally>();
-        var parse = reader.GetRowParser<Row>();
-        while (await reader.ReadAsync(ct)) items.Add(parse(reader).ToAlly());
+        while (await reader.ReadAsync(ct)) items.Add(Read(reader));
         return items;
+    }
+
+    /// <summary>
+    /// One row of <see cref="Columns"/> read by position with typed getters, as <see cref="Row.ToAlly"/> maps it (a null
+    /// where the schema forbids one reads as Dapper left it: the property's default).
+    /// </summary>
+    private static Ally Read(DbDataReader r)
+    {
+        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        DateOnly? Day(int i) => r.IsDBNull(i) ? null : Database.ParseDay(r.GetString(i));
+        return new Ally(r.GetInt64(0), r.GetInt64(1), Text(2) ?? "", Text(3), Text(4), Text(5), Text(6), Text(7), Text(8) ?? "unknown",
+            Text(9), Text(10), AllyVocabulary.ParseTags(Text(11)), Text(12), Text(13), Day(14), Text(15) ?? "", Database.ParseStamp(Text(16) ?? ""),
+            Day(17), r.IsDBNull(18) ? null : (int)r.GetInt64(18), Day(19), Day(20));
     }
 
     /// <summary>Full-text search over names, orgs, roles, tags, notes and jurisdictions; every word must match as a prefix.</summary>
