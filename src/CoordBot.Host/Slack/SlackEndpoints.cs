@@ -95,14 +95,40 @@ public static class SlackEndpoints
     {
         public async Task ExecuteAsync(HttpContext context)
         {
-            var buffer = new ArrayBufferWriter<byte>(4096);
+            using var buffer = new PooledBuffer();
             using (var writer = new Utf8JsonWriter(buffer)) body.WriteTo(writer);
             var response = context.Response;
             response.StatusCode = status;
             response.ContentType = "application/json; charset=utf-8";
-            response.ContentLength = buffer.WrittenCount;
-            await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+            response.ContentLength = buffer.Written.Length;
+            await response.Body.WriteAsync(buffer.Written, context.RequestAborted);
         }
+    }
+
+    /// <summary>An <see cref="IBufferWriter{T}"/> over arrays rented from the shared pool, returned on dispose.</summary>
+    private sealed class PooledBuffer : IBufferWriter<byte>, IDisposable
+    {
+        private byte[] _array = ArrayPool<byte>.Shared.Rent(4096);
+        private int _count;
+
+        public ReadOnlyMemory<byte> Written => _array.AsMemory(0, _count);
+
+        public void Advance(int count) => _count += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => Ensure(sizeHint).AsMemory(_count);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => Ensure(sizeHint).AsSpan(_count);
+
+        private byte[] Ensure(int sizeHint)
+        {
+            if (_array.Length - _count >= Math.Max(sizeHint, 1)) return _array;
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_array.Length * 2, _count + sizeHint));
+            _array.AsSpan(0, _count).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_array);
+            return _array = larger;
+        }
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(_array);
     }
 
     private static IResult Bad(string reason) => Results.Json(new { error = reason }, statusCode: StatusCodes.Status400BadRequest);
