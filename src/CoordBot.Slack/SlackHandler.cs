@@ -281,7 +281,7 @@ public sealed partial class SlackHandler(
             return SlackAck.Empty;
         using var span = CoordBot.Telemetry.CoordBotTelemetry.StartReply("slack");
         var messages = SlackReplies.Render(reply);
-        var body = SlackReplies.Shape(messages[0], reply, target);
+        var body = SlackReplies.Shape(messages[0], reply, target, copy: false);   // rendered for this answer alone: no copy needed
         if (messages.Count > 1 || SlackReplies.HasFiles(reply))
             await work.EnqueueAsync("slack more pages", token => replies.SendPagesAsync(reply, messages.Skip(1).ToList(), target, token));
         return new SlackAck(200, body);

@@ -26,10 +26,13 @@ public sealed class SlackReplies(SlackApiClient api, ISlackTokens tokens, SlackD
     /// <summary>The pages of a reply, each a chat.postMessage-shaped message.</summary>
     public static IReadOnlyList<JsonObject> Render(Reply reply) => BlockKitRenderer.Messages(reply);
 
-    /// <summary>A page as an HTTP / ack / response_url body: with response_type and, for a button's answer, replace_original.</summary>
-    public static JsonObject Shape(JsonObject message, Reply reply, SlackTarget target)
+    /// <summary>
+    /// A page as an HTTP / ack / response_url body: with response_type and, for a button's answer, replace_original; on a copy
+    /// of <paramref name="message"/> unless <paramref name="copy"/> is false (the page is used for nothing else).
+    /// </summary>
+    public static JsonObject Shape(JsonObject message, Reply reply, SlackTarget target, bool copy = true)
     {
-        var shaped = (JsonObject)message.DeepClone();
+        var shaped = copy ? (JsonObject)message.DeepClone() : message;
         shaped["response_type"] = reply.Ephemeral ? "ephemeral" : "in_channel";
         if (target.ReplaceOriginal) shaped["replace_original"] = true;
         return shaped;

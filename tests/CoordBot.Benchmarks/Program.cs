@@ -6,7 +6,7 @@
 //
 // With --slack-load it instead drives the real host over HTTP with signed slash commands (SlackLoad.cs):
 //
-//   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --slack-load [--seconds N] [--connections N]
+//   dotnet run -c Release --project tests/CoordBot.Benchmarks -- --slack-load [--seconds N] [--connections N] [--only list,add,mix]
 //
 // With --scheduler it measures the Quartz-backed schedule instead (SchedulerBench.cs):
 //

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -174,10 +176,21 @@ public static partial class BlockKitRenderer
         return pages;
     }
 
-    private static readonly JsonSerializerOptions CountingJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions CountingJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>A block's size as Slack counts text: its JSON, with non-ASCII characters counted once.</summary>
-    private static int Cost(JsonNode block) => block.ToJsonString(CountingJson).Length;
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_costBuffer;
+
+    /// <summary>
+    /// A block's size as Slack counts text: its JSON, with non-ASCII characters counted once (the length of
+    /// <c>ToJsonString</c> with that encoder, counted from the UTF-8 in a reused buffer instead of a new string).
+    /// </summary>
+    private static int Cost(JsonNode block)
+    {
+        var buffer = t_costBuffer ??= new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(buffer, CountingJson)) block.WriteTo(writer);
+        return Encoding.UTF8.GetCharCount(buffer.WrittenSpan);
+    }
 
     /// <summary>Groups items in order: at most <paramref name="count"/> to a group, and at most <see cref="MaxBlockChars"/> characters unless one item alone is more.</summary>
     private static List<List<T>> Groups<T>(IEnumerable<T> items, int count, Func<T, int> cost)

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text;
 using CoordBot.Data;
 using CoordBot.Workspaces;
@@ -102,23 +103,22 @@ public sealed class AllyStore(Database database, GroupCommit writes)
             RoleSince is null ? null : Database.ParseDay(RoleSince), ExternalId, TermEnds is null ? null : Database.ParseDay(TermEnds));
     }
 
-    private static object Parameters(string workspace, AllyFields f, string createdBy, DateTimeOffset now) => new
-    {
-        Workspace = workspace,
-        Name = AllyVocabulary.Squash(f.Name)!,
-        NameKey = AllyVocabulary.Key(f.Name)!,
-        Org = Blank(f.Org), OrgKey = AllyVocabulary.Key(f.Org),
-        Role = Blank(f.Role), Sector = Blank(f.Sector), Level = Blank(f.Level),
-        Jurisdiction = Blank(f.Jurisdiction), JurisdictionKey = AllyVocabulary.JurisdictionKey(f.Jurisdiction),
-        Stance = Blank(f.Stance) ?? "unknown",
-        Email = Blank(f.Email), Phone = Blank(f.Phone),
-        Tags = TagText(f.Tags), Owner = Blank(f.Owner), Notes = Blank(f.Notes),
-        LastContact = f.LastContact is { } d ? Database.Day(d) : null,
-        Every = f.Every is >= 0 ? f.Every : null,
-        ExternalId = Blank(f.ExternalId), TermEnds = f.TermEnds is { } t ? Database.Day(t) : null,
-        RoleSince = f.RoleSince is { } since ? Database.Day(since) : null,
-        CreatedBy = createdBy, At = Database.Stamp(now),
-    };
+    /// <summary>The parameters of <see cref="InsertSql"/> but the reference number.</summary>
+    private static Statement Inserting(Statement insert, string workspace, AllyFields f, string createdBy, DateTimeOffset now) => insert
+        .Set("Workspace", workspace)
+        .Set("Name", AllyVocabulary.Squash(f.Name)!)
+        .Set("NameKey", AllyVocabulary.Key(f.Name)!)
+        .Set("Org", Blank(f.Org)).Set("OrgKey", AllyVocabulary.Key(f.Org))
+        .Set("Role", Blank(f.Role)).Set("Sector", Blank(f.Sector)).Set("Level", Blank(f.Level))
+        .Set("Jurisdiction", Blank(f.Jurisdiction)).Set("JurisdictionKey", AllyVocabulary.JurisdictionKey(f.Jurisdiction))
+        .Set("Stance", Blank(f.Stance) ?? "unknown")
+        .Set("Email", Blank(f.Email)).Set("Phone", Blank(f.Phone))
+        .Set("Tags", TagText(f.Tags)).Set("Owner", Blank(f.Owner)).Set("Notes", Blank(f.Notes))
+        .Set("LastContact", f.LastContact is { } d ? Database.Day(d) : null)
+        .Set("Every", f.Every is >= 0 ? f.Every : null)
+        .Set("ExternalId", Blank(f.ExternalId)).Set("TermEnds", f.TermEnds is { } t ? Database.Day(t) : null)
+        .Set("RoleSince", f.RoleSince is { } since ? Database.Day(since) : null)
+        .Set("CreatedBy", createdBy).Set("At", Database.Stamp(now));
 
     private const string InsertSql = """
         INSERT INTO allies (workspace_id, ref_no, name, name_key, org, org_key, role, sector, level, jurisdiction, jurisdiction_key,
@@ -136,28 +136,40 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         return await writes.WriteAsync<IReadOnlyList<long>>(async (connection, tx) =>
         {
             var refs = new List<long>(allies.Count);
+            // Prepared once on the group commit's kept connection (Database.Statement), like the savepoints around them.
             foreach (var fields in allies)
             {
-                var refNo = await WorkspaceStore.NextRefAsync(connection, tx, workspace, "ally");
-                var p = new DynamicParameters(Parameters(workspace, fields, createdBy, now));
-                p.Add("RefNo", refNo);
-                await connection.ExecuteAsync(InsertSql, p, tx);
+                long refNo;
+                using (var next = database.Statement(connection, WorkspaceStore.NextRefSql, tx).Set("Workspace", workspace).Set("Kind", "ally"))
+                    refNo = (await next.ScalarInt64Async(ct))!.Value;
+                using (var insert = Inserting(database.Statement(connection, InsertSql, tx), workspace, fields, createdBy, now).Set("RefNo", refNo))
+                    await insert.ExecuteAsync(ct);
                 refs.Add(refNo);
             }
             if (refs.Count > 0)
-                await connection.ExecuteAsync(AllyDue.Recompute(database.Dialect, "workspace_id = @Workspace AND ref_no >= @First AND ref_no <= @Last"),
-                    new { Workspace = workspace, First = refs[0], Last = refs[^1] }, tx);
+            {
+                using var due = database.Statement(connection, RecomputeRange(database.Dialect), tx)
+                    .Set("Workspace", workspace).Set("First", refs[0]).Set("Last", refs[^1]);
+                await due.ExecuteAsync(ct);
+            }
             return refs;
         }, ct);
     }
 
+    /// <summary>The due-day update of the allies an add created (their reference numbers run from @First to @Last).</summary>
+    private static string RecomputeRange(SqlDialect dialect) => dialect == SqlDialect.Postgres ? RecomputeRangePostgres : RecomputeRangeSqlite;
+
+    private static readonly string RecomputeRangeSqlite = AllyDue.Recompute(SqlDialect.Sqlite, "workspace_id = @Workspace AND ref_no >= @First AND ref_no <= @Last");
+    private static readonly string RecomputeRangePostgres = AllyDue.Recompute(SqlDialect.Postgres, "workspace_id = @Workspace AND ref_no >= @First AND ref_no <= @Last");
+
     public async Task<Ally?> GetAsync(string workspace, long refNo, CancellationToken ct = default)
     {
-        await using var connection = await database.OpenAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(
-            $"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND ref_no = @RefNo", new { Workspace = workspace, RefNo = refNo });
-        return row?.ToAlly();
+        await using var lease = await database.LeaseAsync(ct);
+        using var query = database.Statement(lease.Connection, GetSql).Set("Workspace", workspace).Set("RefNo", refNo);
+        return (await RowsAsync(query, ct)) is [var ally] ? ally : null;
     }
+
+    private const string GetSql = $"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND ref_no = @RefNo";
 
     /// <summary>Allies by reference in one query, in the order given (references that no longer exist are skipped).</summary>
     public async Task<IReadOnlyList<Ally>> GetManyAsync(string workspace, IReadOnlyList<long> refs, CancellationToken ct = default)
@@ -213,12 +225,12 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     /// <summary>Allies whose name equals <paramref name="name"/> (ignoring case and spacing), to warn about duplicates.</summary>
     public async Task<IReadOnlyList<Ally>> SameNameAsync(string workspace, string name, CancellationToken ct = default)
     {
-        await using var connection = await database.OpenAsync(ct);
+        await using var lease = await database.LeaseAsync(ct);
         // No ORDER BY ref_no here: SQLite would walk the (workspace, ref_no) index over the whole
         // workspace instead of the name index (45 ms instead of 0.1 ms at 100,000 allies).
-        var rows = await connection.QueryAsync<Row>($"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND name_key = @Key LIMIT 6",
-            new { Workspace = workspace, Key = AllyVocabulary.Key(name) });
-        return rows.Select(r => r.ToAlly()).OrderBy(a => a.RefNo).ToList();
+        using var query = database.Statement(lease.Connection, $"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND name_key = @Key LIMIT 6")
+            .Set("Workspace", workspace).Set("Key", AllyVocabulary.Key(name));
+        return (await RowsAsync(query, ct)).OrderBy(a => a.RefNo).ToList();
     }
 
     /// <summary>
@@ -239,20 +251,54 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         if (filter.StaleBefore is not null) where.Append(" AND (last_contact IS NULL OR last_contact < @StaleBefore)");
         if (filter.Was is not null)
             where.Append(" AND id IN (SELECT r.ally_id FROM ally_roles r WHERE r.workspace_id = @Workspace AND (r.org_key = @Was OR r.jurisdiction_key = @Was))");
-        var p = new
-        {
-            Workspace = workspace, filter.Sector, filter.Level, Org = AllyVocabulary.Key(filter.Org),
-            Jurisdiction = AllyVocabulary.JurisdictionKey(filter.Jurisdiction), filter.Owner,
-            Tag = filter.Tag is null ? null : "%," + EscapeLike(filter.Tag.ToLowerInvariant()) + ",%",
-            StaleBefore = filter.StaleBefore is { } d ? Database.Day(d) : null,
-            Was = AllyVocabulary.Key(filter.Was),
-            Limit = pageSize, Offset = (page - 1) * pageSize, CountCap = (page - 1) * pageSize + CountAhead,
-        };
-        await using var connection = await database.OpenAsync(ct);
-        var total = await connection.ExecuteScalarAsync<int>($"SELECT COUNT(*) FROM (SELECT 1 FROM allies WHERE {where} LIMIT @CountCap) AS capped", p);
-        var rows = await connection.QueryAsync<Row>(
-            $"SELECT {Columns} FROM allies WHERE {where} ORDER BY last_contact NULLS FIRST, id LIMIT @Limit OFFSET @Offset", p);
-        return (rows.Select(r => r.ToAlly()).ToList(), total, total < p.CountCap);
+        var countCap = (page - 1) * pageSize + CountAhead;
+        // Both statements run prepared on a kept connection (Database.LeaseAsync): parsing and planning them again for
+        // every list cost more than running them.
+        await using var lease = await database.LeaseAsync(ct);
+        int total;
+        using (var count = Filtered(database.Statement(lease.Connection, $"SELECT COUNT(*) FROM (SELECT 1 FROM allies WHERE {where} LIMIT @CountCap) AS capped"),
+                   workspace, filter).Set("CountCap", countCap))
+            total = (int)(await count.ScalarInt64Async(ct) ?? 0);
+        using var query = Filtered(database.Statement(lease.Connection, $"SELECT {Columns} FROM allies WHERE {where} ORDER BY last_contact NULLS FIRST, id LIMIT @Limit OFFSET @Offset"),
+            workspace, filter).Set("Limit", pageSize).Set("Offset", (page - 1) * pageSize);
+        return (await RowsAsync(query, ct), total, total < countCap);
+    }
+
+    /// <summary>The parameters of <see cref="ListAsync"/>'s filter, those it uses only (PostgreSQL refuses a parameter it cannot type).</summary>
+    private static Statement Filtered(Statement statement, string workspace, AllyFilter filter)
+    {
+        statement.Set("Workspace", workspace);
+        if (filter.Sector is not null) statement.Set("Sector", filter.Sector);
+        if (filter.Level is not null) statement.Set("Level", filter.Level);
+        if (filter.Org is not null) statement.Set("Org", AllyVocabulary.Key(filter.Org));
+        if (filter.Jurisdiction is not null) statement.Set("Jurisdiction", AllyVocabulary.JurisdictionKey(filter.Jurisdiction));
+        if (filter.Owner is not null) statement.Set("Owner", filter.Owner);
+        if (filter.Tag is not null) statement.Set("Tag", "%," + EscapeLike(filter.Tag.ToLowerInvariant()) + ",%");
+        if (filter.StaleBefore is { } d) statement.Set("StaleBefore", Database.Day(d));
+        if (filter.Was is not null) statement.Set("Was", AllyVocabulary.Key(filter.Was));
+        return statement;
+    }
+
+    /// <summary>The allies a statement returns (its columns are <see cref="Columns"/>), in order.</summary>
+    private static async Task<List<Ally>> RowsAsync(Statement statement, CancellationToken ct)
+    {
+        await using var reader = await statement.ReaderAsync(ct);
+        var items = new List<Ally>();
+        while (await reader.ReadAsync(ct)) items.Add(Read(reader));
+        return items;
+    }
+
+    /// <summary>
+    /// One row of <see cref="Columns"/> read by position with typed getters, as <see cref="Row.ToAlly"/> maps it (a null
+    /// where the schema forbids one reads as Dapper left it: the property's default).
+    /// </summary>
+    private static Ally Read(DbDataReader r)
+    {
+        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+        DateOnly? Day(int i) => r.IsDBNull(i) ? null : Database.ParseDay(r.GetString(i));
+        return new Ally(r.GetInt64(0), r.GetInt64(1), Text(2) ?? "", Text(3), Text(4), Text(5), Text(6), Text(7), Text(8) ?? "unknown",
+            Text(9), Text(10), AllyVocabulary.ParseTags(Text(11)), Text(12), Text(13), Day(14), Text(15) ?? "", Database.ParseStamp(Text(16) ?? ""),
+            Day(17), r.IsDBNull(18) ? null : (int)r.GetInt64(18), Day(19), Day(20), Text(21), Day(22));
     }
 
     /// <summary>Full-text search over names, orgs, roles, tags, notes and jurisdictions; every word must match as a prefix.</summary>

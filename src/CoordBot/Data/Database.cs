@@ -45,7 +45,13 @@ public sealed class Database : IAsyncDisposable
         builder.DefaultTimeout = 30;
         _connectionString = builder.ToString();
         Dialect = SqlDialect.Sqlite;
+        _kept = new KeptConnections(MaxKept);
     }
+
+    /// <summary>Most SQLite connections kept open for <see cref="LeaseAsync"/> while idle (more may be lent at once; those close when returned).</summary>
+    public const int MaxKept = 16;
+
+    private readonly KeptConnections? _kept;
 
     public SqlDialect Dialect { get; }
 
@@ -82,7 +88,41 @@ public sealed class Database : IAsyncDisposable
         return connection;
     }
 
-    public ValueTask DisposeAsync() => _postgres?.DisposeAsync() ?? ValueTask.CompletedTask;
+    /// <summary>
+    /// Lends a connection for a few statements run through <see cref="Statement"/>: on SQLite one kept open with its prepared
+    /// statements (see <see cref="KeptConnections"/>), on PostgreSQL one from the pool. Disposing the lease gives it back.
+    /// </summary>
+    public async ValueTask<Lease> LeaseAsync(CancellationToken ct = default)
+    {
+        if (_kept is null) return new Lease(await OpenAsync(ct), null);
+        if (_kept.TryTake() is { } idle) return new Lease(idle, _kept);
+        var connection = (SqliteConnection)await OpenAsync(ct);
+        _kept.Adopt(connection);
+        return new Lease(connection, _kept);
+    }
+
+    /// <summary>
+    /// A command for <paramref name="sql"/> on <paramref name="connection"/>: on a leased SQLite connection its prepared one,
+    /// reused the next time; otherwise a new one. Set its parameters with <see cref="Statement.Set(string, string)"/> and dispose it.
+    /// </summary>
+    public Statement Statement(DbConnection connection, string sql, DbTransaction? transaction = null)
+    {
+        if (_kept?.Prepared(connection, sql) is { } prepared)
+        {
+            prepared.Transaction = (SqliteTransaction?)transaction;
+            return new Statement(prepared, owned: false);
+        }
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return new Statement(command, owned: true);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_kept is not null) await _kept.CloseAllAsync();
+        if (_postgres is not null) await _postgres.DisposeAsync();
+    }
 
     /// <summary>Timestamps are stored as sortable UTC text with a fixed width.</summary>
     public static string Stamp(DateTimeOffset time) =>

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Threading.Channels;
-using Dapper;
 
 namespace CoordBot.Data;
 
@@ -57,25 +56,27 @@ public sealed class GroupCommit : IAsyncDisposable
     private async Task CommitAsync(List<Pending> group)
     {
         var results = new (object? Value, Exception? Error)[group.Count];
+        // A kept connection (Database.LeaseAsync): the savepoints and the writes' own statements stay prepared on it.
+        await using var lease = await _database.LeaseAsync();
         try
         {
-            await using var connection = await _database.OpenAsync();
+            var connection = lease.Connection;
             await using var tx = await connection.BeginTransactionAsync();
             for (var i = 0; i < group.Count; i++)
             {
                 for (var attempt = 1; ; attempt++)
                 {
-                    await connection.ExecuteAsync("SAVEPOINT one_write", transaction: tx);
+                    await RunAsync(connection, tx, "SAVEPOINT one_write");
                     try
                     {
                         results[i] = (await group[i].Work(connection, tx), null);
-                        await connection.ExecuteAsync("RELEASE one_write", transaction: tx);
+                        await RunAsync(connection, tx, "RELEASE one_write");
                         break;
                     }
                     catch (Exception e)
                     {
                         results[i] = (null, e);
-                        await connection.ExecuteAsync("ROLLBACK TO one_write; RELEASE one_write", transaction: tx);
+                        await RunAsync(connection, tx, "ROLLBACK TO one_write; RELEASE one_write");
                         if (attempt == MaxAttempts || !IsRetryable(e)) break;
                     }
                 }
@@ -84,6 +85,7 @@ public sealed class GroupCommit : IAsyncDisposable
         }
         catch (Exception e)
         {
+            lease.Break();
             foreach (var pending in group) pending.Done.TrySetException(e);
             return;
         }
@@ -92,6 +94,12 @@ public sealed class GroupCommit : IAsyncDisposable
             if (results[i].Error is { } error) group[i].Done.TrySetException(error);
             else group[i].Done.TrySetResult(results[i].Value);
         }
+    }
+
+    private async Task RunAsync(DbConnection connection, DbTransaction tx, string sql)
+    {
+        using var statement = _database.Statement(connection, sql, tx);
+        await statement.ExecuteAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -137,11 +137,14 @@ public sealed class WorkspaceStore(Database database, TimeProvider time)
 
     /// <summary>Hands out the next short reference number (A1, A2…) of a kind; never reuses one.</summary>
     public static Task<long> NextRefAsync(DbConnection connection, DbTransaction tx, string workspaceId, string kind) =>
-        connection.ExecuteScalarAsync<long>("""
-            INSERT INTO ref_counters (workspace_id, kind, last_value) VALUES (@Workspace, @Kind, 1)
-            ON CONFLICT (workspace_id, kind) DO UPDATE SET last_value = ref_counters.last_value + 1
-            RETURNING last_value
-            """, new { Workspace = workspaceId, Kind = kind }, tx);
+        connection.ExecuteScalarAsync<long>(NextRefSql, new { Workspace = workspaceId, Kind = kind }, tx);
+
+    /// <summary>The statement of <see cref="NextRefAsync"/> (parameters @Workspace, @Kind), for a caller that runs it prepared.</summary>
+    public const string NextRefSql = """
+        INSERT INTO ref_counters (workspace_id, kind, last_value) VALUES (@Workspace, @Kind, 1)
+        ON CONFLICT (workspace_id, kind) DO UPDATE SET last_value = ref_counters.last_value + 1
+        RETURNING last_value
+        """;
 
     /// <summary>Finds an IANA (or Windows) time zone id, or null.</summary>
     public static TimeZoneInfo? FindZone(string id)

@@ -77,6 +77,18 @@ public sealed class SlackCommandTests : SlackHostTest
     }
 
     [Fact]
+    public async Task The_benchmarks_no_op_command_is_unknown_to_the_production_host()
+    {
+        // tests/CoordBot.Benchmarks/SlackLoad.cs answers "/noop" with a fixed "no-op" JSON, but only in the composition the
+        // benchmark builds; the host's own composition routes it like any other text, to the router's refusal.
+        var reply = (await Client.CommandAsync(Team, "U1", "/noop", "")).Message();
+        BlockKitLimits.AssertValidMessage(reply);
+        reply.Shows("I don't know the command \"noop\".");
+        Assert.DoesNotContain("no-op", reply.ToJsonString());
+        Assert.Equal("ephemeral", reply["response_type"]?.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_refusal_names_the_problem()
     {
         var reply = (await Client.CommandAsync(Team, "U1", "/ally", "add \"X\" --sector govt")).Message();
