@@ -69,6 +69,13 @@ public sealed class OutboxDispatcher(
                 {
                     logger.LogError(e, "Outbox dispatch failed; retrying after the poll interval");
                 }
+                catch (Exception) when (stoppingToken.IsCancellationRequested)
+                {
+                    // Stopping while a claim was in flight: Npgsql reports the cancelled query as its own
+                    // exception, not always an OperationCanceledException. The dispatcher ends quietly; an
+                    // exception escaping here would make the host stop the whole application.
+                    break;
+                }
                 try
                 {
                     using var poll = new CancellationTokenSource(NextWait(renewAt), time);
