@@ -161,7 +161,6 @@ public static partial class OpenStatesPeople
         var name = Scalar(map, "name");
         if (name is null || string.IsNullOrWhiteSpace(name.Value)) return (null, Problem(name ?? (YamlNode)map, "name is missing."));
         if (name.Value.Length > AllyVocabulary.MaxNameLength) return (null, Problem(name, $"name is too long (at most {AllyVocabulary.MaxNameLength} characters)."));
-        if (map["name"] is not YamlScalar) return (null, Problem(map["name"], "name must be text."));
 
         string? email = null;
         if (map["email"] is { } emailNode)
