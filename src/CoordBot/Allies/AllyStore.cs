@@ -234,13 +234,30 @@ public sealed class AllyStore(Database database, GroupCommit writes)
     }
 
     /// <summary>
-    /// One page of allies matching the filter, least recently contacted first (never contacted first
-    /// of all), and how many match, counted up to 1,000 past the page (Total is then a lower bound
-    /// and Exact is false): counting 100,000 rows for "Page 1 of 10,000" cost more than the page.
+    /// One page of allies matching the filter, least recently contacted first (never contacted first of all), and how many
+    /// match. Without filters the total is the workspace's count (<c>ally_counts</c>); with filters it is counted up to 1,000
+    /// past the requested page (Total is then a lower bound and Exact is false): counting 100,000 rows for "Page 1 of
+    /// 10,000" cost more than the page.
     /// </summary>
+    /// <remarks>
+    /// Pages are kept in memory under the workspace's version in <c>ally_counts</c>, which the database raises with every
+    /// change of the workspace's allies or role history (triggers, migration 24), whoever makes it: this instance, another
+    /// one on the same PostgreSQL, or a statement typed by hand. The version is read on every call, before the page, so a
+    /// kept page is served only while nothing has changed since it was read; one read after a change is read again.
+    /// </remarks>
     public async Task<(IReadOnlyList<Ally> Items, int Total, bool Exact)> ListAsync(string workspace, AllyFilter filter, int page, int pageSize, CancellationToken ct = default)
     {
         using var span = CoordBot.Telemetry.CoordBotTelemetry.StartStore("ally.list");
+        // Every statement runs prepared on a kept connection (Database.LeaseAsync): parsing and planning them again for
+        // every list cost more than running them.
+        await using var lease = await database.LeaseAsync(ct);
+        long version, count;
+        using (var counts = database.Statement(lease.Connection, CountsSql).Set("Workspace", workspace))
+        await using (var reader = await counts.ReaderAsync(ct))
+            (count, version) = await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
+        var key = new ListKey(workspace, filter, page, pageSize);
+        if (_pages.TryGetValue(key, out var kept) && kept.Version == version) return kept.Page;
+
         var where = new StringBuilder("workspace_id = @Workspace");
         if (filter.Sector is not null) where.Append(" AND sector = @Sector");
         if (filter.Level is not null) where.Append(" AND level = @Level");
@@ -252,17 +269,38 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         if (filter.Was is not null)
             where.Append(" AND id IN (SELECT r.ally_id FROM ally_roles r WHERE r.workspace_id = @Workspace AND (r.org_key = @Was OR r.jurisdiction_key = @Was))");
         var countCap = (page - 1) * pageSize + CountAhead;
-        // Both statements run prepared on a kept connection (Database.LeaseAsync): parsing and planning them again for
-        // every list cost more than running them.
-        await using var lease = await database.LeaseAsync(ct);
-        int total;
-        using (var count = Filtered(database.Statement(lease.Connection, $"SELECT COUNT(*) FROM (SELECT 1 FROM allies WHERE {where} LIMIT @CountCap) AS capped"),
-                   workspace, filter).Set("CountCap", countCap))
-            total = (int)(await count.ScalarInt64Async(ct) ?? 0);
-        using var query = Filtered(database.Statement(lease.Connection, $"SELECT {Columns} FROM allies WHERE {where} ORDER BY last_contact NULLS FIRST, id LIMIT @Limit OFFSET @Offset"),
-            workspace, filter).Set("Limit", pageSize).Set("Offset", (page - 1) * pageSize);
-        return (await RowsAsync(query, ct), total, total < countCap);
+        (IReadOnlyList<Ally>, int, bool) result;
+        using (var query = Filtered(database.Statement(lease.Connection, $"SELECT {Columns} FROM allies WHERE {where} ORDER BY last_contact NULLS FIRST, id LIMIT @Limit OFFSET @Offset"),
+                   workspace, filter).Set("Limit", pageSize).Set("Offset", (page - 1) * pageSize))
+        {
+            var items = await RowsAsync(query, ct);
+            if (filter == NoFilter)
+            {
+                result = (items, (int)Math.Min(count, int.MaxValue), true);
+            }
+            else
+            {
+                using var capped = Filtered(database.Statement(lease.Connection, $"SELECT COUNT(*) FROM (SELECT 1 FROM allies WHERE {where} LIMIT @CountCap) AS capped"),
+                    workspace, filter).Set("CountCap", countCap);
+                var total = (int)(await capped.ScalarInt64Async(ct) ?? 0);
+                result = (items, total, total < countCap);
+            }
+        }
+        if (_pages.Count >= MaxKeptPages) _pages.Clear();
+        _pages[key] = (version, result);
+        return result;
     }
+
+    private const string CountsSql = "SELECT allies, version FROM ally_counts WHERE workspace_id = @Workspace";
+
+    private static readonly AllyFilter NoFilter = new();
+
+    private readonly record struct ListKey(string Workspace, AllyFilter Filter, int Page, int PageSize);
+
+    /// <summary>Pages <see cref="ListAsync"/> read, under the version they were read at (all are dropped when this many are kept).</summary>
+    private const int MaxKeptPages = 1000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ListKey, (long Version, (IReadOnlyList<Ally> Items, int Total, bool Exact) Page)> _pages = new();
 
     /// <summary>The parameters of <see cref="ListAsync"/>'s filter, those it uses only (PostgreSQL refuses a parameter it cannot type).</summary>
     private static Statement Filtered(Statement statement, string workspace, AllyFilter filter)

@@ -751,6 +751,65 @@ public static class Migrations
             ALTER TABLE allies ADD COLUMN term_ends TEXT;
             CREATE UNIQUE INDEX ux_allies_external ON allies (workspace_id, external_id);
             """),
+
+        // ally list's total and the version its page cache checks (docs/performance.md, "Signed Slack slash commands under
+        // load"), kept by the database itself so that every writer (any instance, any statement) keeps them right. A row is
+        // never deleted: a version only grows, so a page cached under an old one can never match again.
+        new(24, "ally counts: each workspace's number of allies and a version that every change of its allies or role history raises", """
+            CREATE TABLE ally_counts (
+                workspace_id TEXT PRIMARY KEY,
+                allies INTEGER NOT NULL,
+                version INTEGER NOT NULL);
+            INSERT INTO ally_counts (workspace_id, allies, version) SELECT workspace_id, COUNT(*), 1 FROM allies GROUP BY workspace_id;
+            CREATE TRIGGER ally_counts_insert AFTER INSERT ON allies BEGIN
+                INSERT INTO ally_counts (workspace_id, allies, version) VALUES (new.workspace_id, 1, 1)
+                ON CONFLICT (workspace_id) DO UPDATE SET allies = allies + 1, version = version + 1;
+            END;
+            CREATE TRIGGER ally_counts_delete AFTER DELETE ON allies BEGIN
+                UPDATE ally_counts SET allies = allies - 1, version = version + 1 WHERE workspace_id = old.workspace_id;
+            END;
+            CREATE TRIGGER ally_counts_update AFTER UPDATE ON allies BEGIN
+                UPDATE ally_counts SET version = version + 1 WHERE workspace_id IN (old.workspace_id, new.workspace_id);
+            END;
+            CREATE TRIGGER ally_roles_version_insert AFTER INSERT ON ally_roles BEGIN
+                UPDATE ally_counts SET version = version + 1 WHERE workspace_id = new.workspace_id;
+            END;
+            CREATE TRIGGER ally_roles_version_delete AFTER DELETE ON ally_roles BEGIN
+                UPDATE ally_counts SET version = version + 1 WHERE workspace_id = old.workspace_id;
+            END;
+            CREATE TRIGGER ally_roles_version_update AFTER UPDATE ON ally_roles BEGIN
+                UPDATE ally_counts SET version = version + 1 WHERE workspace_id IN (old.workspace_id, new.workspace_id);
+            END;
+            """, Postgres: """
+            CREATE TABLE ally_counts (
+                workspace_id TEXT PRIMARY KEY,
+                allies BIGINT NOT NULL,
+                version BIGINT NOT NULL);
+            INSERT INTO ally_counts (workspace_id, allies, version) SELECT workspace_id, COUNT(*), 1 FROM allies GROUP BY workspace_id;
+            CREATE FUNCTION ally_counts_allies() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'INSERT' THEN
+                    INSERT INTO ally_counts AS c (workspace_id, allies, version) VALUES (NEW.workspace_id, 1, 1)
+                    ON CONFLICT (workspace_id) DO UPDATE SET allies = c.allies + 1, version = c.version + 1;
+                ELSIF TG_OP = 'DELETE' THEN
+                    UPDATE ally_counts SET allies = allies - 1, version = version + 1 WHERE workspace_id = OLD.workspace_id;
+                ELSE
+                    UPDATE ally_counts SET version = version + 1 WHERE workspace_id IN (OLD.workspace_id, NEW.workspace_id);
+                END IF;
+                RETURN NULL;
+            END $$;
+            CREATE FUNCTION ally_counts_roles() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'INSERT' THEN
+                    UPDATE ally_counts SET version = version + 1 WHERE workspace_id = NEW.workspace_id;
+                ELSE
+                    UPDATE ally_counts SET version = version + 1 WHERE workspace_id IN (OLD.workspace_id, CASE WHEN TG_OP = 'UPDATE' THEN NEW.workspace_id END);
+                END IF;
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER ally_counts_allies AFTER INSERT OR UPDATE OR DELETE ON allies FOR EACH ROW EXECUTE FUNCTION ally_counts_allies();
+            CREATE TRIGGER ally_counts_roles AFTER INSERT OR UPDATE OR DELETE ON ally_roles FOR EACH ROW EXECUTE FUNCTION ally_counts_roles();
+            """),
     ];
 
     private const string V1 = """

@@ -128,12 +128,14 @@ public sealed class AllyTranscriptTests : HostTest
     }
 
     [Fact]
-    public async Task List_counts_big_workspaces_only_a_thousand_ahead()
+    public async Task List_counts_big_workspaces_only_a_thousand_ahead_when_filtered_and_exactly_when_not()
     {
         var csv = "name,sector\n" + string.Join('\n', Enumerable.Range(1, 1005).Select(i => $"Person {i:0000},government"));
         await _alice.Says("ally import\n" + csv).Expect("Imported 1,005 allies (A1–A1005)");
         var first = await _alice.Says("ally list --sector government").Expect("Page 1 of 100+ · 1,000+ allies");
         Assert.Equal("1,000+ allies, page 1 of 100+", first.Text);
+        // The workspace's own count (ally_counts, kept by the database) is exact at any size.
+        Assert.Equal("1,005 allies, page 1 of 101", (await _alice.Says("ally list").Expect("Page 1 of 101 · 1,005 allies")).Text);
         await _alice.Says("ally list --sector government --page 100").Expect("Page 100 of 101 · 1,005 allies");
         var last = await _alice.Says("ally list --page 101").Expect("Page 101 of 101 · 1,005 allies");
         Assert.Equal(["Person 1001 (A1001)", "Person 1002 (A1002)", "Person 1003 (A1003)", "Person 1004 (A1004)", "Person 1005 (A1005)"], last.ListTitles);
