@@ -810,6 +810,16 @@ public static class Migrations
             CREATE TRIGGER ally_counts_allies AFTER INSERT OR UPDATE OR DELETE ON allies FOR EACH ROW EXECUTE FUNCTION ally_counts_allies();
             CREATE TRIGGER ally_counts_roles AFTER INSERT OR UPDATE OR DELETE ON ally_roles FOR EACH ROW EXECUTE FUNCTION ally_counts_roles();
             """),
+
+        // Most allies have no outside id and no owner: indexes over those alone are written only for the allies that have one
+        // (each index an add writes is a page more in its commit; docs/performance.md). Lookups by either name the value, so
+        // SQLite and PostgreSQL use these as before.
+        new(25, "allies: the outside-id and owner indexes cover only the allies that have one", """
+            DROP INDEX ux_allies_external;
+            CREATE UNIQUE INDEX ux_allies_external ON allies (workspace_id, external_id) WHERE external_id IS NOT NULL;
+            DROP INDEX ix_allies_owner;
+            CREATE INDEX ix_allies_owner ON allies (workspace_id, owner, last_contact, id) WHERE owner IS NOT NULL;
+            """),
     ];
 
     private const string V1 = """
