@@ -268,8 +268,7 @@ public sealed partial class SlackHandler(
     private async Task<SlackAck> RunWithinBudgetAsync(ChatRequest request, SlackTarget target, CancellationToken ct)
     {
         var run = router.HandleAsync(request, CancellationToken.None);
-        var finished = run.IsCompleted || await Task.WhenAny(run, Task.Delay(options.ReplyBudget, time, ct)) == run;
-        if (!finished)
+        if (!await FinishesWithinBudgetAsync(run, ct))
         {
             logger.LogInformation("{Command} took longer than {Budget}; acknowledged, the reply follows", request.CommandName, options.ReplyBudget);
             await work.EnqueueAsync("slack late reply", async token => await replies.SendAsync(await run, target, token));
@@ -285,6 +284,28 @@ public sealed partial class SlackHandler(
         if (messages.Count > 1 || SlackReplies.HasFiles(reply))
             await work.EnqueueAsync("slack more pages", token => replies.SendPagesAsync(reply, messages.Skip(1).ToList(), target, token));
         return new SlackAck(200, body);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="run"/> ends within <see cref="SlackOptions.ReplyBudget"/> (or before Slack hangs up). Its timer
+    /// is disposed as soon as the run ends, rather than left to fire later, once per command.
+    /// </summary>
+    private async Task<bool> FinishesWithinBudgetAsync(Task run, CancellationToken ct)
+    {
+        if (run.IsCompleted) return true;
+        try
+        {
+            await run.WaitAsync(options.ReplyBudget, time, ct);
+            return true;
+        }
+        catch (Exception e) when (!run.IsCompleted && (e is TimeoutException || (e is OperationCanceledException && ct.IsCancellationRequested)))
+        {
+            return false;
+        }
+        catch when (run.IsCompleted)
+        {
+            return true;   // the run's own failure: the caller's await of it reports it as before
+        }
     }
 
     private async Task<SlackAck> SubmitFormAsync(JsonElement payload, string workspace, string user, CancellationToken ct)
@@ -303,7 +324,7 @@ public sealed partial class SlackHandler(
         var request = new ChatRequest("slack", workspace, channel ?? user, user, null, new ChatAction(command, values), Raw: payload.Clone());
 
         var run = router.HandleAsync(request, CancellationToken.None);
-        if (await Task.WhenAny(run, Task.Delay(options.ReplyBudget, time, ct)) != run)
+        if (!await FinishesWithinBudgetAsync(run, ct))
         {
             await work.EnqueueAsync("slack late form reply", async token => await replies.SendAsync(await run, target, token));
             return SlackAck.Empty;
