@@ -17,16 +17,18 @@ public static class AllyDue
         "CASE allies.level " + string.Concat(Cadence.Defaults.Select(d => $"WHEN '{d.Key}' THEN {d.Value.ToString(CultureInfo.InvariantCulture)} ")) +
         $"ELSE {Cadence.OtherDays.ToString(CultureInfo.InvariantCulture)} END)";
 
-    /// <summary>Sets the due day of the allies matching <paramref name="where"/> (SQL over <c>allies</c>; its parameters are the caller's).</summary>
-    public static string Recompute(SqlDialect dialect, string where)
+    /// <summary>The due day of a row of <c>allies</c>, in SQL (null when its interval is off).</summary>
+    public static string DueDay(SqlDialect dialect)
     {
         var due = dialect.DayPlus("COALESCE(allies.last_contact, substr(allies.created_at, 1, 10))", Every);
         // A snooze holds the due day back until its end; a touchpoint clears it (AllyStore.LogAsync).
         return $"""
-            UPDATE allies SET due_on = CASE WHEN {Every} <= 0 THEN NULL
+            CASE WHEN {Every} <= 0 THEN NULL
                 WHEN allies.snoozed_until IS NOT NULL AND allies.snoozed_until > {due} THEN allies.snoozed_until
                 ELSE {due} END
-            WHERE {where};
             """;
     }
+
+    /// <summary>Sets the due day of the allies matching <paramref name="where"/> (SQL over <c>allies</c>; its parameters are the caller's).</summary>
+    public static string Recompute(SqlDialect dialect, string where) => $"UPDATE allies SET due_on = {DueDay(dialect)} WHERE {where};";
 }
