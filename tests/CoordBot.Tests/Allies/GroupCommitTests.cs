@@ -41,5 +41,38 @@ public sealed class GroupCommitTests : IDisposable
         Assert.Contains("W8", ids);
     }
 
+    [Fact]
+    public async Task A_group_with_a_failing_write_runs_again_with_savepoints_and_commits_each_other_write_once()
+    {
+        var database = new Database(_db.Options);
+        await new Migrator(database, TimeProvider.System, NullLogger<Migrator>.Instance).ApplyAsync();
+        var writes = new GroupCommit(database);
+        var runs = new int[40];
+        // Held until all forty are queued, so they land in one or two groups with the failing one among them.
+        var gate = new TaskCompletionSource();
+        var first = writes.WriteAsync(async (connection, tx) => { await gate.Task; return -1; });
+        var tasks = Enumerable.Range(0, 40).Select(i => writes.WriteAsync(async (connection, tx) =>
+        {
+            Interlocked.Increment(ref runs[i]);
+            await connection.ExecuteAsync("INSERT INTO workspaces (workspace_id, platform, created_at) VALUES (@Id, 'local', 'now')", new { Id = $"G{i}" }, tx);
+            if (i == 20) await connection.ExecuteAsync("INSERT INTO workspaces (workspace_id, platform, created_at) VALUES ('G0', 'local', 'now')", transaction: tx);
+            return i;
+        })).ToList();
+        gate.SetResult();
+        Assert.Equal(-1, await first);
+        for (var i = 0; i < 40; i++)
+        {
+            if (i == 20) await Assert.ThrowsAnyAsync<Exception>(() => tasks[i]);   // G0 twice: the primary key refuses the second
+            else Assert.Equal(i, await tasks[i]);
+        }
+        await writes.DisposeAsync();
+
+        Assert.Contains(runs, r => r == 2);   // the straight run was rolled back and the group ran again
+        await using var check = await database.OpenAsync();
+        var ids = (await check.QueryAsync<string>("SELECT workspace_id FROM workspaces WHERE workspace_id LIKE 'G%'")).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 40).Where(i => i != 20).Select(i => $"G{i}").Order(), ids);   // each once, and none of write 20's
+        await database.DisposeAsync();
+    }
+
     public void Dispose() => _db.Dispose();
 }
