@@ -6,9 +6,11 @@ namespace CoordBot.Benchmarks;
 
 /// <summary>
 /// One measured command. <paramref name="Command"/> gets a per-case random source so the terms vary
-/// across iterations (a single repeated query would be flattered by caches).
+/// across iterations (a single repeated query would be flattered by caches). <paramref name="Before"/>, when
+/// given, runs before each run, untimed: <c>ally list</c> keeps pages until the workspace changes, so its
+/// cases change it first and time the list a user sees after a change.
 /// </summary>
-public sealed record BenchCase(string Name, Func<Random, string> Command, bool ExpectItems);
+public sealed record BenchCase(string Name, Func<Random, string> Command, bool ExpectItems, Func<Task>? Before = null);
 
 public sealed record BenchResult(string Name, int Iterations, double MedianMs, double P95Ms, double MeanMs)
 {
@@ -36,6 +38,7 @@ public sealed class BenchRunner(CommandRouter router, string workspace, string u
     /// <summary>Times one command and checks the reply outside the timed region.</summary>
     private async Task<double> RunAsync(BenchCase bench, string command)
     {
+        if (bench.Before is { } before) await before();
         var request = new ChatRequest("local", workspace, "general", user, command);
         var start = Stopwatch.GetTimestamp();
         var reply = await router.HandleAsync(request);
