@@ -802,8 +802,10 @@ public static class Migrations
             BEGIN
                 IF TG_OP = 'INSERT' THEN
                     UPDATE ally_counts SET version = version + 1 WHERE workspace_id = NEW.workspace_id;
+                ELSIF TG_OP = 'DELETE' THEN
+                    UPDATE ally_counts SET version = version + 1 WHERE workspace_id = OLD.workspace_id;
                 ELSE
-                    UPDATE ally_counts SET version = version + 1 WHERE workspace_id IN (OLD.workspace_id, CASE WHEN TG_OP = 'UPDATE' THEN NEW.workspace_id END);
+                    UPDATE ally_counts SET version = version + 1 WHERE workspace_id IN (OLD.workspace_id, NEW.workspace_id);
                 END IF;
                 RETURN NULL;
             END $$;
