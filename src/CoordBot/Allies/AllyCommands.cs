@@ -100,14 +100,13 @@ public sealed partial class AllyCommands(AllyStore store, AllyCsv csv, Relations
         if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem.Message, $"Usage: {ctx.Spec.Usage}", problem.Field);
         var refNo = (await store.AddAsync(ctx.WorkspaceId, [fields], ctx.UserId, ctx.Now, ct))[0];
         await nudges.EnsureAsync(ctx.WorkspaceId, ct);
-        var ally = (await store.GetAsync(ctx.WorkspaceId, refNo, ct))!;
+        var (ally, namesakes) = (await store.AddedAsync(ctx.WorkspaceId, refNo, name, ct))!.Value;
         var blocks = new List<Block>
         {
             new Paragraph($"Added {ally.Label}"),
             new Fields(Details(ally, ctx.Today, withContact: false)),
             new Context($"Next: ally log {ally.Ref} \"what you talked about\" · ally link {ally.Ref} <ref> --as \"colleagues\""),
         };
-        var namesakes = (await store.SameNameAsync(ctx.WorkspaceId, ally.Name, ct)).Where(a => a.Id != ally.Id).ToList();
         if (namesakes.Count > 0)
             blocks.Add(new Context($"Also named {ally.Name}: {string.Join(", ", namesakes.Select(a => a.Ref))}. If it is the same person, remove the duplicate: ally remove {ally.Ref}"));
         return ctx.Share(new Reply($"Added {ally.Label}", blocks));

@@ -69,7 +69,10 @@ public sealed class Database : IAsyncDisposable
 
     /// <summary>
     /// Opens a connection. SQLite runs in WAL mode (set once by the migrator) with
-    /// <c>synchronous=FULL</c>: a committed transaction survives a process crash and a power loss.
+    /// <c>synchronous=FULL</c>: a committed transaction survives a process crash and a power loss. Temporary storage
+    /// (statement journals, sorts) stays in memory: an insert into <c>allies</c> fires triggers, so inside a group commit's
+    /// transaction SQLite keeps a statement journal, and with file temp storage it spilled to a new file in /var/tmp
+    /// on nearly every commit (created, written page by page, deleted).
     /// PostgreSQL connections come from Npgsql's pool; its commits are durable with the server's defaults.
     /// </summary>
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
@@ -81,7 +84,7 @@ public sealed class Database : IAsyncDisposable
         if (connection.Handle is { } handle && !Configured.TryGetValue(handle, out _))
         {
             await using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;";
+            pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;";
             await pragma.ExecuteNonQueryAsync(ct);
             Configured.AddOrUpdate(handle, Marker);
         }

@@ -61,21 +61,34 @@ public readonly struct Statement : IDisposable
 
     public Statement Set(string name, int? value) => Set(name, value, DbType.Int32);
 
-    /// <summary>Sets a parameter's value, typed as Dapper types it (so a null has a type on PostgreSQL too).</summary>
+    /// <summary>
+    /// Sets a parameter's value, typed as Dapper types it (so a null has a type on PostgreSQL too). The parameter is named
+    /// with its <c>@</c>, as the SQL spells it: Microsoft.Data.Sqlite looks a bare name up in the statement once more with
+    /// each prefix, on every execution.
+    /// </summary>
     private Statement Set(string name, object? value, DbType type)
     {
-        var parameters = Command.Parameters;
-        var i = parameters.IndexOf(name);
-        var parameter = i >= 0 ? parameters[i] : null;
+        var parameter = Find(Command.Parameters, name);
         if (parameter is null)
         {
             parameter = Command.CreateParameter();
-            parameter.ParameterName = name;
-            parameters.Add(parameter);
+            parameter.ParameterName = "@" + name;
+            Command.Parameters.Add(parameter);
         }
         parameter.DbType = type;
         parameter.Value = value ?? DBNull.Value;
         return this;
+    }
+
+    private static DbParameter? Find(DbParameterCollection parameters, string name)
+    {
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var parameter = parameters[i];
+            var named = parameter.ParameterName;
+            if (named.Length == name.Length + 1 && named[0] == '@' && named.AsSpan(1).SequenceEqual(name)) return parameter;
+        }
+        return null;
     }
 
     public async Task<int> ExecuteAsync(CancellationToken ct = default) => await Command.ExecuteNonQueryAsync(ct);

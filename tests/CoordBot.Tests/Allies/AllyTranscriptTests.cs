@@ -79,6 +79,15 @@ public sealed class AllyTranscriptTests : HostTest
     }
 
     [Fact]
+    public async Task Add_names_at_most_the_five_newest_allies_with_the_same_name()
+    {
+        for (var i = 0; i < 7; i++) await _alice.Says("ally add \"Jane Doe\"");
+        await _alice.Says("ally add \"Sam Lee\"");
+        await _alice.Says("ally add \"JANE doe\"").Expect("Added JANE doe (A9)",
+            "Also named JANE doe: A3, A4, A5, A6, A7. If it is the same person, remove the duplicate: ally remove A9");
+    }
+
+    [Fact]
     public async Task Add_refuses_a_name_over_200_characters()
     {
         await _alice.Says($"ally add \"{new string('x', 201)}\"").ExpectError("The name is too long (201 characters; at most 200).");

@@ -74,5 +74,42 @@ public sealed class GroupCommitTests : IDisposable
         await database.DisposeAsync();
     }
 
+    [Fact]
+    public async Task A_write_that_fires_triggers_keeps_its_statement_journal_in_memory_not_in_a_temporary_file()
+    {
+        // Inside a group's transaction SQLite journals each statement that fires triggers (so it can undo that statement
+        // alone); past 64 KiB that journal spilled to a new file in /var/tmp, once per commit, unless temp_store is MEMORY.
+        await using var database = new Database(_db.Options);
+        await new Migrator(database, TimeProvider.System, NullLogger<Migrator>.Instance).ApplyAsync();
+        await using (var setup = await database.OpenAsync())
+            await setup.ExecuteAsync("""
+                CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE, edits INTEGER NOT NULL DEFAULT 0);
+                CREATE TABLE note_log (note_id INTEGER, at TEXT);
+                CREATE TRIGGER notes_logged AFTER UPDATE ON notes BEGIN INSERT INTO note_log VALUES (new.id, 'now'); END;
+                """);
+
+        static async Task<int> TemporaryFilesDuringAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction tx)
+        {
+            await connection.ExecuteAsync("DELETE FROM notes", transaction: tx);
+            for (var i = 0; i < 200; i++)
+                await connection.ExecuteAsync("INSERT INTO notes (body) VALUES (@Body)", new { Body = $"{i}:" + new string('x', 2_000) }, tx);
+            await connection.ExecuteAsync("UPDATE notes SET edits = edits + 1, body = body || '.'", transaction: tx);   // 200 rows, each firing the trigger
+            return Directory.GetFiles("/proc/self/fd").Count(fd => new FileInfo(fd).LinkTarget?.Contains("etilqs_", StringComparison.Ordinal) == true);
+        }
+
+        // The control: the same write on a connection with SQLite's default file temp storage spills to a file.
+        await using (var plain = new SqliteConnection(_db.Options.ConnectionString))
+        {
+            await plain.OpenAsync();
+            await plain.ExecuteAsync("PRAGMA temp_store=FILE");
+            await using var tx = await plain.BeginTransactionAsync();
+            Assert.True(await TemporaryFilesDuringAsync(plain, tx) > 0, "with temp_store=FILE the write should spill its statement journal to a file");
+        }
+
+        var writes = new GroupCommit(database);
+        Assert.Equal(0, await writes.WriteAsync(TemporaryFilesDuringAsync));
+        await writes.DisposeAsync();
+    }
+
     public void Dispose() => _db.Dispose();
 }

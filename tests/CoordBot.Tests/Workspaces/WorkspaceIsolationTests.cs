@@ -210,10 +210,12 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             Assert.IsType<Resolution.NotFound>(await t.Allies.ResolveAsync(Other, "Carol"));
             Assert.Equal(t.OtherAlice.Id, Assert.IsType<Resolution.Found>(await t.Allies.ResolveAsync(Other, "Alice")).Ally.Id);
         },
-        ["AllyStore.SameNameAsync"] = async t =>
+        ["AllyStore.AddedAsync"] = async t =>
         {
-            Assert.Empty(await t.Allies.SameNameAsync(Other, "Carol Cole"));
-            Assert.Equal(t.OtherAlice.Id, Assert.Single(await t.Allies.SameNameAsync(Other, "Alice Ames")).Id);
+            Assert.NotEqual(t.HomeCarol.Id, (await t.Allies.AddedAsync(Other, t.HomeCarol.RefNo, "Carol Cole"))?.Ally.Id);
+            var (ally, namesakes) = (await t.Allies.AddedAsync(Other, t.OtherAlice.RefNo, "Alice Ames"))!.Value;
+            Assert.Equal(t.OtherAlice.Id, ally.Id);
+            Assert.Empty(namesakes);
         },
         ["AllyStore.ListAsync"] = async t =>
         {
