@@ -98,9 +98,8 @@ public sealed partial class AllyCommands(AllyStore store, AllyCsv csv, Relations
         if (invalid is not null) return invalid;
         fields = fields with { Name = name };
         if (AllyVocabulary.Validate(fields) is { } problem) return Reply.Error(problem.Message, $"Usage: {ctx.Spec.Usage}", problem.Field);
-        var refNo = (await store.AddAsync(ctx.WorkspaceId, [fields], ctx.UserId, ctx.Now, ct))[0];
+        var (ally, namesakes) = await store.AddOneAsync(ctx.WorkspaceId, fields, ctx.UserId, ctx.Now, ct);
         await nudges.EnsureAsync(ctx.WorkspaceId, ct);
-        var (ally, namesakes) = (await store.AddedAsync(ctx.WorkspaceId, refNo, name, ct))!.Value;
         var blocks = new List<Block>
         {
             new Paragraph($"Added {ally.Label}"),

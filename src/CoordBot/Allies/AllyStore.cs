@@ -149,19 +149,47 @@ public sealed class AllyStore(Database database, GroupCommit writes)
         return await writes.WriteAsync<IReadOnlyList<long>>(async (connection, tx) =>
         {
             var refs = new List<long>(allies.Count);
-            // Prepared once on the group commit's kept connection (Database.Statement), like the savepoints around them.
-            foreach (var fields in allies)
-            {
-                long refNo;
-                using (var next = database.Statement(connection, WorkspaceStore.NextRefSql, tx).Set("Workspace", workspace).Set("Kind", "ally"))
-                    refNo = (await next.ScalarInt64Async(ct))!.Value;
-                using (var insert = Inserting(database.Statement(connection, database.IsPostgres ? InsertPostgres : InsertSqlite, tx), workspace, fields, createdBy, now)
-                           .Set("RefNo", refNo))
-                    await insert.ExecuteAsync(ct);
-                refs.Add(refNo);
-            }
+            foreach (var fields in allies) refs.Add(await InsertAsync(connection, tx, workspace, fields, createdBy, now, ct));
             return refs;
         }, ct);
+    }
+
+    /// <summary>
+    /// Records one new ally, and returns it with up to five others whose name equals its own (ignoring case and spacing),
+    /// the newest first, to warn about duplicates. Both are read in the insert's own transaction, on the group commit's
+    /// connection: its pages are in that connection's cache, where a separate read would start on a connection whose cache
+    /// every commit empties.
+    /// </summary>
+    public async Task<(Ally Ally, IReadOnlyList<Ally> Namesakes)> AddOneAsync(string workspace, AllyFields fields, string createdBy, DateTimeOffset now, CancellationToken ct = default)
+    {
+        using var span = CoordBot.Telemetry.CoordBotTelemetry.StartStore("ally.add");
+        return await writes.WriteAsync<(Ally, IReadOnlyList<Ally>)>(async (connection, tx) =>
+        {
+            var refNo = await InsertAsync(connection, tx, workspace, fields, createdBy, now, ct);
+            // ORDER BY id walks the name index backwards (its entries end with the rowid), so the new ally comes first;
+            // ORDER BY ref_no would make SQLite walk the (workspace, ref_no) index over the whole workspace.
+            List<Ally> rows;
+            using (var query = database.Statement(connection,
+                       $"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND name_key = @Key ORDER BY id DESC LIMIT {MaxNamesakes + 1}", tx)
+                   .Set("Workspace", workspace).Set("Key", AllyVocabulary.Key(fields.Name!)))
+                rows = await RowsAsync(query, ct);
+            var ally = rows.Find(a => a.RefNo == refNo) ?? throw new InvalidOperationException($"The ally just added as A{refNo} is not among the newest of its name.");
+            return (ally, rows.Where(a => a.Id != ally.Id).Take(MaxNamesakes).OrderBy(a => a.RefNo).ToList());
+        }, ct);
+    }
+
+    private const int MaxNamesakes = 5;
+
+    private async Task<long> InsertAsync(DbConnection connection, DbTransaction tx, string workspace, AllyFields fields, string createdBy, DateTimeOffset now, CancellationToken ct)
+    {
+        // Prepared once on the group commit's kept connection (Database.Statement), like the savepoints around them.
+        long refNo;
+        using (var next = database.Statement(connection, WorkspaceStore.NextRefSql, tx).Set("Workspace", workspace).Set("Kind", "ally"))
+            refNo = (await next.ScalarInt64Async(ct))!.Value;
+        using (var insert = Inserting(database.Statement(connection, database.IsPostgres ? InsertPostgres : InsertSqlite, tx), workspace, fields, createdBy, now)
+                   .Set("RefNo", refNo))
+            await insert.ExecuteAsync(ct);
+        return refNo;
     }
 
     public async Task<Ally?> GetAsync(string workspace, long refNo, CancellationToken ct = default)
@@ -223,30 +251,6 @@ public sealed class AllyStore(Database database, GroupCommit writes)
             _ => new Resolution.Ambiguous(rows),
         };
     }
-
-    /// <summary>
-    /// The ally just added as <paramref name="refNo"/> and up to five others whose name equals its own (ignoring case and
-    /// spacing), the newest first, to warn about duplicates: one read of the name index, where a lookup by reference
-    /// and another by name took two. Null when the ally is gone already.
-    /// </summary>
-    public async Task<(Ally Ally, IReadOnlyList<Ally> Namesakes)?> AddedAsync(string workspace, long refNo, string name, CancellationToken ct = default)
-    {
-        IReadOnlyList<Ally> rows;
-        await using (var lease = await database.LeaseAsync(ct))
-        {
-            // ORDER BY id walks the name index backwards (its entries end with the rowid); ORDER BY ref_no would make
-            // SQLite walk the (workspace, ref_no) index over the whole workspace (45 ms instead of 0.1 ms at 100,000 allies).
-            using var query = database.Statement(lease.Connection,
-                    $"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND name_key = @Key ORDER BY id DESC LIMIT {MaxNamesakes + 1}")
-                .Set("Workspace", workspace).Set("Key", AllyVocabulary.Key(name));
-            rows = await RowsAsync(query, ct);
-        }
-        // Namesakes added in the meantime could push it past the limit (or an edit renamed it): then read it by reference.
-        if ((rows.FirstOrDefault(a => a.RefNo == refNo) ?? await GetAsync(workspace, refNo, ct)) is not { } ally) return null;
-        return (ally, rows.Where(a => a.Id != ally.Id).Take(MaxNamesakes).OrderBy(a => a.RefNo).ToList());
-    }
-
-    private const int MaxNamesakes = 5;
 
     /// <summary>
     /// One page of allies matching the filter, least recently contacted first (never contacted first of all), and how many

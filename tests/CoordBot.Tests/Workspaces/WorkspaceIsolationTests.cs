@@ -210,12 +210,11 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
             Assert.IsType<Resolution.NotFound>(await t.Allies.ResolveAsync(Other, "Carol"));
             Assert.Equal(t.OtherAlice.Id, Assert.IsType<Resolution.Found>(await t.Allies.ResolveAsync(Other, "Alice")).Ally.Id);
         },
-        ["AllyStore.AddedAsync"] = async t =>
+        ["AllyStore.AddOneAsync"] = async t =>
         {
-            Assert.NotEqual(t.HomeCarol.Id, (await t.Allies.AddedAsync(Other, t.HomeCarol.RefNo, "Carol Cole"))?.Ally.Id);
-            var (ally, namesakes) = (await t.Allies.AddedAsync(Other, t.OtherAlice.RefNo, "Alice Ames"))!.Value;
-            Assert.Equal(t.OtherAlice.Id, ally.Id);
-            Assert.Empty(namesakes);
+            var (ally, namesakes) = await t.Allies.AddOneAsync(Other, new AllyFields { Name = "Alice  AMES" }, "U1", Start);
+            Assert.Equal(3, ally.RefNo);   // A3 is the home's; the other counts its own
+            Assert.Equal(t.OtherAlice.Id, Assert.Single(namesakes).Id);   // the home's Alice Ames is not named
         },
         ["AllyStore.ListAsync"] = async t =>
         {
