@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -42,12 +43,58 @@ public static class SlackLoad
     public sealed record ClientResult(int Requests, int Failures, double Seconds, double P50Ms, double P99Ms, double MaxMs, int Adds, long ClientBytes);
 
     /// <summary>One phase as the host saw it, with the load generator's figures.</summary>
-    public sealed record PhaseResult(Phase Phase, ClientResult Client, long ServerBytes, double ServerCpuSeconds)
+    public sealed record PhaseResult(Phase Phase, ClientResult Client, long ServerBytes, double ServerCpuSeconds, WriterResult Writer)
     {
         public double PerSecond => Client.Requests / Client.Seconds;
         public double ServerBytesPerRequest => Client.Requests == 0 ? 0 : (double)ServerBytes / Client.Requests;
         public double ServerCpuMicrosPerRequest => Client.Requests == 0 ? 0 : ServerCpuSeconds * 1e6 / Client.Requests;
         public double ClientBytesPerRequest => Client.Requests == 0 ? 0 : (double)Client.ClientBytes / Client.Requests;
+    }
+
+    /// <summary>
+    /// The group commit's single writer during a phase, from CoordBot's own metrics (<c>coordbot.store.group_commit.*</c>):
+    /// groups committed, writes in them, and the writer's time running them and committing them.
+    /// </summary>
+    public sealed record WriterResult(long Groups, long Writes, double WorkSeconds, double CommitSeconds)
+    {
+        public WriterResult Minus(WriterResult before) =>
+            new(Groups - before.Groups, Writes - before.Writes, WorkSeconds - before.WorkSeconds, CommitSeconds - before.CommitSeconds);
+
+        public string Describe(double phaseSeconds) => Groups == 0 ? "no writes" : string.Create(CultureInfo.InvariantCulture,
+            $"{Groups:N0} groups of {(double)Writes / Groups:F1} writes on average; per group {WorkSeconds * 1e3 / Groups:F2} ms running the writes and " +
+            $"{CommitSeconds * 1e3 / Groups:F2} ms committing; the writer busy {(WorkSeconds + CommitSeconds) / phaseSeconds:P0} of the phase");
+    }
+
+    /// <summary>Sums the group-commit measurements as they are recorded.</summary>
+    private sealed class WriterMeter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private long _groups, _writes, _workTicks, _commitTicks;
+
+        public WriterMeter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == Telemetry.CoordBotTelemetry.Name && instrument.Name.StartsWith("coordbot.store.group_commit.", StringComparison.Ordinal))
+                    listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<int>((_, writes, _, _) =>
+            {
+                Interlocked.Increment(ref _groups);
+                Interlocked.Add(ref _writes, writes);
+            });
+            _listener.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
+            {
+                var commit = tags.Length > 0 && tags[0].Value is "commit";
+                Interlocked.Add(ref commit ? ref _commitTicks : ref _workTicks, TimeSpan.FromSeconds(seconds).Ticks);
+            });
+            _listener.Start();
+        }
+
+        public WriterResult Now() => new(Interlocked.Read(ref _groups), Interlocked.Read(ref _writes),
+            TimeSpan.FromTicks(Interlocked.Read(ref _workTicks)).TotalSeconds, TimeSpan.FromTicks(Interlocked.Read(ref _commitTicks)).TotalSeconds);
+
+        public void Dispose() => _listener.Dispose();
     }
 
     private static readonly Phase[] Phases =
@@ -102,6 +149,7 @@ public static class SlackLoad
             var warmup = await client.RunAsync("mix", TimeSpan.FromSeconds(3));
             var results = new List<PhaseResult>();
             using var self = Process.GetCurrentProcess();
+            using var writer = new WriterMeter();
             foreach (var phase in phases)
             {
                 GC.Collect();
@@ -109,14 +157,16 @@ public static class SlackLoad
                 self.Refresh();
                 var cpu = self.TotalProcessorTime;
                 var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                var writes = writer.Now();
                 var measured = await client.RunAsync(phase.Kind, duration);
                 var bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
                 self.Refresh();
-                var result = new PhaseResult(phase, measured, bytes, (self.TotalProcessorTime - cpu).TotalSeconds);
+                var result = new PhaseResult(phase, measured, bytes, (self.TotalProcessorTime - cpu).TotalSeconds, writer.Now().Minus(writes));
                 results.Add(result);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  {phase.Name}: {result.PerSecond:N0} req/s, p50 {measured.P50Ms:F2} ms, p99 {measured.P99Ms:F2} ms, max {measured.MaxMs:F1} ms, " +
                     $"{result.ServerBytesPerRequest:N0} B/req allocated by the host, {result.ServerCpuMicrosPerRequest:N0} µs host CPU/req, {measured.Failures} failed"));
+                if (result.Writer.Groups > 0) Console.WriteLine($"    group commit: {result.Writer.Describe(measured.Seconds)}");
             }
             var expectedAdds = results.Sum(r => r.Client.Adds) + warmup.Adds + seedAllies;
             await app.StopAsync();

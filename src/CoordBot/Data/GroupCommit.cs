@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Threading.Channels;
+using CoordBot.Telemetry;
 
 namespace CoordBot.Data;
 
@@ -24,12 +25,17 @@ public sealed class GroupCommit : IAsyncDisposable
     private static bool IsRetryable(Exception e) => e is Npgsql.PostgresException { SqlState: "40P01" or "40001" };
 
     private readonly Database _database;
+    private readonly TimeProvider _time;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
 
-    public GroupCommit(Database database)
+    /// <summary>When the current group's commit began (a <see cref="TimeProvider"/> timestamp); only the writer loop touches it.</summary>
+    private long _committing;
+
+    public GroupCommit(Database database, TimeProvider? time = null)
     {
         _database = database;
+        _time = time ?? TimeProvider.System;
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -59,12 +65,14 @@ public sealed class GroupCommit : IAsyncDisposable
     private async Task CommitAsync(List<Pending> group)
     {
         var results = new (object? Value, Exception? Error)[group.Count];
+        var started = _time.GetTimestamp();
         // A kept connection (Database.LeaseAsync): the savepoints and the writes' own statements stay prepared on it.
         await using var lease = await _database.LeaseAsync();
         try
         {
             if (!await StraightAsync(lease.Connection, group, results))
                 await OneByOneAsync(lease.Connection, group, results);
+            CoordBotTelemetry.GroupCommitted(group.Count, _time.GetElapsedTime(started, _committing), _time.GetElapsedTime(_committing));
         }
         catch (Exception e)
         {
@@ -83,7 +91,7 @@ public sealed class GroupCommit : IAsyncDisposable
     /// The group's writes one after the other in one transaction, committed when none fails; rolled back (false) when one
     /// does. Most groups pass here, without the two savepoint statements per write that <see cref="OneByOneAsync"/> pays.
     /// </summary>
-    private static async Task<bool> StraightAsync(DbConnection connection, List<Pending> group, (object? Value, Exception? Error)[] results)
+    private async Task<bool> StraightAsync(DbConnection connection, List<Pending> group, (object? Value, Exception? Error)[] results)
     {
         await using var tx = await connection.BeginTransactionAsync();
         try
@@ -95,6 +103,7 @@ public sealed class GroupCommit : IAsyncDisposable
             await tx.RollbackAsync();
             return false;
         }
+        _committing = _time.GetTimestamp();
         await tx.CommitAsync();
         return true;
     }
@@ -122,6 +131,7 @@ public sealed class GroupCommit : IAsyncDisposable
                 }
             }
         }
+        _committing = _time.GetTimestamp();
         await tx.CommitAsync();
     }
 

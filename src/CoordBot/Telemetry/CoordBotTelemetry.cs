@@ -20,6 +20,7 @@ public static class CoordBotTelemetry
     public const string PlatformTag = "coordbot.platform";
     public const string OutcomeTag = "coordbot.outcome";
     public const string OperationTag = "db.operation.name";
+    public const string PhaseTag = "coordbot.phase";
 
     public static readonly ActivitySource Source = new(Name);
 
@@ -49,6 +50,25 @@ public static class CoordBotTelemetry
     /// <summary>Scheduled sends (Quartz triggers) that missed their time by more than the misfire threshold.</summary>
     internal static readonly Counter<long> SchedulerMisfires = Meter.CreateCounter<long>("coordbot.scheduler.misfires", "{misfire}",
         "Scheduled triggers that fired late by more than Quartz's misfire threshold (the host was down or overloaded), by schedule kind.");
+
+    /// <summary>Writes committed together by one group-commit transaction.</summary>
+    internal static readonly Histogram<int> GroupCommitWrites = Meter.CreateHistogram("coordbot.store.group_commit.writes", "{write}",
+        "Writes that shared one group-commit transaction (on SQLite, one fsync).", tags: null,
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
+
+    /// <summary>The single writer's time on one group, by phase: running its writes, and committing them.</summary>
+    internal static readonly Histogram<double> GroupCommitDuration = Meter.CreateHistogram("coordbot.store.group_commit.duration", "s",
+        "Time the single writer spent on one group-commit transaction, by phase: work (running its writes) and commit (on SQLite mostly the fsync).",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
+
+    /// <summary>A group of <paramref name="writes"/> writes was committed after <paramref name="work"/> running them and <paramref name="commit"/> committing.</summary>
+    public static void GroupCommitted(int writes, TimeSpan work, TimeSpan commit)
+    {
+        if (GroupCommitWrites.Enabled) GroupCommitWrites.Record(writes);
+        if (!GroupCommitDuration.Enabled) return;
+        GroupCommitDuration.Record(work.TotalSeconds, new KeyValuePair<string, object?>(PhaseTag, "work"));
+        GroupCommitDuration.Record(commit.TotalSeconds, new KeyValuePair<string, object?>(PhaseTag, "commit"));
+    }
 
     /// <summary>A platform call is about to wait for its turn under that platform's rate limits.</summary>
     public static void RateLimitWait(string platform)

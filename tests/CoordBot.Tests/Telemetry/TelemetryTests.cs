@@ -106,6 +106,7 @@ public sealed class TelemetryTests : SlackHostTest
 
         await Client.CommandAsync(Team, "U1", "/ally", "list");
         await Client.CommandAsync(Team, "U1", "/ally", "list --page many");   // refused: --page needs a number
+        await Client.CommandAsync(Team, "U1", "/ally", "add \"Dana Diaz\"");   // a group-commit write
         Slack.RateLimitNext("chat.postMessage", retryAfterSeconds: 1);
         await outbox.EnqueueAsync(Team, "digest-1", "slack", "C9", Reply.Say("Digest"), now, now);
         Activity? send = null;
@@ -123,6 +124,10 @@ public sealed class TelemetryTests : SlackHostTest
         Assert.Equal(1, Moved("coordbot.outbox.sends", Tag(CoordBotTelemetry.PlatformTag, "slack"), Tag(CoordBotTelemetry.OutcomeTag, "sent")));
         Assert.Equal(1, Moved("coordbot.ratelimit.429s", Tag(CoordBotTelemetry.PlatformTag, "slack")));
         Assert.True(Moved("coordbot.ratelimit.waits", Tag(CoordBotTelemetry.PlatformTag, "slack")) >= 1, "the retry after the 429 waited for its turn");
+        var groups = Histogram("coordbot.store.group_commit.writes");
+        Assert.True(groups >= 1, "the add's group commit is counted");
+        Assert.Equal(groups, Histogram("coordbot.store.group_commit.duration", Tag(CoordBotTelemetry.PhaseTag, "work")));
+        Assert.Equal(groups, Histogram("coordbot.store.group_commit.duration", Tag(CoordBotTelemetry.PhaseTag, "commit")));
         var backlog = Assert.Single(TelemetryCapture.Points(after, "coordbot.outbox.backlog"));
         Assert.Equal(1, backlog.GetGaugeLastValueLong());
         var age = Assert.Single(TelemetryCapture.Points(after, "coordbot.outbox.oldest_due_age"));
@@ -137,6 +142,8 @@ public sealed class TelemetryTests : SlackHostTest
             "the scheduler's misfire count");
 
         long Moved(string name, params (string, string)[] tags) => TelemetryCapture.Sum(after, name, tags) - TelemetryCapture.Sum(before, name, tags);
+        long Histogram(string name, params (string, string)[] tags) =>
+            TelemetryCapture.HistogramCount(after, name, tags) - TelemetryCapture.HistogramCount(before, name, tags);
     }
 
     [Fact]
