@@ -173,7 +173,12 @@ public sealed class AllyStore(Database database, GroupCommit writes)
                        $"SELECT {Columns} FROM allies WHERE workspace_id = @Workspace AND name_key = @Key ORDER BY id DESC LIMIT {MaxNamesakes + 1}", tx)
                    .Set("Workspace", workspace).Set("Key", AllyVocabulary.Key(fields.Name!)))
                 rows = await RowsAsync(query, ct);
-            var ally = rows.Find(a => a.RefNo == refNo) ?? throw new InvalidOperationException($"The ally just added as A{refNo} is not among the newest of its name.");
+            // On PostgreSQL another instance may commit namesakes with later ids meanwhile; past the limit, read it by reference.
+            if (rows.Find(a => a.RefNo == refNo) is not { } ally)
+            {
+                using var byRef = database.Statement(connection, GetSql, tx).Set("Workspace", workspace).Set("RefNo", refNo);
+                ally = (await RowsAsync(byRef, ct)).Single();
+            }
             return (ally, rows.Where(a => a.Id != ally.Id).Take(MaxNamesakes).OrderBy(a => a.RefNo).ToList());
         }, ct);
     }

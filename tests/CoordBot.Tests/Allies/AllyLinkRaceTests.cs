@@ -49,4 +49,19 @@ public sealed class AllyLinkRaceTests : IAsyncLifetime
         Assert.Equal("neighbours", Assert.Single(await store.ConnectionsAsync("T1", jane.Id)).Relation);
         Assert.Empty(await store.ConnectionsAsync("T2", jane.Id));   // another workspace sees no link, whatever id it names
     }
+
+    [Fact]
+    public async Task An_add_whose_namesakes_have_later_ids_is_still_answered_with_the_new_ally()
+    {
+        // As when other instances on PostgreSQL commit namesakes meanwhile: six Jane Does with ids above any new one.
+        for (var i = 0; i < 6; i++) await _chat.Say("T1", "alice", "ally add \"Jane Doe\"");
+        await using (var connection = await _chat.Get<CoordBot.Data.Database>().OpenAsync())
+            await Dapper.SqlMapper.ExecuteAsync(connection, "UPDATE allies SET id = id + 1000000 WHERE workspace_id = 'T1'");
+
+        var (ally, namesakes) = await _chat.Get<AllyStore>().AddOneAsync("T1", new AllyFields { Name = "jane doe", Org = "Seventh" }, "alice", DateTimeOffset.UnixEpoch);
+
+        Assert.Equal((7L, "Seventh"), (ally.RefNo, ally.Org));
+        Assert.Equal(5, namesakes.Count);
+        Assert.DoesNotContain(namesakes, a => a.Id == ally.Id);
+    }
 }
