@@ -58,7 +58,7 @@ public static class CoordBotTelemetry
 
     /// <summary>The single writer's time on one group, by phase: running its writes, and committing them.</summary>
     internal static readonly Histogram<double> GroupCommitDuration = Meter.CreateHistogram("coordbot.store.group_commit.duration", "s",
-        "Time the single writer spent on one group-commit transaction, by phase: work (running its writes) and commit (on SQLite mostly the fsync).",
+        "Time the single writer spent on one group-commit transaction, by phase: work (running its writes) and commit (on SQLite, writing the WAL pages and their fsync).",
         tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
 
     /// <summary>A group of <paramref name="writes"/> writes was committed after <paramref name="work"/> running them and <paramref name="commit"/> committing.</summary>
